@@ -1,0 +1,48 @@
+/* main.c - the tlbvisor program: subcommand dispatch and the stats file. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "core/stats.h"
+
+static const char usage[] =
+    "usage: tlbvisor COMMAND [options]\n"
+    "\n"
+    "tlbvisor is a deterministic emulator of a MIPS32r2 machine with two MMUs (an R4K\n"
+    "software-managed TLB and an x86-like hardware page walker).\n"
+    "\n"
+    "commands:\n"
+    "  run      boot an ELF on the machine: tlbvisor run --native [--mmu swtlb|pagewalk] ELF\n"
+    "  help     this text\n"
+    "\n"
+    "'tlbvisor run --help' describes the options.\n";
+
+int write_stats(const struct stats *st, const char *path, const char *mmu, const char *image)
+{
+    const char *kv[] = { "tool", "tlbvisor", "mode", "native", "mmu", mmu, "image", image, NULL };
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "tlbvisor: cannot write stats to %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    int rc = stats_write_json(st, f, kv);
+    if (f != stdout && fclose(f) != 0)
+        rc = -1;
+    if (rc)
+        fprintf(stderr, "tlbvisor: cannot write stats to %s\n", path);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    fprintf(stderr, "tlbvisor: unknown command '%s'\n%s", argv[1], usage);
+    return 2;
+}

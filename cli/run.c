@@ -1,0 +1,222 @@
+/* run.c - `tlbvisor run`: boot one ELF on a native machine and report.
+ *
+ * Exit status: the guest's (0 after SOFTRES, the UHI exit code), 2 for usage or image
+ * errors, 3 when the guest ran out of instructions or hung in `wait` with no interrupt that
+ * could end it. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "core/machine.h"
+#include "core/mmu.h"
+#include "mips/r4k_tlb.h"
+#include "pagewalk/pw.h"
+
+static const char run_usage[] =
+    "usage: tlbvisor run --native [options] ELF [-- BOOT ARGS...]\n"
+    "\n"
+    "Boots ELF (MIPS32 little-endian, linked in kseg0/kseg1) on one emulated Malta-like\n"
+    "machine, as QEMU's Malta bootloader would, and runs it until it powers off.\n"
+    "The guest console (UART) goes to stdout; diagnostics go to stderr.\n"
+    "\n"
+    "options:\n"
+    "  --native             run directly on the machine (no VMM)\n"
+    "  --mmu swtlb|pagewalk MMU personality (default swtlb): R4K software-managed TLB, or\n"
+    "                       x86-like hardware page walker with a hardware TLB\n"
+    "  --mem SIZE           guest RAM, e.g. 64M, 256M (default 128M, at most 256M)\n"
+    "  --tlb-entries N      swtlb: TLB entries, 16..256 (default 64)\n"
+    "  --pw-tlb-entries N   pagewalk: hardware TLB entries (default 64)\n"
+    "  --pw-tlb-ways N      pagewalk: hardware TLB associativity (default 4)\n"
+    "  --max-insns N        stop after N instructions (exit status 3); default: no limit\n"
+    "  --stats FILE         write every counter as JSON to FILE ('-' for stdout)\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "BOOT ARGS are joined with spaces into the boot command line (argv[1]).\n"
+    "exit status: the guest's (0 after Malta SOFTRES, the UHI exit code), 2 for usage or\n"
+    "image errors, 3 when --max-insns ran out or the guest waits for an interrupt that can\n"
+    "never come.\n";
+
+/* Parses a size with an optional K/M/G suffix. */
+static int parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || end == s || *s == '-')
+        return -1;
+    switch (*end) {
+    case 'k': case 'K': v <<= 10; end++; break;
+    case 'm': case 'M': v <<= 20; end++; break;
+    case 'g': case 'G': v <<= 30; end++; break;
+    }
+    if (*end == 'i' && (end[1] == 'B' || end[1] == 'b'))
+        end += 2;
+    else if (*end == 'B')
+        end++;
+    if (*end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_uint(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || end == s || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static struct mmu *new_swtlb(struct cpu *cpu, const void *arg)
+{
+    return r4k_tlb_new(cpu, *(const unsigned *)arg);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "tlbvisor run: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(see 'tlbvisor run --help')\n");
+    return 2;
+}
+
+enum { O_NATIVE = 256, O_MMU, O_MEM, O_TLB, O_PWE, O_PWW, O_MAXI, O_STATS };
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "native", no_argument, NULL, O_NATIVE },
+        { "mmu", required_argument, NULL, O_MMU },
+        { "mem", required_argument, NULL, O_MEM },
+        { "tlb-entries", required_argument, NULL, O_TLB },
+        { "pw-tlb-entries", required_argument, NULL, O_PWE },
+        { "pw-tlb-ways", required_argument, NULL, O_PWW },
+        { "max-insns", required_argument, NULL, O_MAXI },
+        { "stats", required_argument, NULL, O_STATS },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int native = 0, pagewalk = 0;
+    uint64_t mem = 128u << 20, tlb = 64, max_insns = 0, v;
+    struct pw_config pwc = { .tlb_entries = 64, .tlb_ways = 4 };
+    const char *stats_path = NULL;
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_NATIVE: native = 1; break;
+        case O_MMU:
+            if (strcmp(optarg, "swtlb") == 0) pagewalk = 0;
+            else if (strcmp(optarg, "pagewalk") == 0) pagewalk = 1;
+            else return usage_error("unknown MMU '%s' (swtlb or pagewalk)", optarg);
+            break;
+        case O_MEM:
+            if (parse_size(optarg, &mem) || mem < (1u << 20) || mem > (256u << 20) || (mem & 0xFFF))
+                return usage_error("bad --mem '%s': a multiple of 4 KiB from 1M to 256M", optarg);
+            break;
+        case O_TLB:
+            if (parse_uint(optarg, &tlb) || tlb < R4K_TLB_MIN || tlb > R4K_TLB_MAX)
+                return usage_error("bad --tlb-entries '%s': 16..256", optarg);
+            break;
+        case O_PWE:
+            if (parse_uint(optarg, &v) || v == 0 || v > 4096)
+                return usage_error("bad --pw-tlb-entries '%s'", optarg);
+            pwc.tlb_entries = (unsigned)v;
+            break;
+        case O_PWW:
+            if (parse_uint(optarg, &v) || v == 0 || v > 4096)
+                return usage_error("bad --pw-tlb-ways '%s'", optarg);
+            pwc.tlb_ways = (unsigned)v;
+            break;
+        case O_MAXI:
+            if (parse_uint(optarg, &max_insns))
+                return usage_error("bad --max-insns '%s'", optarg);
+            break;
+        case O_STATS: stats_path = optarg; break;
+        case 'h': fputs(run_usage, stdout); return 0;
+        default:
+            return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!native)
+        return usage_error("%s", "only --native is implemented so far (the VMM comes next)");
+    if (optind >= argc)
+        return usage_error("%s", "missing ELF file");
+    const char *elf = argv[optind++];
+    if (optind < argc && strcmp(argv[optind], "--") == 0)
+        optind++;
+    else if (optind < argc)
+        return usage_error("unexpected argument '%s' (boot arguments go after --)", argv[optind]);
+
+    char cmdline[1024] = "";
+    size_t len = 0;
+    for (int i = optind; i < argc; i++) {
+        int n = snprintf(cmdline + len, sizeof(cmdline) - len, "%s%s", i > optind ? " " : "", argv[i]);
+        if (n < 0 || (size_t)n >= sizeof(cmdline) - len)
+            return usage_error("%s", "boot command line too long (at most 255 bytes)");
+        len += (size_t)n;
+    }
+    if (len > 255)
+        return usage_error("%s", "boot command line too long (at most 255 bytes)");
+
+    char err[512];
+    if (pagewalk && pw_config_check(&pwc, err, sizeof(err)))
+        return usage_error("%s", err);
+    unsigned tlb_n = (unsigned)tlb;
+    struct machine_config cfg = {
+        .mem_bytes = (uint32_t)mem,
+        .tlb_entries = pagewalk ? 16 : tlb_n,
+        .mmu_new = pagewalk ? pw_new : new_swtlb,
+        .mmu_arg = pagewalk ? (const void *)&pwc : (const void *)&tlb_n,
+        .max_insns = max_insns,
+        .image_name = elf,
+        .cmdline = cmdline,
+        .out_fd = STDOUT_FILENO,
+    };
+    struct machine m;
+    if (machine_create(&m, &cfg, elf, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tlbvisor: %s\n", err);
+        return 2;
+    }
+    m.cpu->trace_exceptions = getenv("TLBVISOR_TRACE_EXC") != NULL;
+    enum cpu_stop why = machine_run(&m);
+    int status;
+    switch (why) {
+    case CPU_STOP_POWEROFF: status = 0; break;
+    case CPU_STOP_EXIT: status = m.cpu->exit_code & 0xFF; break;
+    case CPU_STOP_INSN_LIMIT:
+        fprintf(stderr, "tlbvisor: instruction limit reached: %" PRIu64 " instructions, pc 0x%08x, %s mode\n",
+                m.cpu->icount, m.cpu->pc, machine_mode_name(m.cpu));
+        status = 3;
+        break;
+    case CPU_STOP_FAULT_LOOP:
+        fprintf(stderr, "tlbvisor: guest stuck in an exception loop: %s at pc 0x%08x, %s mode, "
+                "no instruction completed in the last %u exceptions\n",
+                cpu_exc_name((int)((m.cpu->cp0.cause & CA_EXC_MASK) >> CA_EXC_SHIFT)), m.cpu->pc,
+                machine_mode_name(m.cpu), m.cpu->exc_no_progress);
+        status = 3;
+        break;
+    default:
+        fprintf(stderr, "tlbvisor: guest hung: wait with no interrupt that can end it, pc 0x%08x, "
+                "%s mode, after %" PRIu64 " instructions\n", m.cpu->pc, machine_mode_name(m.cpu),
+                m.cpu->icount);
+        status = 3;
+        break;
+    }
+    if (stats_path && write_stats(&m.stats, stats_path, pagewalk ? "pagewalk" : "swtlb", elf) != 0)
+        status = status ? status : 2;
+    machine_destroy(&m);
+    return status;
+}

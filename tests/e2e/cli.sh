@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# cli.sh BUILD_DIR - end-to-end checks of `tlbvisor run`: exit statuses, messages, limits,
+# malformed images, the stats file. Prints "ok"/"FAIL" per check and "N passed, M failed".
+set -u
+build=$1
+tv=$build/cli/tlbvisor
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+# expect NAME STATUS STDERR_REGEX STDOUT_EXACT -- COMMAND...
+expect() {
+	local name=$1 want_rc=$2 err_re=$3 want_out=$4
+	shift 5
+	local out err rc
+	out=$(timeout 60 "$@" 2>"$tmp/err"); rc=$?
+	err=$(cat "$tmp/err")
+	if [ "$rc" != "$want_rc" ]; then
+		echo "FAIL $name: exit status $rc, want $want_rc; stderr: $err"; fail=$((fail + 1)); return
+	fi
+	if [ -n "$err_re" ] && ! grep -Eq -- "$err_re" <<<"$err"; then
+		echo "FAIL $name: stderr does not match /$err_re/: $err"; fail=$((fail + 1)); return
+	fi
+	if [ "$want_out" != "*" ] && [ "$out" != "$want_out" ]; then
+		echo "FAIL $name: stdout '$out', want '$want_out'"; fail=$((fail + 1)); return
+	fi
+	echo "ok $name"; pass=$((pass + 1))
+}
+
+for p in exit7 hello spin wait ibe_loop; do python3 "$here/mkelf.py" "$tmp/$p.elf" $p; done
+printf 'not an elf at all' >"$tmp/text.elf"
+head -c 60 "$tmp/hello.elf" >"$tmp/trunc.elf"
+
+expect help 0 '' '*' -- "$tv" --help
+expect run-help 0 '' '*' -- "$tv" run --help
+expect no-command 2 'usage' '' -- "$tv"
+expect bad-command 2 "unknown command 'frobnicate'" '' -- "$tv" frobnicate
+expect bad-option 2 "unknown or incomplete option '--frob'" '' -- "$tv" run --native --frob "$tmp/hello.elf"
+expect missing-arg 2 "unknown or incomplete option '--mem'" '' -- "$tv" run --native --mem
+expect bad-mmu 2 "unknown MMU 'x86'" '' -- "$tv" run --native --mmu x86 "$tmp/hello.elf"
+expect bad-mem 2 "bad --mem '3G'" '' -- "$tv" run --native --mem 3G "$tmp/hello.elf"
+expect bad-tlb 2 "bad --tlb-entries '8'" '' -- "$tv" run --native --tlb-entries 8 "$tmp/hello.elf"
+expect bad-insns 2 "bad --max-insns '-5'" '' -- "$tv" run --native --max-insns -5 "$tmp/hello.elf"
+expect no-elf 2 'missing ELF file' '' -- "$tv" run --native
+expect stray-arg 2 "unexpected argument 'extra'" '' -- "$tv" run --native "$tmp/hello.elf" extra
+expect no-file 2 'nonexistent.elf' '' -- "$tv" run --native "$tmp/nonexistent.elf"
+expect not-elf 2 'text.elf: not an ELF file' '' -- "$tv" run --native "$tmp/text.elf"
+expect truncated 2 'trunc.elf: truncated ELF' '' -- "$tv" run --native "$tmp/trunc.elf"
+expect softres 0 '' 'ok' -- "$tv" run --native "$tmp/hello.elf"
+expect softres-pagewalk 0 '' 'ok' -- "$tv" run --native --mmu pagewalk "$tmp/hello.elf"
+expect uhi-exit 7 '' '' -- "$tv" run --native "$tmp/exit7.elf"
+expect insn-limit 3 'instruction limit reached: 1000 instructions, pc 0x80100000, kernel mode' '' \
+	-- "$tv" run --native --max-insns 1000 "$tmp/spin.elf"
+expect wait-hang 3 'guest hung: wait with no interrupt' '' -- "$tv" run --native "$tmp/wait.elf"
+expect exception-loop 3 'exception loop: IBE at pc 0xbfc00380' '' -- "$tv" run --native "$tmp/ibe_loop.elf"
+
+# The stats file holds exact counters: hello.elf is 20 instructions ending in the SOFTRES store.
+expect stats 0 '' 'ok' -- "$tv" run --native --stats "$tmp/s.json" "$tmp/hello.elf"
+got=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print(c["cpu.instructions"], c["uart.tx_bytes"], c["tlb.lookups"])' "$tmp/s.json")
+if [ "$got" = "20 3 0" ]; then echo "ok stats-values"; pass=$((pass + 1)); else echo "FAIL stats-values: $got"; fail=$((fail + 1)); fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

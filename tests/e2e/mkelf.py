@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""mkelf.py OUT PROGRAM - writes a tiny MIPS32 little-endian ELF for the CLI tests.
+
+Each program is a few hand-encoded instructions at 0x80100000, so the tests do not depend
+on the cross compiler. PROGRAM is one of the names in PROGRAMS."""
+import struct
+import sys
+
+T0, T1, T9, A0 = 8, 9, 25, 4
+
+def lui(rt, imm): return 0x3C000000 | rt << 16 | (imm & 0xFFFF)
+def ori(rt, rs, imm): return 0x34000000 | rs << 21 | rt << 16 | (imm & 0xFFFF)
+def sw(rt, off, rs): return 0xAC000000 | rs << 21 | rt << 16 | (off & 0xFFFF)
+def sb(rt, off, rs): return 0xA0000000 | rs << 21 | rt << 16 | (off & 0xFFFF)
+def li(rt, v): return [lui(rt, v >> 16), ori(rt, rt, v & 0xFFFF)]
+def jr(rs): return 0x00000008 | rs << 21
+NOP = 0
+SDBBP1 = 0x7000007F
+SELF_LOOP = 0x1000FFFF  # b .
+WAIT = 0x42000020
+
+def putc(ch):
+    return li(T0, 0xB80003F8) + li(T1, ord(ch)) + [sb(T1, 0, T0)]
+
+PROGRAMS = {
+    # UHI semihosting exit with status 7
+    "exit7": li(T9, 1) + li(A0, 7) + [SDBBP1, NOP],
+    # prints "ok" and powers off through SOFTRES
+    "hello": putc("o") + putc("k") + putc("\n") + li(T0, 0xBF000500) + li(T1, 0x42) + [sw(T1, 0, T0), SELF_LOOP, NOP],
+    # runs forever
+    "spin": [SELF_LOOP, NOP],
+    # waits with interrupts disabled: nothing can wake it
+    "wait": [WAIT, SELF_LOOP, NOP],
+    # jumps to a physical address with nothing behind it: IBE, whose BEV vector has nothing
+    # behind it either: an exception loop that retires no instruction
+    "ibe_loop": li(T0, 0xBE000000) + [jr(T0), NOP],
+}
+
+def elf(code, entry=0x80100000):
+    text = b"".join(struct.pack("<I", w) for w in code)
+    ehdr_size, phdr_size = 52, 32
+    off = ehdr_size + phdr_size
+    ident = b"\x7fELF" + bytes([1, 1, 1, 0]) + bytes(8)
+    ehdr = ident + struct.pack("<HHIIIIIHHHHHH", 2, 8, 1, entry, ehdr_size, 0, 0x1000,
+                               ehdr_size, phdr_size, 1, 40, 0, 0)
+    phdr = struct.pack("<IIIIIIII", 1, off, entry, entry, len(text), len(text), 5, 4)
+    return ehdr + phdr + text
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[2] not in PROGRAMS:
+        sys.exit("usage: mkelf.py OUT " + "|".join(PROGRAMS))
+    with open(sys.argv[1], "wb") as f:
+        f.write(elf(PROGRAMS[sys.argv[2]]))
