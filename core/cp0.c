@@ -45,7 +45,7 @@ void cpu_recompute_stop(struct cpu *cpu)
         stop = cpu->timer_cycle > cpu->cycles_extra ? cpu->timer_cycle - cpu->cycles_extra : 0;
     if (cpu->insn_limit && cpu->insn_limit < stop)
         stop = cpu->insn_limit;
-    cpu->icount_stop = stop;
+    cpu->icount_stop = cpu->kick_pending ? 0 : stop;
 }
 
 void cpu_request_stop(struct cpu *cpu, enum cpu_stop why, int exit_code)
@@ -71,6 +71,7 @@ void cpu_service_events(struct cpu *cpu)
 {
     if (cpu->stop)
         return;
+    cpu->kick_pending = 0;
     if (cpu_cycles(cpu) >= cpu->timer_cycle) {
         cpu->cp0.cause |= CA_TI | CA_IP7;
         cpu->timer_cycle += TIMER_PERIOD_CYCLES;
@@ -272,5 +273,6 @@ void cpu_reset(struct cpu *cpu)
     cpu->tc_mode = -1;
     cpu_update_mode(cpu);
     cpu_tc_flush(cpu);
+    cpu->kick_pending = 0;                    /* cpu_run looks the PC up first anyway */
     cpu_timer_reschedule(cpu);
 }

@@ -46,7 +46,9 @@ struct dinsn {
 };
 extern const void *cpu_undecoded_handler;
 #define DPAGE_INSNS 1024
-struct dpage { struct dinsn d[DPAGE_INSNS]; };
+/* d[DPAGE_INSNS] is a sentinel whose handler continues on the next page. */
+struct dpage { struct dinsn d[DPAGE_INSNS + 1]; };
+extern const void *cpu_page_end_handler;
 
 /* Virtual CP0 registers held by the CPU (the MMU personality may own more). */
 struct cp0 {
@@ -99,6 +101,7 @@ struct cpu {
     uint64_t icount_stop;        /* the interpreter leaves its loop when icount reaches this */
     uint64_t timer_cycle;        /* next cycle at which Count == Compare */
     uint64_t insn_limit;         /* stop after this many instructions (0: none) */
+    int kick_pending;            /* translations or interrupt state changed: see cpu_kick */
 
     enum cpu_stop stop;
     int exit_code;
@@ -147,8 +150,13 @@ void cpu_raise(struct cpu *cpu, const struct cpu_exc *e);
 void cpu_raise_code(struct cpu *cpu, int code);
 void cpu_exception_native(struct cpu *cpu, const struct cpu_exc *e);
 
-/* Makes the interpreter come back to cpu_service_events before the next instruction. */
-static inline void cpu_kick(struct cpu *cpu) { cpu->icount_stop = 0; }
+/* Makes the interpreter come back to cpu_service_events before the next instruction and
+ * look the PC's translation up again (translations or interrupt state changed). */
+static inline void cpu_kick(struct cpu *cpu)
+{
+    cpu->kick_pending = 1;
+    cpu->icount_stop = 0;
+}
 void cpu_recompute_stop(struct cpu *cpu);
 void cpu_request_stop(struct cpu *cpu, enum cpu_stop why, int exit_code);
 
@@ -173,6 +181,8 @@ void cpu_wait(struct cpu *cpu);
 bool cpu_load_slow(struct cpu *cpu, uint32_t va, unsigned size, uint32_t *val);
 bool cpu_store_slow(struct cpu *cpu, uint32_t va, unsigned size, uint32_t val);
 struct dinsn *cpu_fetch_slow(struct cpu *cpu, uint32_t pc);
+/* RAM was written behind the CPU's back (walker A/D updates, a VMM): drop predecoded code. */
+void cpu_phys_written(struct cpu *cpu, uint32_t pa, unsigned bytes);
 /* Debug access for tools and tests: translate without side effects on the TLB; -1 if unmapped. */
 int cpu_debug_read(struct cpu *cpu, uint32_t va, unsigned size, uint32_t *val);
 

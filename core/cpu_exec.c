@@ -1,13 +1,18 @@
 /* cpu_exec.c - the interpreter loop: the engine of every experiment.
  *
- * Threaded dispatch over predecoded instructions (computed goto), the fetch served from the
- * current predecoded page while the PC stays on it, loads and stores served by the per-mode
- * translation cache, everything else out of line in cpu_mem.c / cp0.c / cpu_exc.c.
+ * Direct-threaded dispatch over predecoded instructions (computed goto; every handler ends
+ * in its own indirect jump). The program counter is implicit: d points at the current
+ * predecoded instruction, nd at the one to run after it (d + 1, or a branch target once a
+ * branch has run and its delay slot is d). The PC of d is fpage + 4 * (d - fbase).
+ * Two sentinels leave the fast path: the slot after the last instruction of a page
+ * (page_end: continue on the next page) and `far` (continue at far_pc: a jump off the page,
+ * or any point where the translation of the PC must be looked up again). Loads and stores
+ * are served by the per-mode translation cache; everything else is out of line in
+ * cpu_mem.c / cp0.c / cpu_exc.c.
  *
- * Local state: pc (instruction being dispatched), npc (the one after it; a taken branch sets
- * it to the target so the delay slot runs first), icount and icount_stop (the loop leaves for
- * cpu_service_events when icount reaches icount_stop: timer, interrupts, limits). Slow paths
- * see the state through SYNC() and hand it back through RELOAD(). */
+ * budget counts the instructions left before cpu_service_events must run (timer, interrupts,
+ * instruction limit): icount = stop_at - budget. Slow paths see the state through SYNC()
+ * and hand it back through RELOAD_STOP() (same PC) or FULL_RELOAD() (PC from cpu->pc). */
 #include <string.h>
 
 #include "bus.h"
@@ -19,6 +24,7 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 const void *cpu_undecoded_handler;
+const void *cpu_page_end_handler;
 
 enum cpu_stop cpu_run(struct cpu *cpu)
 {
@@ -28,26 +34,63 @@ enum cpu_stop cpu_run(struct cpu *cpu)
 #undef CPU_OP_LABEL
     };
     uint32_t *const r = cpu->gpr;
-    uint32_t pc, npc, fpage = TC_INVALID, fppn = 0;
-    uint64_t icount = cpu->icount, icount_stop;
+    uint32_t fpage = TC_INVALID, fppn = 0, far_pc = 0;
     struct dinsn *fbase = NULL;
-    const struct dinsn *d;
+    struct dinsn far = { .h = &&L_FAR_SENTINEL };
+    const struct dinsn *d, *nd;
     struct tc_entry *tc;
+    uint64_t stop_at;
+    int64_t budget;
+    /* resolve: continue at res_pc; if res_pending, a branch to res_tgt is pending. */
+    uint32_t res_pc, res_tgt = 0;
+    int res_pending;
 
-#define SYNC() do { cpu->pc = pc; cpu->npc = npc; cpu->icount = icount; } while (0)
-#define RELOAD_STOP() do { icount_stop = cpu->icount_stop; tc = cpu->tc[cpu->tc_mode]; } while (0)
-#define RELOAD() do { pc = cpu->pc; npc = cpu->npc; fpage = TC_INVALID; RELOAD_STOP(); } while (0)
-#define NEXT() do { pc = npc; npc += 4; goto dispatch; } while (0)
-/* Raise an exception for the instruction at pc. */
-#define EXC(code) do { SYNC(); cpu_raise_code(cpu, (code)); RELOAD(); goto dispatch; } while (0)
+    cpu_undecoded_handler = &&L_DECODE;
+    cpu_page_end_handler = &&L_PAGE_END;
+
+#define PC_OF(x) (fpage + (uint32_t)(((x) - fbase) << 2))
+#define CUR_PC PC_OF(d)
+#define SYNC() do { \
+        uint32_t p_ = d == &far ? far_pc : PC_OF(d); \
+        cpu->pc = p_; \
+        if (d == &far || nd == d + 1) { cpu->npc = p_ + 4; cpu->ds_pc = 1; } \
+        else { cpu->npc = nd == &far ? far_pc : PC_OF(nd); cpu->ds_pc = p_; } \
+        cpu->icount = stop_at - (uint64_t)budget; } while (0)
+#define RELOAD_STOP() do { \
+        uint64_t n_ = cpu->icount; \
+        budget = cpu->icount_stop <= n_ ? 0 \
+                 : cpu->icount_stop - n_ > (uint64_t)INT64_MAX ? INT64_MAX \
+                 : (int64_t)(cpu->icount_stop - n_); \
+        stop_at = n_ + (uint64_t)budget; \
+        tc = cpu->tc[cpu->tc_mode]; } while (0)
+/* Continue at cpu->pc (no branch pending), looking its translation up again. */
+#define FULL_RELOAD() do { far_pc = cpu->pc; d = &far; RELOAD_STOP(); } while (0)
+#define DISPATCH() do { \
+        if (unlikely(--budget < 0)) goto events; \
+        goto *d->h; } while (0)
+#define NEXT() do { d = nd; nd = d + 1; DISPATCH(); } while (0)
+/* After a slow path that may have changed translations (it kicked the loop): continue at
+ * the next instruction, looked up again. */
+#define NEXT_RESOLVE() do { \
+        RELOAD_STOP(); \
+        if (likely(budget > 0)) NEXT(); \
+        far_pc = nd == &far ? far_pc : PC_OF(nd); d = &far; DISPATCH(); } while (0)
+/* Raise an exception for the instruction d. */
+#define EXC(code) do { SYNC(); cpu_raise_code(cpu, (code)); FULL_RELOAD(); DISPATCH(); } while (0)
+/* The predecoded instruction at address t, or the far sentinel. A target equal to the
+ * address after the delay slot goes through far too, so that nd != d + 1 still says
+ * "branch pending" (EPC/BD of an exception in the delay slot). */
+#define TARGET(t) (((((t) ^ fpage) & 0xFFFFF003u) == 0 && (t) != CUR_PC + 8) \
+                   ? fbase + (((t) & 0xFFFu) >> 2) : (far_pc = (t), &far))
+#define JUMP_TO(t) do { \
+        uint32_t t_ = (t); const struct dinsn *n_ = TARGET(t_); \
+        d = d + 1; nd = n_; DISPATCH(); } while (0)
 #define BRANCH(cond) do { \
-        uint32_t t_ = npc + d->imm; \
-        cpu->ds_pc = npc; pc = npc; npc = (cond) ? t_ : npc + 4; goto dispatch; } while (0)
+        if (cond) JUMP_TO(CUR_PC + 4 + d->imm); \
+        d = d + 1; nd = d + 1; DISPATCH(); } while (0)
 #define BRANCH_LIKELY(cond) do { \
-        if (cond) { uint32_t t_ = npc + d->imm; cpu->ds_pc = npc; pc = npc; npc = t_; } \
-        else { pc = npc + 4; npc = pc + 4; } goto dispatch; } while (0)
-#define JUMP(target) do { \
-        uint32_t t_ = (target); cpu->ds_pc = npc; pc = npc; npc = t_; goto dispatch; } while (0)
+        if (cond) JUMP_TO(CUR_PC + 4 + d->imm); \
+        far_pc = CUR_PC + 8; d = &far; DISPATCH(); } while (0)
 #define RS r[d->rs]
 #define RT r[d->rt]
 #define TC_IDX(va) (((va) >> 12) & (TC_SIZE - 1))
@@ -59,56 +102,94 @@ enum cpu_stop cpu_run(struct cpu *cpu)
             r[d->rt] = (uint32_t)(int32_t)v_; \
         } else { \
             uint32_t v_; SYNC(); \
-            if (!cpu_load_slow(cpu, va_, sizeof(T), &v_)) { RELOAD(); goto dispatch; } \
+            if (!cpu_load_slow(cpu, va_, sizeof(T), &v_)) { FULL_RELOAD(); DISPATCH(); } \
             RELOAD_STOP(); r[d->rt] = (uint32_t)(int32_t)(T)v_; \
         } } while (0)
 #define STORE(T) do { \
         uint32_t va_ = RS + d->imm; struct tc_entry *e_ = &tc[TC_IDX(va_)]; \
         if (likely(e_->tag_w == (va_ & (0xFFFFF000u | (sizeof(T) - 1))))) { \
             T v_ = (T)RT; memcpy((void *)(uintptr_t)(va_ + e_->addend), &v_, sizeof(T)); \
-            \
         } else { \
             SYNC(); \
-            if (!cpu_store_slow(cpu, va_, sizeof(T), RT)) { RELOAD(); goto dispatch; } \
+            if (!cpu_store_slow(cpu, va_, sizeof(T), RT)) { FULL_RELOAD(); DISPATCH(); } \
             RELOAD_STOP(); \
         } } while (0)
 
-    cpu_undecoded_handler = &&L_DECODE;
-    RELOAD();
+    FULL_RELOAD();
+    nd = NULL;
+    DISPATCH();
 
-dispatch:
-    if (unlikely(icount >= icount_stop)) {
+events:
+    budget++;                                   /* d has not run yet */
+    {
         SYNC();
+        uint32_t pc_before = cpu->pc;
         cpu_service_events(cpu);
         if (cpu->stop)
             goto out;
-        RELOAD();
-    }
-    if (likely((pc & 0xFFFFF003u) == fpage)) {
-        d = fbase + ((pc & 0xFFF) >> 2);
-    } else {
-        SYNC();
-        struct dinsn *nd = cpu_fetch_slow(cpu, pc);
-        if (!nd) {
-            if (cpu->stop)
-                goto out;
-            RELOAD();
-            goto dispatch;
+        RELOAD_STOP();
+        if (budget <= 0) {
+            /* Nothing more is due before the next instruction. */
+            budget = 1;
+            stop_at = cpu->icount + 1;
         }
-        RELOAD();
-        const struct tc_fetch *f = &cpu->tf[cpu->tc_mode][TC_IDX(pc)];
+        if (cpu->pc != pc_before) {
+            FULL_RELOAD();                      /* an interrupt was taken */
+            DISPATCH();
+        }
+        /* Translations may have changed (the loop was kicked): look the PC up again. */
+        res_pc = cpu->pc;
+        res_pending = cpu->ds_pc == cpu->pc;
+        res_tgt = cpu->npc;
+        goto resolve;
+    }
+
+L_FAR_SENTINEL:
+    budget++;                                   /* a sentinel is not an instruction */
+    res_pc = far_pc;
+    res_pending = 0;
+    goto resolve;
+L_PAGE_END:
+    budget++;
+    res_pc = fpage + 0x1000;
+    res_pending = nd != d + 1;
+    if (res_pending)
+        res_tgt = nd == &far ? far_pc : PC_OF(nd);
+    goto resolve;
+resolve: {
+        const struct tc_fetch *f = &cpu->tf[cpu->tc_mode][TC_IDX(res_pc)];
+        if (unlikely(f->tag != (res_pc & 0xFFFFF003u))) {
+            cpu->pc = res_pc;
+            cpu->npc = res_pending ? res_tgt : res_pc + 4;
+            cpu->ds_pc = res_pending ? res_pc : 1;
+            cpu->icount = stop_at - (uint64_t)budget;
+            if (!cpu_fetch_slow(cpu, res_pc)) {
+                if (cpu->stop)
+                    goto out;
+                FULL_RELOAD();
+                DISPATCH();
+            }
+            RELOAD_STOP();
+        }
         fpage = f->tag;
         fppn = f->ppn;
         fbase = f->base;
-        d = nd;
+        d = fbase + ((res_pc & 0xFFFu) >> 2);
+        if (res_pending) {
+            uint32_t t = res_tgt;
+            /* TARGET() compares with the address after d's delay slot; d is the slot here. */
+            nd = (((t ^ fpage) & 0xFFFFF003u) == 0 && t != res_pc + 4)
+                     ? fbase + ((t & 0xFFFu) >> 2) : (far_pc = t, &far);
+        } else {
+            nd = d + 1;
+        }
+        DISPATCH();
     }
-    icount++;
-    goto *d->h;
 
 L_DECODE: {
         uint32_t w;
-        memcpy(&w, cpu->ram + ((size_t)fppn << 12) + (pc & 0xFFF), 4);
         struct dinsn *wd = (struct dinsn *)d;
+        memcpy(&w, cpu->ram + ((size_t)fppn << 12) + ((size_t)(d - fbase) << 2), 4);
         cpu_decode(w, wd);
         wd->h = labels[wd->op];
         cpu->n.decoded_insns++;
@@ -118,7 +199,7 @@ L_NOP: NEXT();
 L_RI: EXC(EXC_RI);
 L_CPU1: L_CPU2: {
         struct cpu_exc e = { .code = EXC_CPU, .ce = (int)d->imm };
-        SYNC(); cpu_raise(cpu, &e); RELOAD(); goto dispatch;
+        SYNC(); cpu_raise(cpu, &e); FULL_RELOAD(); DISPATCH();
     }
 
 L_SLL: r[d->rd] = RT << d->imm; NEXT();
@@ -129,8 +210,8 @@ L_SLLV: r[d->rd] = RT << (RS & 31); NEXT();
 L_SRLV: r[d->rd] = RT >> (RS & 31); NEXT();
 L_SRAV: r[d->rd] = (uint32_t)((int32_t)RT >> (RS & 31)); NEXT();
 L_ROTRV: { uint32_t s = RS & 31; r[d->rd] = s ? (RT >> s) | (RT << (32 - s)) : RT; NEXT(); }
-L_JR: JUMP(RS);
-L_JALR: { uint32_t t = RS; r[d->rd] = npc + 4; JUMP(t); }
+L_JR: JUMP_TO(RS);
+L_JALR: { uint32_t t = RS; r[d->rd] = CUR_PC + 8; JUMP_TO(t); }
 L_MOVZ: if (RT == 0) r[d->rd] = RS; NEXT();
 L_MOVN: if (RT != 0) r[d->rd] = RS; NEXT();
 L_SYSCALL: EXC(EXC_SYS);
@@ -190,18 +271,18 @@ L_BLEZ: BRANCH((int32_t)RS <= 0);
 L_BGTZ: BRANCH((int32_t)RS > 0);
 L_BLTZ: BRANCH((int32_t)RS < 0);
 L_BGEZ: BRANCH((int32_t)RS >= 0);
-L_BLTZAL: { int c = (int32_t)RS < 0; r[31] = npc + 4; BRANCH(c); }
-L_BGEZAL: { int c = (int32_t)RS >= 0; r[31] = npc + 4; BRANCH(c); }
+L_BLTZAL: { int c = (int32_t)RS < 0; r[31] = CUR_PC + 8; BRANCH(c); }
+L_BGEZAL: { int c = (int32_t)RS >= 0; r[31] = CUR_PC + 8; BRANCH(c); }
 L_BEQL: BRANCH_LIKELY(RS == RT);
 L_BNEL: BRANCH_LIKELY(RS != RT);
 L_BLEZL: BRANCH_LIKELY((int32_t)RS <= 0);
 L_BGTZL: BRANCH_LIKELY((int32_t)RS > 0);
 L_BLTZL: BRANCH_LIKELY((int32_t)RS < 0);
 L_BGEZL: BRANCH_LIKELY((int32_t)RS >= 0);
-L_BLTZALL: { int c = (int32_t)RS < 0; r[31] = npc + 4; BRANCH_LIKELY(c); }
-L_BGEZALL: { int c = (int32_t)RS >= 0; r[31] = npc + 4; BRANCH_LIKELY(c); }
-L_J: JUMP((npc & 0xF0000000u) | d->imm);
-L_JAL: r[31] = npc + 4; JUMP((npc & 0xF0000000u) | d->imm);
+L_BLTZALL: { int c = (int32_t)RS < 0; r[31] = CUR_PC + 8; BRANCH_LIKELY(c); }
+L_BGEZALL: { int c = (int32_t)RS >= 0; r[31] = CUR_PC + 8; BRANCH_LIKELY(c); }
+L_J: JUMP_TO(((CUR_PC + 4) & 0xF0000000u) | d->imm);
+L_JAL: r[31] = CUR_PC + 8; JUMP_TO(((CUR_PC + 4) & 0xF0000000u) | d->imm);
 
 L_ADDI: { int32_t v;
         if (__builtin_add_overflow((int32_t)RS, (int32_t)d->imm, &v)) EXC(EXC_OV);
@@ -236,8 +317,8 @@ L_SDBBP: {
             goto out;
         }
         cpu_raise_code(cpu, EXC_BP);
-        RELOAD();
-        goto dispatch;
+        FULL_RELOAD();
+        DISPATCH();
     }
 L_EXT: { uint32_t pos = d->imm & 31, size = (d->imm >> 8) + 1;
         uint32_t v = RS >> pos;
@@ -279,10 +360,10 @@ L_LWL: L_LWR: L_SWL: L_SWR: {
         int store = d->op == OP_SWL || d->op == OP_SWR;
         SYNC();
         if (!(store ? cpu_store_slow(cpu, va, 0, 0) : cpu_load_slow(cpu, va, 0, &w))) {
-            RELOAD();
-            goto dispatch;
+            FULL_RELOAD();
+            DISPATCH();
         }
-        if (store && !cpu_load_slow(cpu, va, 0, &w)) { RELOAD(); goto dispatch; }
+        if (store && !cpu_load_slow(cpu, va, 0, &w)) { FULL_RELOAD(); DISPATCH(); }
         switch (d->op) {
         case OP_LWL: v = (w << (8 * (3 - b))) | (RT & ((1u << (8 * (3 - b))) - 1)); r[d->rt] = v; break;
         case OP_LWR: v = (w >> (8 * b)) | (RT & ~(0xFFFFFFFFu >> (8 * b))); r[d->rt] = v; break;
@@ -297,13 +378,13 @@ L_LWL: L_LWR: L_SWL: L_SWR: {
 L_CACHE:
         if (cpu->tc_mode < TC_KERNEL && !(cpu->cp0.status & ST_CU0)) {
             struct cpu_exc e = { .code = EXC_CPU, .ce = 0 };
-            SYNC(); cpu_raise(cpu, &e); RELOAD(); goto dispatch;
+            SYNC(); cpu_raise(cpu, &e); FULL_RELOAD(); DISPATCH();
         }
         NEXT();
 L_LL: {
         uint32_t va = RS + d->imm, v;
         SYNC();
-        if (!cpu_load_slow(cpu, va, 4, &v)) { RELOAD(); goto dispatch; }
+        if (!cpu_load_slow(cpu, va, 4, &v)) { FULL_RELOAD(); DISPATCH(); }
         RELOAD_STOP();
         r[d->rt] = v;
         cpu->llbit = 1;
@@ -318,7 +399,7 @@ L_SC: {
             NEXT();
         }
         SYNC();
-        if (!cpu_store_slow(cpu, va, 4, RT)) { RELOAD(); goto dispatch; }
+        if (!cpu_store_slow(cpu, va, 4, RT)) { FULL_RELOAD(); DISPATCH(); }
         RELOAD_STOP();
         cpu->llbit = 0;
         r[dst] = 1;
@@ -328,19 +409,19 @@ L_SC: {
     /* Privileged instructions: CpU(0) unless kernel mode or Status.CU0. */
 #define PRIV() do { if (cpu->tc_mode < TC_KERNEL && !(cpu->cp0.status & ST_CU0)) { \
         struct cpu_exc e_ = { .code = EXC_CPU, .ce = 0 }; \
-        SYNC(); cpu_raise(cpu, &e_); RELOAD(); goto dispatch; } } while (0)
+        SYNC(); cpu_raise(cpu, &e_); FULL_RELOAD(); DISPATCH(); } } while (0)
 L_MFC0: PRIV(); SYNC(); r[d->rt] = cpu_cp0_read(cpu, d->rd, (int)d->imm); NEXT();
 L_MTC0:
         PRIV(); SYNC();
         cpu_cp0_write(cpu, d->rd, (int)d->imm, RT);
-        RELOAD(); pc = npc; npc += 4; goto dispatch;
+        NEXT_RESOLVE();
 L_DI: L_EI: {
         PRIV();
         uint32_t old = cpu->cp0.status;
         r[d->rt] = old;
         SYNC();
         cpu_cp0_write(cpu, CP0_STATUS, 0, d->op == OP_EI ? (old | ST_IE) : (old & ~ST_IE));
-        RELOAD(); pc = npc; npc += 4; goto dispatch;
+        NEXT_RESOLVE();
     }
 L_RDPGPR: L_WRPGPR: PRIV(); r[d->rd] = RT; NEXT();
 L_TLBR: L_TLBWI: L_TLBWR: L_TLBP: {
@@ -349,15 +430,15 @@ L_TLBR: L_TLBWI: L_TLBWR: L_TLBP: {
                                      [OP_TLBWR - OP_TLBR] = MMU_TLBWR, [OP_TLBP - OP_TLBR] = MMU_TLBP };
         SYNC();
         int exc = cpu->mmu->ops->tlb_op(cpu->mmu, tlbop[d->op - OP_TLBR]);
-        if (exc) { cpu_raise_code(cpu, exc); RELOAD(); goto dispatch; }
-        RELOAD(); pc = npc; npc += 4; goto dispatch;
+        if (exc) { cpu_raise_code(cpu, exc); FULL_RELOAD(); DISPATCH(); }
+        NEXT_RESOLVE();
     }
-L_ERET: PRIV(); SYNC(); cpu_eret(cpu); RELOAD(); goto dispatch;
+L_ERET: PRIV(); SYNC(); cpu_eret(cpu); FULL_RELOAD(); DISPATCH();
 L_DERET: EXC(EXC_RI);                      /* not in debug mode */
 L_WAIT:
-        PRIV(); pc = npc; npc += 4; SYNC(); cpu_wait(cpu);
+        PRIV(); SYNC(); cpu_wait(cpu);
         if (cpu->stop) goto out;
-        RELOAD(); goto dispatch;
+        NEXT_RESOLVE();
 
 out:
     return cpu->stop;

@@ -97,6 +97,17 @@ static void dpage_forget(struct dinsn *d)
     d->h = cpu_undecoded_handler;
 }
 
+/* RAM at [pa, pa + bytes) was written other than by the CPU's fast path: forget the
+ * predecoded instructions it held. */
+void cpu_phys_written(struct cpu *cpu, uint32_t pa, unsigned bytes)
+{
+    for (uint32_t a = pa & ~3u; a < pa + bytes && a < cpu->ram_bytes; a += 4) {
+        struct dpage *dp = cpu->dpages[a >> 12];
+        if (dp)
+            dpage_forget(&dp->d[(a & 0xFFF) >> 2]);
+    }
+}
+
 static int is_code_page(const struct cpu *cpu, uint32_t pa)
 {
     return pa < cpu->ram_bytes && cpu->dpages[pa >> 12] != NULL;
@@ -176,9 +187,7 @@ bool cpu_store_slow(struct cpu *cpu, uint32_t va, unsigned size, uint32_t val)
         case 2: { uint16_t v = (uint16_t)val; memcpy(p, &v, 2); break; }
         default: memcpy(p, &val, 4); break;
         }
-        struct dpage *dp = cpu->dpages[pa >> 12];
-        if (dp)
-            dpage_forget(&dp->d[(pa & 0xFFF) >> 2]);  /* re-decode the overwritten insn */
+        cpu_phys_written(cpu, pa, size);
         tc_fill(cpu, va, pa, MMU_STORE);
         return true;
     }
@@ -215,6 +224,8 @@ static struct dpage *dpage_get(struct cpu *cpu, uint32_t ppn)
         abort();
     for (unsigned i = 0; i < DPAGE_INSNS; i++)
         dpage_forget(&dp->d[i]);
+    dp->d[DPAGE_INSNS].h = cpu_page_end_handler;
+    dp->d[DPAGE_INSNS].op = 0;
     cpu->dpages[ppn] = dp;
     cpu->dpages_live++;
     uintptr_t host = (uintptr_t)(cpu->ram + ((size_t)ppn << 12));

@@ -188,9 +188,7 @@ static void pt_write(struct pw *pw, uint32_t pa, uint32_t v)
 {
     struct cpu *cpu = pw->base.cpu;
     memcpy(cpu->ram + pa, &v, 4);
-    struct dpage *dp = cpu->dpages[pa >> 12];
-    if (dp)
-        dp->d[(pa & 0xFFF) >> 2].op = 0;
+    cpu_phys_written(cpu, pa, 4);
     pw->n.memrefs++;
     cpu->cycles_extra += PW_MEMREF_CYCLES;
 }
