@@ -46,8 +46,9 @@ struct dinsn {
 };
 extern const void *cpu_undecoded_handler;
 #define DPAGE_INSNS 1024
-/* d[DPAGE_INSNS] is a sentinel whose handler continues on the next page. */
-struct dpage { struct dinsn d[DPAGE_INSNS + 1]; };
+/* d[DPAGE_INSNS] is a sentinel whose handler continues on the next page; d[DPAGE_INSNS + 1]
+ * is never executed but keeps "the instruction after the delay slot" inside the array. */
+struct dpage { struct dinsn d[DPAGE_INSNS + 2]; };
 extern const void *cpu_page_end_handler;
 
 /* Virtual CP0 registers held by the CPU (the MMU personality may own more). */

@@ -11,6 +11,7 @@
 
 #include "bus.h"
 #include "cpu.h"
+#include "cpu_ops.h"
 #include "mmu.h"
 
 #define DPAGES_MAX 8192                  /* 64 MiB of predecoded pages, then start over */
@@ -225,7 +226,8 @@ static struct dpage *dpage_get(struct cpu *cpu, uint32_t ppn)
     for (unsigned i = 0; i < DPAGE_INSNS; i++)
         dpage_forget(&dp->d[i]);
     dp->d[DPAGE_INSNS].h = cpu_page_end_handler;
-    dp->d[DPAGE_INSNS].op = 0;
+    dp->d[DPAGE_INSNS].op = OP_PAGE_END;
+    dp->d[DPAGE_INSNS + 1] = dp->d[DPAGE_INSNS];
     cpu->dpages[ppn] = dp;
     cpu->dpages_live++;
     uintptr_t host = (uintptr_t)(cpu->ram + ((size_t)ppn << 12));

@@ -58,9 +58,11 @@ run_tlbvisor() { # ELF OUT -> exit status
 		--max-insns 200000000 $extra "$1" >"$2" 2>"$2.err" </dev/null
 }
 
+# QEMU runs with -icount so that its Count/Compare follow the instruction count rather than
+# host time: without it, the timer test can miss its deadline on a loaded CI machine.
 run_qemu() { # ELF OUT -> exit status
 	timeout -k 5 "$tmo" "$qemu" -M malta -cpu 24Kc -m 128 -nographic \
-		-no-reboot -semihosting -kernel "$1" >"$2" 2>"$2.err" </dev/null
+		-no-reboot -semihosting -icount shift=3 -kernel "$1" >"$2" 2>"$2.err" </dev/null
 }
 
 # a run passes when it exits 0 and printed no FAIL line
