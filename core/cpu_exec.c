@@ -91,7 +91,7 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
         uint32_t va_ = RS + d->imm; struct tc_entry *e_ = TC_ENTRY(va_); \
         if (likely(e_->tag_r == (va_ & (0xFFFFF000u | (sizeof(T) - 1))))) { \
             T v_; memcpy(&v_, (const void *)(uintptr_t)(va_ + e_->addend), sizeof(T)); \
-            r[d->rt] = (uint32_t)(int32_t)v_; \
+            r[d->rt] = (uint32_t)(int32_t)v_; cpu->n.tc_hits++; \
         } else { \
             uint32_t v_; SYNC(); \
             if (!cpu_load_slow(cpu, va_, sizeof(T), &v_)) RESTART(); \
@@ -102,6 +102,7 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
         uint32_t va_ = RS + d->imm; struct tc_entry *e_ = TC_ENTRY(va_); \
         if (likely(e_->tag_w == (va_ & (0xFFFFF000u | (sizeof(T) - 1))))) { \
             T v_ = (T)RT; memcpy((void *)(uintptr_t)(va_ + e_->addend), &v_, sizeof(T)); \
+            cpu->n.tc_hits++; \
         } else { \
             SYNC(); \
             if (!cpu_store_slow(cpu, va_, sizeof(T), RT)) RESTART(); \

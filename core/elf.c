@@ -206,7 +206,9 @@ static int check_load(unsigned i, const GElf_Phdr *ph, uint8_t *file, size_t len
                 i, va);
         return -1;
     }
-    uint32_t pa = va & KSEG_PA_MASK;
+    /* The load address is p_paddr through the kseg0/kseg1 mask, as QEMU's loader does;
+     * for ordinary links p_paddr == p_vaddr. */
+    uint32_t pa = (uint32_t)ph->p_paddr & KSEG_PA_MASK;
     uint64_t pa_end = (uint64_t)pa + ph->p_memsz;
     if (pa_end > ram_bytes) {
         char size[32];

@@ -2,8 +2,8 @@
  *
  * Boot protocol (DESIGN.md §2, as QEMU's Malta loader): every PT_LOAD segment is
  * linked at a kseg0 (0x80000000..0x9FFFFFFF) or kseg1 (0xA0000000..0xBFFFFFFF)
- * virtual address and is placed in guest RAM at guest-physical vaddr & 0x1FFFFFFF;
- * p_paddr is ignored. What is validated is listed in docs/elf-loading.md.
+ * virtual address and is placed in guest RAM at guest-physical p_paddr & 0x1FFFFFFF
+ * (QEMU's cpu_mips_kseg0_to_phys on p_paddr; ordinary links have p_paddr == p_vaddr). What is validated is listed in docs/elf-loading.md.
  *
  * Segment numbers in error messages are program-header indices, counting from 0.
  */
@@ -17,7 +17,7 @@
 
 /* One loadable segment; all addresses are 32-bit guest addresses. */
 struct elf_seg {
-    uint32_t paddr;       /* guest-physical load address (vaddr & 0x1FFFFFFF) */
+    uint32_t paddr;       /* guest-physical load address (p_paddr & 0x1FFFFFFF) */
     uint32_t vaddr;       /* guest-virtual link address (kseg0/kseg1) */
     uint32_t filesz;      /* bytes taken from the file */
     uint32_t memsz;       /* bytes occupied in RAM; memsz - filesz are zero-filled */

@@ -20,11 +20,11 @@ struct elfgen elfgen_valid(void)
     g.entry = ELFGEN_TEXT_VA;
     g.phoff = 52;
     g.ph[0] = (struct elfgen_ph){ .type = 1, .offset = ELFGEN_TEXT_OFF,
-        .vaddr = ELFGEN_TEXT_VA, .paddr = ELFGEN_TEXT_VA & 0x1FFFFFFFu,
+        .vaddr = ELFGEN_TEXT_VA,
         .filesz = ELFGEN_TEXT_BYTES, .memsz = ELFGEN_TEXT_BYTES, .flags = 4 | 1,
         .align = 0x10 };
     g.ph[1] = (struct elfgen_ph){ .type = 1, .offset = ELFGEN_DATA_OFF,
-        .vaddr = ELFGEN_DATA_VA, .paddr = ELFGEN_DATA_VA & 0x1FFFFFFFu,
+        .vaddr = ELFGEN_DATA_VA,
         .filesz = ELFGEN_DATA_FILESZ, .memsz = ELFGEN_DATA_MEMSZ, .flags = 4 | 2,
         .align = 0x10 };
     g.file_bytes = ELFGEN_FILE_BYTES;
@@ -86,7 +86,7 @@ uint8_t *elfgen_build(const struct elfgen *g)
         put(b, len, o + 0, p->type, 4);
         put(b, len, o + 4, p->offset, 4);
         put(b, len, o + 8, p->vaddr, 4);
-        put(b, len, o + 12, p->paddr, 4);
+        put(b, len, o + 12, p->paddr ? p->paddr : p->vaddr, 4);  /* 0: as a linker, = vaddr */
         put(b, len, o + 16, p->filesz, 4);
         put(b, len, o + 20, p->memsz, 4);
         put(b, len, o + 24, p->flags, 4);

@@ -27,6 +27,7 @@
 #define ELFGEN_FILE_BYTES 0x160u
 
 struct elfgen_ph {
+    /* paddr 0 is written as vaddr (what a linker does without AT()). */
     uint32_t type, offset, vaddr, paddr, filesz, memsz, flags, align;
 };
 
