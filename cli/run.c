@@ -203,9 +203,11 @@ int cmd_run(int argc, char **argv)
         break;
     case CPU_STOP_FAULT_LOOP:
         fprintf(stderr, "tlbvisor: guest stuck in an exception loop: %s at pc 0x%08x, %s mode, "
-                "no instruction completed in the last %u exceptions\n",
+                "after %" PRIu64 " instructions (%u exceptions with no instruction completed, "
+                "%u taken inside an exception handler)\n",
                 cpu_exc_name((int)((m.cpu->cp0.cause & CA_EXC_MASK) >> CA_EXC_SHIFT)), m.cpu->pc,
-                machine_mode_name(m.cpu), m.cpu->exc_no_progress);
+                machine_mode_name(m.cpu), m.cpu->icount, m.cpu->exc_no_progress,
+                m.cpu->nested_exceptions);
         status = 3;
         break;
     default:

@@ -99,6 +99,7 @@ void cpu_eret(struct cpu *cpu)
     }
     cpu->npc = cpu->pc + 4;
     cpu->llbit = 0;
+    cpu->nested_exceptions = 0;
     cpu->ds_pc = 1;
     cpu_update_mode(cpu);
     cpu_kick(cpu);                               /* interrupts may now be enabled */

@@ -128,6 +128,7 @@ struct cpu {
     struct cpu_counters n;
     uint64_t last_exc_icount;    /* icount at the last exception, for loop detection */
     unsigned exc_no_progress;    /* exceptions in a row with no instruction dispatched */
+    unsigned nested_exceptions;  /* exceptions taken at EXL=1 since the last eret */
     int trace_exceptions;        /* print every exception on stderr */
     uint64_t stat_cycles;        /* cpu_cycles() as of the last cpu_update_stats */
 };

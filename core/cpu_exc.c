@@ -5,8 +5,9 @@
 
 #include "cpu.h"
 
-/* Exceptions in a row that dispatch no instruction (e.g. a vector with nothing behind it)
- * before the machine is declared stuck. */
+/* Exceptions in a row that dispatch no instruction (e.g. a vector with nothing behind it),
+ * or exceptions taken at EXL=1 with no eret between them, before the machine is declared
+ * stuck in an exception loop. */
 #define EXC_LOOP_LIMIT 1000
 
 void cpu_raise(struct cpu *cpu, const struct cpu_exc *e)
@@ -41,6 +42,10 @@ void cpu_exception_native(struct cpu *cpu, const struct cpu_exc *e)
     struct cp0 *c = &cpu->cp0;
     int exl = (c->status & ST_EXL) != 0;
     uint32_t off;
+
+    /* An exception handler that keeps faulting before it ever returns is stuck. */
+    if (exl && ++cpu->nested_exceptions >= EXC_LOOP_LIMIT)
+        cpu_request_stop(cpu, CPU_STOP_FAULT_LOOP, 0);
 
     if (!exl) {
         int bd = cpu->pc == cpu->ds_pc;

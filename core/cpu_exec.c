@@ -72,7 +72,9 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
 #define RELOAD_STOP() do { stop_at = cpu->icount_stop; tc = cpu->tc[cpu->tc_mode]; } while (0)
 /* Continue at cpu->pc (an exception vector, an eret target), looked up again. */
 #define RESTART() do { \
-        cnt = cpu->icount; far_pc = cpu->pc; d = &far; RELOAD_STOP(); goto *d->h; } while (0)
+        cnt = cpu->icount; far_pc = cpu->pc; d = &far; run = d; RELOAD_STOP(); \
+        if (unlikely(cnt >= stop_at)) goto events; \
+        goto *d->h; } while (0)
 /* The predecoded instruction at address t on the current page, or the far sentinel. */
 #define TARGET(t) ((((t) ^ fpage) & 0xFFFFF003u) == 0 ? fbase + (((t) & 0xFFFu) >> 2) \
                                                        : (far_pc = (t), &far))

@@ -3,8 +3,9 @@
  * Hand-encoded MIPS32r2 words are placed in a 1 MiB RAM and run in kernel mode from kseg0,
  * with Status.BEV=0 so that the vectors (0x80000000 refill, 0x80000180 general) are in RAM.
  * Each vector holds the UHI exit (`sdbbp 1`, $t9=1), so an exception ends the run and the
- * test reads EPC/Cause/BadVAddr. Single-instruction cases run with insn_limit = 1 and stop
- * before anything at the vector runs. The emulator is deterministic: every value is exact.
+ * test reads EPC/Cause/BadVAddr. Single-instruction cases are followed by `sdbbp 1` too, so
+ * no test depends on where the interpreter checks the instruction limit, except the tests
+ * of the limit itself. The emulator is deterministic: every value is exact.
  *
  * Layout: vectors at PA 0x0/0x180, code at 0x80010000.., data at 0x80020000.., user code
  * (mapped through the R4K TLB) at VA 0x00400000 -> PA 0x00030000. */
@@ -254,12 +255,13 @@ static void run_alu_table(const struct alu_case *c, size_t n)
     for (size_t i = 0; i < n; i++) {
         uint32_t pc = CODE + 8 * (uint32_t)i;
         wr32(pc, c[i].insn);
+        wr32(pc + 4, SDBBP(1));
         cpu->gpr[T0] = c[i].t0;
         cpu->gpr[T1] = c[i].t1;
         cpu->gpr[T2] = c[i].t2;
         set_status(0);
         cpu->cp0.cause = 0;
-        cr_assert_eq(run_at(pc, 1), CPU_STOP_INSN_LIMIT, "%s", c[i].name);
+        cr_assert_eq(run_at(pc, 100), CPU_STOP_EXIT, "%s: pc %#x", c[i].name, cpu->pc);
         cr_assert_eq(cpu->gpr[T2], c[i].want, "%s: $t2 %#x, want %#x", c[i].name, cpu->gpr[T2],
                      c[i].want);
         cr_assert_eq(cpu->gpr[ZERO], 0, "%s", c[i].name);
@@ -469,11 +471,12 @@ Test(cpu, mult_div_madd_msub)
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         uint32_t pc = CODE + 8 * (uint32_t)i;
         wr32(pc, t[i].insn);
+        wr32(pc + 4, SDBBP(1));
         cpu->gpr[T0] = t[i].s;
         cpu->gpr[T1] = t[i].t;
         cpu->hi = t[i].hi0;
         cpu->lo = t[i].lo0;
-        cr_assert_eq(run_at(pc, 1), CPU_STOP_INSN_LIMIT, "%s", t[i].name);
+        run_exit(pc);
         cr_assert_eq(cpu->pc, pc + 4, "%s", t[i].name);
         cr_assert_eq(cpu->hi, t[i].hi, "%s: hi %#x, want %#x", t[i].name, cpu->hi, t[i].hi);
         cr_assert_eq(cpu->lo, t[i].lo, "%s: lo %#x, want %#x", t[i].name, cpu->lo, t[i].lo);
@@ -546,12 +549,12 @@ Test(cpu, loads_sign_and_zero_extension_and_alignment)
     wr32(CODE + 0x800, LW(T2, 2, T0));
     cpu->gpr[T0] = DATA + 0x10;
     set_status(0);
-    run_at(CODE + 0x800, 1);
+    run_exit(CODE + 0x800);
     expect_exc(EXC_ADEL, CODE + 0x800, 0, VEC_GENERAL);
     cr_assert_eq(cpu->cp0.badvaddr, DATA + 0x12);
     wr32(CODE + 0x804, SH(T2, 0x7, T0));
     set_status(0);
-    run_at(CODE + 0x804, 1);
+    run_exit(CODE + 0x804);
     expect_exc(EXC_ADES, CODE + 0x804, 0, VEC_GENERAL);
     cr_assert_eq(cpu->cp0.badvaddr, DATA + 0x17);
     cr_assert_eq(rd32(DATA + 0x14), 0);                     /* nothing stored */
@@ -609,11 +612,12 @@ Test(cpu, swl_swr_all_offsets)
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         uint32_t pc = CODE + 8 * (uint32_t)i;
         wr32(pc, t[i].insn);
+        wr32(pc + 4, SDBBP(1));
         wr32(DATA, 0x44332211);
         wr32(DATA + 4, 0x88776655);
         cpu->gpr[T0] = DATA;
         cpu->gpr[T1] = 0xAABBCCDD;
-        cr_assert_eq(run_at(pc, 1), CPU_STOP_INSN_LIMIT);
+        run_exit(pc);
         cr_assert_eq(cpu->pc, pc + 4, "case %zu", i);
         cr_assert_eq(rd32(DATA), t[i].want, "case %zu: %#x, want %#x", i, rd32(DATA), t[i].want);
         cr_assert_eq(rd32(DATA + 4), 0x88776655, "case %zu", i);
@@ -879,18 +883,16 @@ Test(cpu, exception_while_exl_keeps_epc_and_uses_general_vector)
     cr_assert_eq(cpu->pc, VEC_GENERAL);
 }
 
-Test(cpu, bev_vectors)
+Test(cpu, ebase_moves_the_vectors)
 {
-    set_status(ST_BEV);
-    PUT(CODE, SYSCALL_);
-    run_at(CODE, 1);
-    cr_assert_eq(cpu->pc, 0xBFC00380u);
-    cr_assert_eq(cpu->cp0.epc, CODE);
-    /* EBase moves the BEV=0 vectors. */
+    /* (BEV=1's 0xBFC00380 is checked by exception_loop_is_detected.) */
+    cpu_cp0_write(cpu, CP0_PRID_REG, 1, 0xFFFFFFFFu);
+    cr_assert_eq(cpu_cp0_read(cpu, CP0_PRID_REG, 1), 0xBFFFF000u);
     cpu_cp0_write(cpu, CP0_PRID_REG, 1, 0x80004000u);
-    set_status(0);
-    run_at(CODE, 1);
-    cr_assert_eq(cpu->pc, 0x80004180u);
+    PUT(0x80004180u, SDBBP(1));
+    PUT(CODE, SYSCALL_);
+    run_exit(CODE);
+    expect_exc(EXC_SYS, CODE, 0, 0x80004180u);
 }
 
 /* ---- user mode ------------------------------------------------------------------------------ */
@@ -916,7 +918,7 @@ Test(cpu, user_mode_privileged_instructions_raise_cpu0)
         cpu->gpr[T0] = 0;
         cpu->gpr[T2] = SENTINEL;
         user_mode();
-        run_at(va, 1);
+        run_exit(va);
         expect_exc(EXC_CPU, va, 0, VEC_GENERAL);
         cr_assert_eq(cause_ce(), 0, "insn %zu: CE %u", i, cause_ce());
         cr_assert_eq(cpu->gpr[T2], SENTINEL, "insn %zu", i);
@@ -927,20 +929,20 @@ Test(cpu, user_mode_privileged_instructions_raise_cpu0)
     memcpy(ram + UCODE_PA + 0x100, &w, 4);
     cpu_phys_written(cpu, UCODE_PA + 0x100, 4);
     user_mode();
-    run_at(UCODE + 0x100, 1);
+    run_exit(UCODE + 0x100);
     expect_exc(EXC_CPU, UCODE + 0x100, 0, VEC_GENERAL);
     cr_assert_eq(cause_ce(), 1);
 }
 
 Test(cpu, user_mode_cu0_allows_cp0)
 {
-    uint32_t w = MFC0(T2, CP0_EPC, 0);
-    memcpy(ram + UCODE_PA, &w, 4);
+    uint32_t w[] = { MFC0(T2, CP0_EPC, 0), SYSCALL_ };
+    memcpy(ram + UCODE_PA, w, sizeof(w));
     tlb_map(0, UCODE, UCODE_PA, UCODE_PA + 0x1000);
     cpu->cp0.epc = 0xABCD0000u;
     set_status(ST_CU0 | 2u << ST_KSU_SHIFT);
-    run_at(UCODE, 1);
-    cr_assert_eq(cpu->pc, UCODE + 4);
+    run_exit(UCODE);
+    expect_exc(EXC_SYS, UCODE + 4, 0, VEC_GENERAL);
     cr_assert_eq(cpu->gpr[T2], 0xABCD0000u);
 }
 
@@ -950,21 +952,21 @@ Test(cpu, user_mode_kseg0_access_is_adel_and_rdhwr_follows_hwrena)
     memcpy(ram + UCODE_PA, prog, sizeof(prog));
     user_mode();
     cpu->gpr[T0] = DATA;
-    run_at(UCODE, 1);
+    run_exit(UCODE);
     expect_exc(EXC_ADEL, UCODE, 0, VEC_GENERAL);
     cr_assert_eq(cpu->cp0.badvaddr, DATA);
 
-    uint32_t rd[] = { RDHWR(T2, 1), RDHWR(T3, 3), RDHWR(T4, 0) };
+    uint32_t rd[] = { RDHWR(T2, 1), RDHWR(T3, 3), RDHWR(T4, 0), SYSCALL_ };
     memcpy(ram + UCODE_PA + 0x40, rd, sizeof(rd));
     cpu_phys_written(cpu, UCODE_PA + 0x40, sizeof(rd));
     user_mode();
-    run_at(UCODE + 0x40, 1);
+    run_exit(UCODE + 0x40);
     expect_exc(EXC_RI, UCODE + 0x40, 0, VEC_GENERAL);       /* HWREna = 0 */
     cpu_cp0_write(cpu, CP0_HWRENA, 0, 0xFFFFFFFFu);
     cr_assert_eq(cpu->cp0.hwrena, 0xF);
     user_mode();
-    run_at(UCODE + 0x40, 3);
-    cr_assert_eq(cpu->pc, UCODE + 0x4C);
+    run_exit(UCODE + 0x40);
+    expect_exc(EXC_SYS, UCODE + 0x4C, 0, VEC_GENERAL);
     cr_assert_eq(cpu->gpr[T2], 32);                        /* SYNCI_Step */
     cr_assert_eq(cpu->gpr[T3], 2);                         /* CCRes */
     cr_assert_eq(cpu->gpr[T4], 0);                         /* CPUNum */
@@ -1065,7 +1067,7 @@ Test(cpu, insn_limit_stops_exactly)
 {
     PUT(CODE, ADDIU(T3, T3, 1), BEQ(ZERO, ZERO, 0xFFFE), NOP);
     cr_assert_eq(run_at(CODE, 1000), CPU_STOP_INSN_LIMIT);
-    cr_assert_eq(cpu->icount, 1000);
+    cr_assert_eq(cpu->icount, 1000, "icount %llu, pc %#x", (unsigned long long)cpu->icount, cpu->pc);
     cr_assert_eq(cpu->stop, CPU_STOP_INSN_LIMIT);
     cr_assert_eq(cpu->gpr[T3], 334);                   /* 333 loops of 3, then one addiu */
     cr_assert_eq(cpu->pc, CODE + 4);
@@ -1096,7 +1098,7 @@ Test(cpu, single_stepping_matches_a_full_run)
     cr_assert_eq(cpu->gpr[T6], 1);
     cr_assert_eq(cpu->pc, CODE + 24);
     cr_assert_eq(cpu->icount, 1 + 5 * 3 + 2 + 2 + 1);
-    cr_assert_eq(steps, 20);
+    cr_assert_eq(steps, 20, "%d steps", steps);
 }
 
 Test(cpu, insn_limit_between_branch_and_slot)
@@ -1104,6 +1106,7 @@ Test(cpu, insn_limit_between_branch_and_slot)
     PUT(CODE, BEQ(ZERO, ZERO, 3), ADDIU(T3, T3, 1), ADDIU(T4, T4, 1), ADDIU(T4, T4, 1),
         ADDIU(T5, T5, 1), SDBBP(1));
     cr_assert_eq(run_at(CODE, 1), CPU_STOP_INSN_LIMIT);
+    cr_assert_eq(cpu->icount, 1, "icount %llu, pc %#x", (unsigned long long)cpu->icount, cpu->pc);
     cr_assert_eq(cpu->pc, CODE + 4);                     /* stopped in the delay slot */
     cr_assert_eq(cpu->npc, CODE + 16);
     cr_assert_eq(resume(100), CPU_STOP_EXIT);

@@ -28,7 +28,7 @@ expect() {
 	echo "ok $name"; pass=$((pass + 1))
 }
 
-for p in exit7 hello spin wait ibe_loop; do python3 "$here/mkelf.py" "$tmp/$p.elf" $p; done
+for p in exit7 hello spin wait ibe_loop nested_fault; do python3 "$here/mkelf.py" "$tmp/$p.elf" $p; done
 printf 'not an elf at all' >"$tmp/text.elf"
 head -c 60 "$tmp/hello.elf" >"$tmp/trunc.elf"
 
@@ -54,6 +54,8 @@ expect insn-limit 3 'instruction limit reached: 1000 instructions, pc 0x80100000
 	-- "$tv" run --native --max-insns 1000 "$tmp/spin.elf"
 expect wait-hang 3 'guest hung: wait with no interrupt' '' -- "$tv" run --native "$tmp/wait.elf"
 expect exception-loop 3 'exception loop: IBE at pc 0xbfc00380' '' -- "$tv" run --native "$tmp/ibe_loop.elf"
+expect nested-fault 3 'exception loop: AdEL at pc 0x80000180, kernel mode, after 1003 instructions' '' \
+	-- "$tv" run --native "$tmp/nested_fault.elf"
 
 # The stats file holds exact counters: hello.elf is 20 instructions ending in the SOFTRES store.
 expect stats 0 '' 'ok' -- "$tv" run --native --stats "$tmp/s.json" "$tmp/hello.elf"

@@ -18,6 +18,8 @@ NOP = 0
 SDBBP1 = 0x7000007F
 SELF_LOOP = 0x1000FFFF  # b .
 WAIT = 0x42000020
+MTC0_ZERO_STATUS = 0x40806000  # mtc0 $0, Status: BEV=0, EXL=0, kernel mode
+LW_MISALIGNED = 0x8C000001     # lw $0, 1($0): AdEL
 
 def putc(ch):
     return li(T0, 0xB80003F8) + li(T1, ord(ch)) + [sb(T1, 0, T0)]
@@ -34,17 +36,25 @@ PROGRAMS = {
     # jumps to a physical address with nothing behind it: IBE, whose BEV vector has nothing
     # behind it either: an exception loop that retires no instruction
     "ibe_loop": li(T0, 0xBE000000) + [jr(T0), NOP],
+    # faults; its handler (at EBase + 0x180) faults again, for ever, at EXL=1
+    "nested_fault": {0x80100000: [MTC0_ZERO_STATUS, NOP, LW_MISALIGNED, SELF_LOOP, NOP],
+                     0x80000180: [LW_MISALIGNED, SELF_LOOP, NOP]},
 }
 
-def elf(code, entry=0x80100000):
-    text = b"".join(struct.pack("<I", w) for w in code)
+def elf(program, entry=0x80100000):
+    """program: a list of words at entry, or {address: [words]} for several segments."""
+    segs = program if isinstance(program, dict) else {entry: program}
     ehdr_size, phdr_size = 52, 32
-    off = ehdr_size + phdr_size
+    off = ehdr_size + phdr_size * len(segs)
     ident = b"\x7fELF" + bytes([1, 1, 1, 0]) + bytes(8)
     ehdr = ident + struct.pack("<HHIIIIIHHHHHH", 2, 8, 1, entry, ehdr_size, 0, 0x1000,
-                               ehdr_size, phdr_size, 1, 40, 0, 0)
-    phdr = struct.pack("<IIIIIIII", 1, off, entry, entry, len(text), len(text), 5, 4)
-    return ehdr + phdr + text
+                               ehdr_size, phdr_size, len(segs), 40, 0, 0)
+    phdrs, body = b"", b""
+    for addr, code in segs.items():
+        text = b"".join(struct.pack("<I", w) for w in code)
+        phdrs += struct.pack("<IIIIIIII", 1, off + len(body), addr, addr, len(text), len(text), 5, 4)
+        body += text
+    return ehdr + phdrs + body
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[2] not in PROGRAMS:
