@@ -92,6 +92,7 @@ struct cpu {
     uint32_t pc, npc;            /* current and next instruction (npc != pc+4 after a branch) */
     uint32_t ds_pc;              /* address of the delay slot of the last branch executed */
     uint32_t ll_va;
+    uint32_t last_load_pa;       /* physical address of the last slow-path load (for LLAddr) */
     int llbit;
 
     struct cp0 cp0;
@@ -103,6 +104,10 @@ struct cpu {
     uint64_t timer_cycle;        /* next cycle at which Count == Compare */
     uint64_t insn_limit;         /* stop after this many instructions (0: none) */
     int kick_pending;            /* translations or interrupt state changed: see cpu_kick */
+    uint64_t run_stop;           /* interpreter: icount_stop as the current run planned it */
+    struct dinsn *bp;            /* interpreter: planted event breakpoint, or NULL */
+    const void *bp_h;            /* ... and the handler and op it replaced */
+    uint8_t bp_op;
 
     enum cpu_stop stop;
     int exit_code;

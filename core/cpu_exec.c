@@ -12,12 +12,16 @@
  *
  * Counting: instructions are counted per straight-line run, not one by one. run is the
  * first instruction of the current run and cnt the number dispatched before it; while d
- * runs, icount = cnt + (d - run) + 1. Each branch (when its slot completes) and each page
- * crossing closes the run, and only there is cnt compared with stop_at, the count at which
- * cpu_service_events must run (timer, interrupts, instruction limit). Runs are at most one
- * page long, so events are seen within 1026 instructions, always at the same point for the
- * same inputs. Slow paths that change translations or interrupt state kick the loop
- * (cpu_kick); the handler then closes the run at once (NEXT_RESOLVE).
+ * runs, icount = cnt + (d - run) + 1. A run ends at each branch (when its slot completes),
+ * page crossing and exception. At the start of a run (run_start), the count is compared
+ * with stop, the count at which cpu_service_events must run (timer, interrupts, the
+ * instruction limit); only when stop falls within reach of this run (RUN_MAX) is anything
+ * done: an event breakpoint is planted on the exact instruction at which icount reaches
+ * stop (its handler and op are swapped for EVENT_BP, and put back when the run ends), so
+ * events are exact to the instruction at no cost per instruction. stop_at is the value
+ * the run-start test compares with: stop, or 0 while a breakpoint is planted, so that the
+ * end of the run removes it. Slow paths that change translations or interrupt state kick
+ * the loop (cpu_kick); the handler then ends the run at once (NEXT_RESOLVE).
  *
  * Two sentinels leave the fast path: the entry after the last instruction of a page
  * (page_end: continue on the next page) and `far` (continue at far_pc, looked up again: a
@@ -55,6 +59,8 @@ enum cpu_stop cpu_run(struct cpu *cpu)
     struct tc_entry *tc;
     uint64_t cnt, stop_at;
     uint32_t res_pc, tgt_pc = 0;
+    /* The planted event breakpoint and what it replaced live in cpu->bp*: they are only
+     * touched off the fast path, so they stay out of the registers. */
 
     cpu_undecoded_handler = &&L_DECODE;
     cpu_page_end_handler = &&L_PAGE_END;
@@ -69,26 +75,55 @@ enum cpu_stop cpu_run(struct cpu *cpu)
 #define TC_ENTRY(va) ((struct tc_entry *)((char *)tc + (((va) >> 8) & ((TC_SIZE - 1) << 4))))
 _Static_assert(sizeof(struct tc_entry) == 16, "TC_ENTRY assumes 16-byte entries");
 _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns");
-#define RELOAD_STOP() do { stop_at = cpu->icount_stop; tc = cpu->tc[cpu->tc_mode]; } while (0)
+/* The longest run: a page of instructions plus a delay slot. */
+#define RUN_MAX (DPAGE_INSNS + 2)
+#define RELOAD_STOP() do { \
+        cpu->run_stop = cpu->icount_stop; stop_at = cpu->bp ? 0 : cpu->run_stop; \
+        tc = cpu->tc[cpu->tc_mode]; } while (0)
+#define DISARM() do { \
+        struct dinsn *b_ = cpu->bp; \
+        if (b_) { \
+            if (b_->h == &&L_EVENT_BP) { b_->h = cpu->bp_h; b_->op = cpu->bp_op; } \
+            cpu->bp = NULL; stop_at = cpu->run_stop; \
+        } } while (0)
+/* State for an event before d runs, d in sequence (or &far). */
+#define SYNC_BEFORE() do { \
+        cpu->pc = d == &far ? far_pc : PC_OF(d); cpu->npc = cpu->pc + 4; cpu->ds_pc = 1; \
+        cpu->icount = cnt + (uint64_t)(d - run); } while (0)
+/* A run starts at d (a dinsn, or &far when it must be looked up first). */
+#define RUN_START() do { \
+        if (unlikely(cnt + RUN_MAX >= stop_at)) goto run_start; \
+        goto *d->h; } while (0)
 /* Continue at cpu->pc (an exception vector, an eret target), looked up again. */
 #define RESTART() do { \
-        cnt = cpu->icount; far_pc = cpu->pc; d = &far; run = d; RELOAD_STOP(); \
-        if (unlikely(cnt >= stop_at)) goto events; \
-        goto *d->h; } while (0)
+        DISARM(); cnt = cpu->icount; far_pc = cpu->pc; d = &far; run = d; RELOAD_STOP(); \
+        RUN_START(); } while (0)
 /* The predecoded instruction at address t on the current page, or the far sentinel. */
 #define TARGET(t) ((((t) ^ fpage) & 0xFFFFF003u) == 0 ? fbase + (((t) & 0xFFFu) >> 2) \
                                                        : (far_pc = (t), &far))
 /* Close the run through d and continue at next (a dinsn pointer, or &far). */
+/* Plants the event breakpoint on the instruction at which icount reaches stop, if it lies
+ * on this page after run_at (the first instruction of the run, which has cnt before it). */
+#define plant(run_at) do { \
+        uint64_t k_ = cpu->run_stop - cnt; \
+        if (k_ < RUN_MAX && (uint64_t)((run_at) - fbase) + k_ < DPAGE_INSNS) { \
+            struct dinsn *b_ = (struct dinsn *)(run_at) + k_; \
+            cpu->bp = b_; cpu->bp_h = b_->h; cpu->bp_op = b_->op; \
+            b_->h = &&L_EVENT_BP; b_->op = OP_EVENT_BP; stop_at = 0; \
+        } } while (0)
 #define CLOSE_RUN_TO(next) do { \
-        cnt += (uint64_t)(d - run) + 1; d = (next); run = d; \
-        if (unlikely(cnt >= stop_at)) goto events; \
-        goto *d->h; } while (0)
+        cnt += (uint64_t)(d - run) + 1; d = (next); run = d; RUN_START(); } while (0)
 #define PRIV() do { if (cpu->tc_mode < TC_KERNEL && !(cpu->cp0.status & ST_CU0)) { \
         struct cpu_exc e_ = { .code = EXC_CPU, .ce = 0 }; \
         SYNC(); cpu_raise(cpu, &e_); RESTART(); } } while (0)
 #define EXC(code) do { SYNC(); cpu_raise_code(cpu, (code)); RESTART(); } while (0)
-/* After a slow path that succeeded: a kick means translations or interrupt state changed. */
-#define AFTER_SLOW() do { RELOAD_STOP(); if (unlikely(cpu->kick_pending)) NEXT_RESOLVE(); } while (0)
+/* After a slow path that succeeded: a kick means translations or interrupt state changed;
+ * a stop moved within reach (cycles charged by a page walk) means the run must be re-planned. */
+#define AFTER_SLOW() do { \
+        if (unlikely(cpu->kick_pending || \
+                     (cpu->icount_stop != cpu->run_stop && cnt + RUN_MAX >= cpu->icount_stop))) \
+            NEXT_RESOLVE(); \
+        RELOAD_STOP(); } while (0)
 #define LOAD(T) do { \
         uint32_t va_ = RS + d->imm; struct tc_entry *e_ = TC_ENTRY(va_); \
         if (likely(e_->tag_r == (va_ & (0xFFFFF000u | (sizeof(T) - 1))))) { \
@@ -133,10 +168,25 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
 #define BRANCH(cond) do { \
         if (cond) BRANCH_TAKEN(); \
         tgt = d + 2; d++; goto *slot_labels[d->op]; } while (0)
+/* j/jal: the target keeps the 256 MiB region of the delay slot; when the slot is on this
+ * page, that is fpage's region, and a target on this page is found without the PC. */
+#define JUMP_REGION(low28) do { \
+        uint32_t l_ = (low28); \
+        if (likely(((l_ ^ fpage) & 0x0FFFF000u) == 0 && d < fbase + (DPAGE_INSNS - 1))) { \
+            tgt = fbase + ((l_ & 0xFFFu) >> 2); d++; goto *slot_labels[d->op]; } \
+        JUMP_TO(((CUR_PC + 4) & 0xF0000000u) | l_); } while (0)
 #define BRANCH_LIKELY(cond) do { \
         if (cond) BRANCH_TAKEN(); \
         far_pc = CUR_PC + 8; CLOSE_RUN_TO(&far); } while (0)
 
+    RELOAD_STOP();
+    if (cpu->ds_pc == cpu->pc) {
+        /* Stopped between a branch and its delay slot: resume with the branch pending. */
+        cnt = cpu->icount;
+        res_pc = cpu->pc;
+        tgt_pc = cpu->npc;
+        goto resolve_slot;
+    }
     RESTART();
 
 #include "cpu_insns.inc"
@@ -156,9 +206,8 @@ L_PAGE_END:
     far_pc = fpage + 0x1000;
     d = &far;
     run = d;
-    if (unlikely(cnt >= stop_at))
-        goto events;
-    /* fall through */
+    DISARM();
+    RUN_START();
 L_FAR:
     res_pc = far_pc;
     {
@@ -180,8 +229,14 @@ L_FAR:
         fbase = f->base;
         d = fbase + ((res_pc & 0xFFFu) >> 2);
         run = d;
-        goto *d->h;
+        RUN_START();
     }
+
+L_EVENT_BP:
+    /* icount has reached stop before d runs. */
+    DISARM();
+    SYNC_BEFORE();
+    goto service;
 
 #undef V
 #undef NEXT
@@ -191,6 +246,7 @@ L_FAR:
 #undef JUMP_TO
 #undef BRANCH
 #undef BRANCH_TAKEN
+#undef JUMP_REGION
 #undef BRANCH_LIKELY
 
     /* ---- instructions in a delay slot: continue at tgt ---- */
@@ -204,6 +260,7 @@ L_FAR:
 #define NO_SLOT() EXC(EXC_RI)
 #define JUMP_TO(t) do { (void)(t); EXC(EXC_RI); } while (0)
 #define BRANCH_TAKEN() EXC(EXC_RI)
+#define JUMP_REGION(low28) do { (void)(low28); EXC(EXC_RI); } while (0)
 #define BRANCH(cond) do { (void)(cond); EXC(EXC_RI); } while (0)
 #define BRANCH_LIKELY(cond) do { (void)(cond); EXC(EXC_RI); } while (0)
 
@@ -223,7 +280,17 @@ S_PAGE_END:
     cnt += (uint64_t)(d - run);
     tgt_pc = TGT_PC();
     res_pc = fpage + 0x1000;
-    {
+    DISARM();
+    goto resolve_slot;
+S_EVENT_BP:
+    /* icount has reached stop before the delay slot d runs. */
+    DISARM();
+    goto service_slot;
+S_FAR:
+    goto L_FAR;                                  /* not reachable: far is never a slot */
+
+resolve_slot: {
+        /* Run the instruction at res_pc as the delay slot of a branch to tgt_pc. */
         const struct tc_fetch *f = &cpu->tf[cpu->tc_mode][TC_IDX(res_pc)];
         if (unlikely(f->tag != (res_pc & 0xFFFFF003u))) {
             cpu->pc = res_pc;
@@ -243,24 +310,60 @@ S_PAGE_END:
         d = fbase + ((res_pc & 0xFFFu) >> 2);
         run = d;
         tgt = TARGET(tgt_pc);
+        if (unlikely(cnt + RUN_MAX >= stop_at)) {
+            if (cnt >= cpu->run_stop)
+                goto service_slot;
+            plant(d);
+        }
         goto *slot_labels[d->op];
     }
-S_FAR:
-    goto L_FAR;                                  /* not reachable: far is never a slot */
 
-events:
-    /* d has not run; run == d. */
-    cpu->pc = d == &far ? far_pc : PC_OF(d);
-    cpu->npc = cpu->pc + 4;
-    cpu->ds_pc = 1;
-    cpu->icount = cnt;
-    cpu_service_events(cpu);
-    if (cpu->stop)
-        goto out;
-    /* Continue at cpu->pc (moved if an interrupt was taken), looked up again: the loop may
-     * have been kicked because translations changed. */
-    RESTART();
+service_slot: {
+        /* d, a delay slot, has not run; the branch to tgt is pending. */
+        cpu->pc = PC_OF(d);
+        cpu->npc = TGT_PC();
+        cpu->ds_pc = cpu->pc;
+        cpu->icount = cnt + (uint64_t)(d - run);
+        uint32_t pc_before = cpu->pc;
+        cpu_service_events(cpu);
+        if (cpu->stop)
+            goto out;
+        RELOAD_STOP();
+        if (cpu->pc != pc_before)
+            RESTART();                           /* an interrupt was taken: EPC = branch */
+        cnt = cpu->icount;
+        run = d;
+        if (unlikely(cnt + RUN_MAX >= stop_at))
+            plant(d);
+        goto *slot_labels[d->op];
+    }
+
+run_start:
+    /* A run starts at d with cnt instructions before it, and stop is within reach. */
+    DISARM();
+    if (cnt >= cpu->run_stop) {
+        SYNC_BEFORE();
+        goto service;
+    }
+    if (d != &far)
+        plant(d);
+    goto *d->h;
+
+service: {
+        /* d has not run (run == d, or the state was synced by SYNC_BEFORE). */
+        uint32_t pc_before = cpu->pc;
+        cpu_service_events(cpu);
+        if (cpu->stop)
+            goto out;
+        RELOAD_STOP();
+        if (cpu->pc != pc_before || d == &far)
+            RESTART();                           /* an interrupt was taken, or d unknown */
+        cnt = cpu->icount;
+        run = d;
+        RUN_START();
+    }
 
 out:
+    DISARM();
     return cpu->stop;
 }

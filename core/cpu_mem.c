@@ -154,6 +154,7 @@ bool cpu_load_slow(struct cpu *cpu, uint32_t va, unsigned size, uint32_t *val)
         size = 4;
         pa &= ~3u;
     }
+    cpu->last_load_pa = pa;
     if (pa < cpu->ram_bytes && cpu->ram_bytes - pa >= size) {
         uint8_t *p = cpu->ram + pa;
         switch (size) {

@@ -1,11 +1,11 @@
 /* cpu_ops.h - predecoded operation numbers shared by the decoder and the interpreter.
- * X(name) order defines the numbering; DECODE must stay first (0 = not decoded yet); PAGE_END and FAR are the
- * interpreter's sentinels, never produced by the decoder. */
+ * X(name) order defines the numbering; DECODE must stay first (0 = not decoded yet); PAGE_END, FAR and EVENT_BP
+ * are the interpreter's sentinels, never produced by the decoder. */
 #ifndef TLBVISOR_CPU_OPS_H
 #define TLBVISOR_CPU_OPS_H
 
 #define CPU_OPS(X) \
-    X(DECODE) X(PAGE_END) X(FAR) X(RI) X(CPU1) X(CPU2) X(NOP) \
+    X(DECODE) X(PAGE_END) X(FAR) X(EVENT_BP) X(RI) X(CPU1) X(CPU2) X(NOP) \
     X(SLL) X(SRL) X(SRA) X(ROTR) X(SLLV) X(SRLV) X(SRAV) X(ROTRV) X(JR) X(JALR) \
     X(MOVZ) X(MOVN) X(SYSCALL) X(BREAK) X(MFHI) X(MTHI) X(MFLO) X(MTLO) \
     X(MULT) X(MULTU) X(DIV) X(DIVU) X(ADD) X(ADDU) X(SUB) X(SUBU) X(AND) X(OR) X(XOR) \

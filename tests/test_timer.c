@@ -1,0 +1,358 @@
+/* tests/test_timer.c — Count/Compare as a scheduled event, the timer interrupt, and `wait`
+ * (core/cp0.c, and the interpreter's event points in core/cpu_exec.c).
+ *
+ * Time is cycles: one per instruction plus cycles_extra; Count = cycles / 2 from reset.
+ * Tests that need "the cycle when Count == Compare" either move cycles_extra by hand and call
+ * cpu_service_events (the event logic alone), or run the interpreter with insn_limit (the
+ * contract that the match is seen exactly at the predicted instruction). */
+#include <criterion/criterion.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bus.h"
+#include "core/cp0.h"
+#include "core/cpu.h"
+#include "core/mmu.h"
+#include "core/stats.h"
+#include "mips/r4k_tlb.h"
+
+#define RAM_BYTES (1u << 20)
+#define CODE 0x80010000u
+#define CODE_PA 0x00010000u
+#define IM7 (1u << (ST_IM_SHIFT + 7))
+
+static uint8_t *ram;
+static struct bus bus;
+static struct cpu *cpu;
+static struct mmu *mmu;
+static struct stats st;
+
+#define I_(op, rs, rt, imm) \
+    ((uint32_t)(op) << 26 | (uint32_t)(rs) << 21 | (uint32_t)(rt) << 16 | ((uint32_t)(imm) & 0xFFFFu))
+#define ADDIU(t, s, i) I_(9, s, t, i)
+#define BEQ(s, t, off) I_(4, s, t, off)
+#define MTC0(t, rd, sel) (0x40800000u | (uint32_t)(t) << 16 | (uint32_t)(rd) << 11 | (sel))
+#define WAIT 0x42000020u
+#define SDBBP1 0x7000007Fu
+#define NOP 0u
+enum { ZERO = 0, T0 = 8, T3 = 11, T9 = 25 };
+
+static void put(uint32_t pa, const uint32_t *w, size_t n)
+{
+    memcpy(ram + pa, w, n * 4);
+    cpu_phys_written(cpu, pa, (unsigned)(n * 4));
+}
+
+static void put1(uint32_t pa, uint32_t w) { put(pa, &w, 1); }
+
+static void setup(void)
+{
+    ram = calloc(1, RAM_BYTES);
+    cr_assert_not_null(ram);
+    bus_init(&bus, ram, RAM_BYTES);
+    cpu = cpu_new(ram, RAM_BYTES, &bus, 64);
+    cr_assert_not_null(cpu);
+    mmu = r4k_tlb_new(cpu, 64);
+    cr_assert_not_null(mmu);
+    cpu->mmu = mmu;
+    cpu_reset(cpu);
+    stats_init(&st);
+    cpu_register_stats(cpu, &st);
+    mmu->ops->register_stats(mmu, &st);
+    cpu_cp0_write(cpu, CP0_STATUS, 0, 0);          /* kernel, BEV=0, interrupts off */
+    put1(0x180, SDBBP1);                           /* general vector: UHI exit */
+    put1(0x200, SDBBP1);                           /* IV vector */
+}
+
+static void teardown(void)
+{
+    stats_free(&st);
+    mmu->ops->destroy(mmu);
+    cpu_free(cpu);
+    free(ram);
+}
+
+TestSuite(timer, .init = setup, .fini = teardown);
+
+static enum cpu_stop resume(uint64_t n)
+{
+    cpu->stop = CPU_STOP_NONE;
+    cpu->gpr[T9] = 1;
+    cpu->insn_limit = cpu->icount + n;
+    cpu_kick(cpu);
+    return cpu_run(cpu);
+}
+
+static enum cpu_stop run_at(uint32_t pc, uint64_t n)
+{
+    cpu->pc = pc;
+    cpu->npc = pc + 4;
+    cpu->ds_pc = 1;
+    return resume(n);
+}
+
+static unsigned exccode(void) { return (cpu->cp0.cause & CA_EXC_MASK) >> CA_EXC_SHIFT; }
+static uint32_t count(void) { return cpu_cp0_read(cpu, CP0_COUNT, 0); }
+static int ti(void) { return (cpu->cp0.cause & (CA_TI | CA_IP7)) == (CA_TI | CA_IP7); }
+
+/* Fills n words of straight-line code at CODE with addiu t3, t3, 1 and ends with sdbbp 1. */
+static void straight_line(unsigned n)
+{
+    uint32_t *w = malloc((n + 1) * 4);
+    cr_assert_not_null(w);
+    for (unsigned i = 0; i < n; i++)
+        w[i] = ADDIU(T3, T3, 1);
+    w[n] = SDBBP1;
+    put(CODE_PA, w, n + 1);
+    free(w);
+}
+
+/* ---- Count ---------------------------------------------------------------------------------- */
+
+Test(timer, count_ticks_every_two_cycles)
+{
+    cr_assert_eq(count(), 0);
+    cpu->cycles_extra += 1;
+    cr_assert_eq(count(), 0);
+    cpu->cycles_extra += 1;
+    cr_assert_eq(count(), 1);
+    cpu->cycles_extra += 9;
+    cr_assert_eq(count(), 5);
+    cpu_cp0_write(cpu, CP0_COUNT, 0, 0xFFFFFFFEu);       /* written at cycle 11 */
+    cr_assert_eq(count(), 0xFFFFFFFEu);
+    cpu->cycles_extra += 3;
+    cr_assert_eq(count(), 0xFFFFFFFFu);
+    cpu->cycles_extra += 1;
+    cr_assert_eq(count(), 0);                             /* wraps */
+}
+
+Test(timer, count_advances_with_instructions)
+{
+    straight_line(300);
+    cr_assert_eq(run_at(CODE, 1000), CPU_STOP_EXIT);
+    cr_assert_eq(cpu->icount, 301);
+    cr_assert_eq(cpu_cycles(cpu), 301);
+    cr_assert_eq(count(), 150);
+    cr_assert_eq(cpu->gpr[T3], 300);
+}
+
+/* ---- Compare ---------------------------------------------------------------------------------- */
+
+Test(timer, compare_match_sets_ti_at_the_predicted_cycle)
+{
+    cpu_cp0_write(cpu, CP0_COMPARE, 0, 50);
+    cr_assert_eq(cpu->timer_cycle, 100);
+    cpu->cycles_extra = 99;
+    cpu_service_events(cpu);
+    cr_assert_not(cpu->cp0.cause & (CA_TI | CA_IP7));
+    cpu->cycles_extra = 100;
+    cpu_service_events(cpu);
+    cr_assert(ti());
+    cr_assert_eq(count(), 50);
+    cr_assert_eq(cpu->timer_cycle, 100 + (2ull << 32));  /* next match: one Count period on */
+    cr_assert_eq(cpu->n.interrupts, 0);                  /* IE=0: no interrupt */
+
+    /* Writing Compare clears TI and IP7 and schedules the next match. */
+    cpu_cp0_write(cpu, CP0_COMPARE, 0, 60);
+    cr_assert_not(cpu->cp0.cause & (CA_TI | CA_IP7));
+    cr_assert_eq(cpu->timer_cycle, 120);
+    /* Compare == Count now: the next match is a full period away. */
+    cpu_cp0_write(cpu, CP0_COMPARE, 0, count());
+    cr_assert_eq(cpu->timer_cycle, 100 + (2ull << 32));
+    /* Cause writes cannot set TI or IP7. */
+    cpu_cp0_write(cpu, CP0_CAUSE, 0, CA_TI | CA_IP7 | CA_BD);
+    cr_assert_eq(cpu->cp0.cause & (CA_TI | CA_IP7 | CA_BD), 0);
+}
+
+Test(timer, compare_after_count_write)
+{
+    cpu->cycles_extra = 10;
+    cpu_cp0_write(cpu, CP0_COUNT, 0, 1000);
+    cpu_cp0_write(cpu, CP0_COMPARE, 0, 1003);
+    cr_assert_eq(cpu->timer_cycle, 16);
+    cpu_cp0_write(cpu, CP0_COMPARE, 0, 999);              /* behind Count: after a wrap */
+    cr_assert_eq(cpu->timer_cycle, 10 + 2 * ((1ull << 32) - 1));
+}
+
+Test(timer, ti_appears_exactly_at_the_predicted_instruction)
+{
+    /* Straight-line code, interrupts disabled, Compare = 50: Count reaches 50 at cycle 100,
+     * i.e. after the 100th instruction. Step to 99, then one more. */
+    straight_line(3000);
+    cpu_cp0_write(cpu, CP0_COMPARE, 0, 50);
+    cr_assert_eq(run_at(CODE, 99), CPU_STOP_INSN_LIMIT);
+    cr_assert_eq(cpu->icount, 99, "icount %llu", (unsigned long long)cpu->icount);
+    cr_assert_not(cpu->cp0.cause & CA_TI);
+    cr_assert_eq(resume(1), CPU_STOP_INSN_LIMIT);
+    cr_assert_eq(cpu->icount, 100, "icount %llu", (unsigned long long)cpu->icount);
+    cr_assert(ti());
+    cr_assert_eq(count(), 50);
+    cr_assert_eq(cpu->gpr[T3], 100);
+    cr_assert_eq(cpu->pc, CODE + 400);
+}
+
+Test(timer, ti_is_set_while_interrupts_are_disabled)
+{
+    /* Whatever the event points, by the end of a run past the match TI is set and no
+     * interrupt was taken. */
+    straight_line(2500);
+    cpu_cp0_write(cpu, CP0_COMPARE, 0, 500);
+    cr_assert_eq(run_at(CODE, 100000), CPU_STOP_EXIT);
+    cr_assert(ti());
+    cr_assert_eq(cpu->n.interrupts, 0);
+    cr_assert_eq(cpu->gpr[T3], 2500);
+}
+
+/* ---- the timer interrupt ------------------------------------------------------------------------ */
+
+Test(timer, interrupt_taken_at_the_predicted_instruction)
+{
+    /* IE and IM7: the interrupt is taken after the 100th instruction; EPC is the 101st. */
+    straight_line(3000);
+    cpu_cp0_write(cpu, CP0_COMPARE, 0, 50);
+    cpu_cp0_write(cpu, CP0_STATUS, 0, ST_IE | IM7);
+    cr_assert_eq(run_at(CODE, 100000), CPU_STOP_EXIT);
+    cr_assert_eq(cpu->pc, 0x80000180u, "pc %#x", cpu->pc);
+    cr_assert_eq(exccode(), EXC_INT);
+    cr_assert_eq(cpu->cp0.epc, CODE + 400, "EPC %#x", cpu->cp0.epc);
+    cr_assert_eq(cpu->gpr[T3], 100);
+    cr_assert(ti());
+    cr_assert(cpu->cp0.status & ST_EXL);
+    cr_assert_eq(cpu->n.interrupts, 1);
+    cr_assert_eq(stats_get(&st, "cpu.interrupts"), 1);
+    cr_assert_eq(cpu->n.exceptions[EXC_INT], 1);
+    cr_assert_eq(cpu->icount, 101);                      /* + the sdbbp at the vector */
+}
+
+Test(timer, interrupt_in_a_loop_and_iv_vector)
+{
+    /* loop: addiu t3; b loop; nop. Match at cycle 100: after 33 iterations and one addiu,
+     * the next instruction is the branch. Cause.IV selects the 0x200 vector. */
+    static const uint32_t loop[] = { ADDIU(T3, T3, 1), BEQ(ZERO, ZERO, 0xFFFE), NOP };
+    put(CODE_PA, loop, 3);
+    cpu_cp0_write(cpu, CP0_COMPARE, 0, 50);
+    cpu_cp0_write(cpu, CP0_CAUSE, 0, CA_IV);
+    cpu_cp0_write(cpu, CP0_STATUS, 0, ST_IE | IM7);
+    cr_assert_eq(run_at(CODE, 100000), CPU_STOP_EXIT);
+    cr_assert_eq(cpu->pc, 0x80000200u, "pc %#x", cpu->pc);
+    cr_assert_eq(exccode(), EXC_INT);
+    cr_assert_eq(cpu->cp0.epc, CODE + 4, "EPC %#x", cpu->cp0.epc);
+    cr_assert_eq(cpu->gpr[T3], 34);
+}
+
+Test(timer, interrupt_masked_by_im7_exl_erl)
+{
+    static const uint32_t masks[] = { ST_IE, IM7, ST_IE | IM7 | ST_EXL, ST_IE | IM7 | ST_ERL };
+    for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+        cpu_cp0_write(cpu, CP0_COMPARE, 0, count() + 5);
+        cpu_cp0_write(cpu, CP0_STATUS, 0, masks[i]);
+        cpu->cycles_extra += 20;
+        cpu_service_events(cpu);
+        cr_assert(ti(), "mask %#x", masks[i]);
+        cr_assert_eq(cpu->n.interrupts, 0, "mask %#x", masks[i]);
+        cr_assert_eq(cpu_interrupt_pending(cpu), 0);
+    }
+    /* Unmasking takes it at the next event point. */
+    cpu->pc = CODE;
+    cpu->ds_pc = 1;
+    cpu_cp0_write(cpu, CP0_STATUS, 0, ST_IE | IM7);
+    cr_assert(cpu_interrupt_pending(cpu));
+    cpu_service_events(cpu);
+    cr_assert_eq(cpu->n.interrupts, 1);
+    cr_assert_eq(cpu->cp0.epc, CODE);
+    cr_assert_eq(cpu->pc, 0x80000180u);
+}
+
+/* ---- wait ------------------------------------------------------------------------------------------ */
+
+Test(timer, wait_skips_to_the_timer_event)
+{
+    static const uint32_t prog[] = { NOP, NOP, WAIT, ADDIU(T3, T3, 1), SDBBP1 };
+    put(CODE_PA, prog, 5);
+    cpu_cp0_write(cpu, CP0_COMPARE, 0, 1000);             /* cycle 2000 */
+    cpu_cp0_write(cpu, CP0_STATUS, 0, ST_IE | IM7);
+    cr_assert_eq(run_at(CODE, 100000), CPU_STOP_EXIT);
+    cr_assert_eq(cpu->pc, 0x80000180u);
+    cr_assert_eq(exccode(), EXC_INT);
+    cr_assert_eq(cpu->cp0.epc, CODE + 12);               /* the instruction after wait */
+    cr_assert_eq(cpu->gpr[T3], 0);
+    cr_assert_eq(cpu->n.idle_cycles, 2000 - 3);          /* wait was the 3rd instruction */
+    cr_assert_eq(stats_get(&st, "cpu.idle_cycles"), 2000 - 3);
+    cr_assert_eq(cpu->icount, 4);
+    cr_assert_eq(cpu_cycles(cpu), 2001);
+    cr_assert_eq(count(), 1000);
+    cr_assert_eq(cpu->n.interrupts, 1);
+}
+
+Test(timer, wait_with_pending_interrupt_does_not_idle)
+{
+    static const uint32_t prog[] = { MTC0(T0, CP0_STATUS, 0), WAIT, SDBBP1 };
+    put(CODE_PA, prog, 3);
+    cpu_cp0_write(cpu, CP0_COMPARE, 0, 1);
+    cpu->cycles_extra = 10;
+    cpu_service_events(cpu);                             /* TI pending, IE still 0 */
+    cr_assert(ti());
+    cpu->gpr[T0] = ST_IE | IM7;
+    cr_assert_eq(run_at(CODE, 1000), CPU_STOP_EXIT);
+    cr_assert_eq(exccode(), EXC_INT);
+    cr_assert_eq(cpu->cp0.epc, CODE + 4);                /* taken right after the mtc0 */
+    cr_assert_eq(cpu->n.idle_cycles, 0);
+}
+
+Test(timer, wait_with_interrupts_disabled_hangs)
+{
+    static const uint32_t statuses[] = { 0, ST_IE, IM7, ST_IE | IM7 | ST_EXL };
+    for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+        put1(CODE_PA + 16 * (uint32_t)i, WAIT);
+        cpu_cp0_write(cpu, CP0_COMPARE, 0, count() + 100);
+        cpu_cp0_write(cpu, CP0_STATUS, 0, statuses[i]);
+        uint64_t cyc = cpu_cycles(cpu);
+        cr_assert_eq(run_at(CODE + 16 * (uint32_t)i, 1000), CPU_STOP_HANG, "status %#x",
+                     statuses[i]);
+        cr_assert_eq(cpu_cycles(cpu) - cyc, 1, "status %#x", statuses[i]);
+        cr_assert_eq(cpu->n.idle_cycles, 0);
+    }
+}
+
+Test(timer, wait_with_count_stopped_hangs)
+{
+    put1(CODE_PA, WAIT);
+    cpu_cp0_write(cpu, CP0_COMPARE, 0, 100);
+    cpu_cp0_write(cpu, CP0_CAUSE, 0, CA_DC);
+    cpu_cp0_write(cpu, CP0_STATUS, 0, ST_IE | IM7);
+    cr_assert_eq(run_at(CODE, 1000), CPU_STOP_HANG);
+}
+
+/* ---- Cause.DC ---------------------------------------------------------------------------------------- */
+
+Test(timer, cause_dc_freezes_count)
+{
+    cpu->cycles_extra = 40;                               /* Count 20 */
+    cpu_cp0_write(cpu, CP0_COMPARE, 0, 30);               /* due at cycle 60 */
+    cpu_cp0_write(cpu, CP0_CAUSE, 0, CA_DC);
+    cr_assert_eq(cpu->cp0.cause & CA_DC, CA_DC);
+    cr_assert_eq(count(), 20);
+    cpu->cycles_extra = 1000;
+    cr_assert_eq(count(), 20);
+    cpu_service_events(cpu);
+    cr_assert_not(ti(), "no match while Count is stopped");
+    cpu_cp0_write(cpu, CP0_COUNT, 0, 25);                 /* writable while stopped */
+    cr_assert_eq(count(), 25);
+    cpu->cycles_extra = 1001;
+    cr_assert_eq(count(), 25);
+
+    /* Restart: Count continues from 25; Compare 30 is 5 ticks away. */
+    cpu_cp0_write(cpu, CP0_CAUSE, 0, 0);
+    cr_assert_eq(count(), 25);
+    cpu->cycles_extra = 1003;
+    cr_assert_eq(count(), 26);
+    cr_assert_eq(cpu->timer_cycle, 1001 + 10);
+    cpu->cycles_extra = 1010;
+    cpu_service_events(cpu);
+    cr_assert_not(ti());
+    cpu->cycles_extra = 1011;
+    cpu_service_events(cpu);
+    cr_assert(ti());
+    cr_assert_eq(count(), 30);
+}
