@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# fuzz.sh BUILD_DIR [COUNT] - runs COUNT seeded random instruction streams on both MMUs.
+#
+# Each program clears BEV (so exceptions go to EBase in RAM), installs at the refill and
+# general vectors a handler that skips the faulting instruction (EPC += 4; eret), and then
+# runs 1024 words of which half are random words and half random words with a common
+# major opcode. The emulator must end every run by itself: the guest's own exit status, or
+# 3 for the instruction limit / a hang / an exception loop; never a crash, a sanitizer
+# report or a timeout. Prints one line per failure and "N passed, M failed".
+set -u
+build=$1
+count=${2:-100}
+tv=$build/cli/tlbvisor
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+
+python3 - "$tmp" "$count" "$here" <<'PY'
+import random, sys
+sys.path.insert(0, sys.argv[3])
+import mkelf
+out, count = sys.argv[1], int(sys.argv[2])
+SKIP = [0x401A7000, 0x275A0004, 0x409A7000, 0x42000018]  # mfc0 k0,EPC; addiu; mtc0; eret
+MAJOR = [0, 1, 2, 3, 4, 5, 8, 9, 15, 16, 16, 20, 21, 28, 31, 32, 34, 35, 38, 40, 42, 43,
+         46, 48, 56]
+for seed in range(count):
+    r = random.Random(seed)
+    words = [r.getrandbits(32) for _ in range(1024)]
+    for k in range(0, 1024, 2):
+        words[k] = (r.choice(MAJOR) << 26) | r.getrandbits(26)
+    prog = {0x80100000: [mkelf.MTC0_ZERO_STATUS, mkelf.NOP] + words,
+            0x80000000: SKIP, 0x80000180: SKIP}
+    with open("%s/f%03d.elf" % (out, seed), "wb") as f:
+        f.write(mkelf.elf(prog))
+PY
+
+pass=0 fail=0
+for elf in "$tmp"/*.elf; do
+	for mmu in swtlb pagewalk; do
+		timeout 60 "$tv" run --native --mmu "$mmu" --max-insns 200000 "$elf" \
+			>/dev/null 2>"$tmp/err" </dev/null
+		rc=$?
+		if [ "$rc" -ge 124 ] || grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/err"; then
+			echo "FAIL $(basename "$elf") $mmu: exit status $rc"
+			head -5 "$tmp/err"
+			fail=$((fail + 1))
+		else
+			pass=$((pass + 1))
+		fi
+	done
+done
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
