@@ -86,6 +86,21 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
             if (b_->h == &&L_EVENT_BP) { b_->h = cpu->bp_h; b_->op = cpu->bp_op; } \
             cpu->bp = NULL; stop_at = cpu->run_stop; \
         } } while (0)
+/* Makes pc's page the current one and d the instruction at pc, starting a run; raises the
+ * fetch exception (with cpu->npc = npc_ and cpu->ds_pc = ds_) if pc cannot be fetched. */
+#define FETCH_PAGE(npc_, ds_) do { \
+        const struct tc_fetch *f_ = &cpu->tf[cpu->tc_mode][TC_IDX(res_pc)]; \
+        if (unlikely(f_->tag != (res_pc & 0xFFFFF003u))) { \
+            cpu->pc = res_pc; cpu->npc = (npc_); cpu->ds_pc = (ds_); cpu->icount = cnt; \
+            if (!cpu_fetch_slow(cpu, res_pc)) { \
+                if (cpu->stop) \
+                    goto out; \
+                RESTART(); \
+            } \
+            RELOAD_STOP(); \
+        } \
+        fpage = f_->tag; fppn = f_->ppn; fbase = f_->base; \
+        d = fbase + ((res_pc & 0xFFFu) >> 2); run = d; } while (0)
 /* State for an event before d runs, d in sequence (or &far). */
 #define SYNC_BEFORE() do { \
         cpu->pc = d == &far ? far_pc : PC_OF(d); cpu->npc = cpu->pc + 4; cpu->ds_pc = 1; \
@@ -210,27 +225,8 @@ L_PAGE_END:
     RUN_START();
 L_FAR:
     res_pc = far_pc;
-    {
-        const struct tc_fetch *f = &cpu->tf[cpu->tc_mode][TC_IDX(res_pc)];
-        if (unlikely(f->tag != (res_pc & 0xFFFFF003u))) {
-            cpu->pc = res_pc;
-            cpu->npc = res_pc + 4;
-            cpu->ds_pc = 1;
-            cpu->icount = cnt;
-            if (!cpu_fetch_slow(cpu, res_pc)) {
-                if (cpu->stop)
-                    goto out;
-                RESTART();
-            }
-            RELOAD_STOP();
-        }
-        fpage = f->tag;
-        fppn = f->ppn;
-        fbase = f->base;
-        d = fbase + ((res_pc & 0xFFFu) >> 2);
-        run = d;
-        RUN_START();
-    }
+    FETCH_PAGE(res_pc + 4, 1);
+    RUN_START();
 
 L_EVENT_BP:
     /* icount has reached stop before d runs. */
@@ -290,25 +286,9 @@ S_FAR:
     goto L_FAR;                                  /* not reachable: far is never a slot */
 
 resolve_slot: {
-        /* Run the instruction at res_pc as the delay slot of a branch to tgt_pc. */
-        const struct tc_fetch *f = &cpu->tf[cpu->tc_mode][TC_IDX(res_pc)];
-        if (unlikely(f->tag != (res_pc & 0xFFFFF003u))) {
-            cpu->pc = res_pc;
-            cpu->npc = tgt_pc;
-            cpu->ds_pc = res_pc;                 /* a fault here is in the delay slot */
-            cpu->icount = cnt;
-            if (!cpu_fetch_slow(cpu, res_pc)) {
-                if (cpu->stop)
-                    goto out;
-                RESTART();
-            }
-            RELOAD_STOP();
-        }
-        fpage = f->tag;
-        fppn = f->ppn;
-        fbase = f->base;
-        d = fbase + ((res_pc & 0xFFFu) >> 2);
-        run = d;
+        /* Run the instruction at res_pc as the delay slot of a branch to tgt_pc; a fault
+         * fetching it is in the delay slot. */
+        FETCH_PAGE(tgt_pc, res_pc);
         tgt = TARGET(tgt_pc);
         if (unlikely(cnt + RUN_MAX >= stop_at)) {
             if (cnt >= cpu->run_stop)

@@ -11,15 +11,10 @@
  * (mapped through the R4K TLB) at VA 0x00400000 -> PA 0x00030000. */
 #include <criterion/criterion.h>
 
-#include <stdlib.h>
 #include <string.h>
 
-#include "core/bus.h"
 #include "core/cp0.h"
-#include "core/cpu.h"
-#include "core/mmu.h"
-#include "core/stats.h"
-#include "mips/r4k_tlb.h"
+#include "fixture.h"
 
 #define RAM_BYTES (1u << 20)
 #define CODE 0x80010000u
@@ -28,11 +23,9 @@
 #define VEC_GENERAL 0x80000180u
 #define SENTINEL 0xDEADBEEFu
 
-static uint8_t *ram;
-static struct bus bus;
-static struct cpu *cpu;
-static struct mmu *mmu;
-static struct stats st;
+static struct fx fx;
+static struct cpu *cpu;                             /* fx.cpu */
+static struct mmu *mmu;                             /* fx.mmu */
 
 /* ---- encoders ------------------------------------------------------------------------ */
 
@@ -138,21 +131,16 @@ enum { ZERO = 0, AT = 1, V0 = 2, A0 = 4, T0 = 8, T1 = 9, T2 = 10, T3 = 11, T4 = 
 
 /* ---- harness ------------------------------------------------------------------------- */
 
-static uint32_t rd32(uint32_t va) { uint32_t v; memcpy(&v, ram + (va & 0x1FFFFFFFu), 4); return v; }
-static void wr32(uint32_t va, uint32_t v)
+static uint32_t rd32(uint32_t va)
 {
-    uint32_t pa = va & 0x1FFFFFFFu;
-    memcpy(ram + pa, &v, 4);
-    cpu_phys_written(cpu, pa, 4);
+    uint32_t v;
+    memcpy(&v, fx.ram + (va & 0x1FFFFFFFu), 4);
+    return v;
 }
 
 /* Places n words at kseg0/kseg1 address va (written behind the CPU's back). */
-static void put(uint32_t va, const uint32_t *w, size_t n)
-{
-    uint32_t pa = va & 0x1FFFFFFFu;
-    memcpy(ram + pa, w, n * 4);
-    cpu_phys_written(cpu, pa, (unsigned)(n * 4));
-}
+static void put(uint32_t va, const uint32_t *w, size_t n) { fx_put(&fx, va & 0x1FFFFFFFu, w, n); }
+static void wr32(uint32_t va, uint32_t v) { put(va, &v, 1); }
 #define PUT(va, ...) do { static const uint32_t p_[] = { __VA_ARGS__ }; \
         put((va), p_, sizeof(p_) / sizeof(p_[0])); } while (0)
 
@@ -160,67 +148,34 @@ static void set_status(uint32_t v) { cpu_cp0_write(cpu, CP0_STATUS, 0, v); }
 
 static void setup(void)
 {
-    ram = calloc(1, RAM_BYTES);
-    cr_assert_not_null(ram);
-    bus_init(&bus, ram, RAM_BYTES);
-    cpu = cpu_new(ram, RAM_BYTES, &bus, 64);
-    cr_assert_not_null(cpu);
-    mmu = r4k_tlb_new(cpu, 64);
-    cr_assert_not_null(mmu);
-    cpu->mmu = mmu;
-    cpu_reset(cpu);
-    stats_init(&st);
-    cpu_register_stats(cpu, &st);
-    mmu->ops->register_stats(mmu, &st);
+    fx_setup(&fx, RAM_BYTES, 64, NULL);
+    cpu = fx.cpu;
+    mmu = fx.mmu;
+    cpu_register_stats(cpu, &fx.st);
     set_status(0);                                  /* kernel, BEV=0: vectors in kseg0 */
     PUT(VEC_REFILL, SDBBP(1));
     PUT(VEC_GENERAL, SDBBP(1));
 }
 
-static void teardown(void)
-{
-    stats_free(&st);
-    mmu->ops->destroy(mmu);
-    cpu_free(cpu);
-    free(ram);
-}
+static void teardown(void) { fx_teardown(&fx); }
 
 TestSuite(cpu, .init = setup, .fini = teardown);
-
-/* Continues from the current state for at most n more instructions. */
-static enum cpu_stop resume(uint64_t n)
-{
-    cpu->stop = CPU_STOP_NONE;
-    cpu->gpr[T9] = 1;
-    cpu->insn_limit = cpu->icount + n;
-    cpu_kick(cpu);
-    return cpu_run(cpu);
-}
-
-/* Runs from pc for at most n instructions. */
-static enum cpu_stop run_at(uint32_t pc, uint64_t n)
-{
-    cpu->pc = pc;
-    cpu->npc = pc + 4;
-    cpu->ds_pc = 1;
-    return resume(n);
-}
 
 /* Runs from pc until the UHI exit (at most 10000 instructions). */
 static void run_exit(uint32_t pc)
 {
-    enum cpu_stop s = run_at(pc, 10000);
+    enum cpu_stop s = fx_run_at(&fx, pc, 10000);
     cr_assert_eq(s, CPU_STOP_EXIT, "stop %d at pc %#x", s, cpu->pc);
 }
 
-static unsigned exccode(void) { return (cpu->cp0.cause & CA_EXC_MASK) >> CA_EXC_SHIFT; }
 static unsigned cause_ce(void) { return (cpu->cp0.cause >> CA_CE_SHIFT) & 3; }
 static int cause_bd(void) { return (cpu->cp0.cause & CA_BD) != 0; }
 
 /* Asserts that an exception was taken: code, EPC, BD, vector. */
 static void expect_exc(unsigned code, uint32_t epc, int bd, uint32_t vector)
 {
-    cr_assert_eq(exccode(), code, "ExcCode %u, want %u (pc %#x)", exccode(), code, cpu->pc);
+    cr_assert_eq(fx_exccode(&fx), code, "ExcCode %u, want %u (pc %#x)", fx_exccode(&fx), code,
+                 cpu->pc);
     cr_assert_eq(cpu->cp0.epc, epc, "EPC %#x, want %#x", cpu->cp0.epc, epc);
     cr_assert_eq(cause_bd(), bd, "Cause.BD %d, want %d", cause_bd(), bd);
     cr_assert_eq(cpu->pc, vector, "pc %#x, want vector %#x", cpu->pc, vector);
@@ -261,15 +216,17 @@ static void run_alu_table(const struct alu_case *c, size_t n)
         cpu->gpr[T2] = c[i].t2;
         set_status(0);
         cpu->cp0.cause = 0;
-        cr_assert_eq(run_at(pc, 100), CPU_STOP_EXIT, "%s: pc %#x", c[i].name, cpu->pc);
+        cr_assert_eq(fx_run_at(&fx, pc, 100), CPU_STOP_EXIT, "%s: pc %#x", c[i].name, cpu->pc);
         cr_assert_eq(cpu->gpr[T2], c[i].want, "%s: $t2 %#x, want %#x", c[i].name, cpu->gpr[T2],
                      c[i].want);
         cr_assert_eq(cpu->gpr[ZERO], 0, "%s", c[i].name);
         if (c[i].exc == NO_EXC) {
-            cr_assert_eq(cpu->pc, pc + 4, "%s: pc %#x (ExcCode %u)", c[i].name, cpu->pc, exccode());
+            cr_assert_eq(cpu->pc, pc + 4, "%s: pc %#x (ExcCode %u)", c[i].name, cpu->pc,
+                         fx_exccode(&fx));
         } else {
             cr_assert_eq(cpu->pc, VEC_GENERAL, "%s: pc %#x", c[i].name, cpu->pc);
-            cr_assert_eq(exccode(), (unsigned)c[i].exc, "%s: ExcCode %u", c[i].name, exccode());
+            cr_assert_eq(fx_exccode(&fx), (unsigned)c[i].exc, "%s: ExcCode %u", c[i].name,
+                         fx_exccode(&fx));
             cr_assert_eq(cpu->cp0.epc, pc, "%s", c[i].name);
             cr_assert_not(cause_bd(), "%s", c[i].name);
             if (c[i].exc == EXC_CPU)
@@ -432,7 +389,7 @@ Test(cpu, traps_ri_cop_unusable)
     cr_assert_eq(cpu->n.exceptions[EXC_TR], 13);
     cr_assert_eq(cpu->n.exceptions[EXC_RI], 7);
     cr_assert_eq(cpu->n.exceptions[EXC_CPU], 5);
-    cr_assert_eq(stats_get(&st, "cpu.exceptions.Tr"), 13);
+    cr_assert_eq(stats_get(&fx.st, "cpu.exceptions.Tr"), 13);
 }
 
 /* ---- HI/LO ---------------------------------------------------------------------------- */
@@ -522,7 +479,7 @@ Test(cpu, writes_to_zero_are_discarded)
 Test(cpu, loads_sign_and_zero_extension_and_alignment)
 {
     static const uint8_t bytes[8] = { 0x80, 0x7F, 0xFF, 0x01, 0x34, 0x12, 0xCD, 0xAB };
-    memcpy(ram + (DATA & 0x1FFFFFFFu), bytes, 8);
+    memcpy(fx.ram + (DATA & 0x1FFFFFFFu), bytes, 8);
     static const struct alu_case t[] = {
         { "lb 0x80", LB(T2, 0, T0), DATA, 0, SENTINEL, NO_EXC, 0xFFFFFF80, 0 },
         { "lbu 0x80", LBU(T2, 0, T0), DATA, 0, SENTINEL, NO_EXC, 0x80, 0 },
@@ -564,7 +521,7 @@ Test(cpu, stores_all_sizes)
 {
     PUT(CODE, SB(T1, 8, T0), SH(T1, 10, T0), SW(T1, 12, T0), SB(T1, 17, T0), SH(T1, 0xFFFE, T0),
         LW(T2, 8, T0), LW(T3, 12, T0), LW(T4, 16, T0), LW(T5, 0xFFFC, T0), SDBBP(1));
-    memset(ram + (DATA & 0x1FFFFFFFu), 0xEE, 32);
+    memset(fx.ram + (DATA & 0x1FFFFFFFu), 0xEE, 32);
     cpu->gpr[T0] = DATA + 4;
     cpu->gpr[T1] = 0x11223344;
     run_exit(CODE);
@@ -578,7 +535,7 @@ Test(cpu, stores_all_sizes)
 Test(cpu, lwl_lwr_all_offsets)
 {
     static const uint8_t bytes[8] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88 };
-    memcpy(ram + (DATA & 0x1FFFFFFFu), bytes, 8);
+    memcpy(fx.ram + (DATA & 0x1FFFFFFFu), bytes, 8);
     static const struct alu_case t[] = {
         { "lwl +0", LWL(T2, 0, T0), DATA, 0, 0xAABBCCDD, NO_EXC, 0x11BBCCDD, 0 },
         { "lwl +1", LWL(T2, 1, T0), DATA, 0, 0xAABBCCDD, NO_EXC, 0x2211CCDD, 0 },
@@ -877,7 +834,7 @@ Test(cpu, exception_while_exl_keeps_epc_and_uses_general_vector)
     PUT(CODE, BEQ(ZERO, ZERO, 3), SYSCALL_);
     cpu->cp0.cause = 0;
     run_exit(CODE);
-    cr_assert_eq(exccode(), EXC_SYS);
+    cr_assert_eq(fx_exccode(&fx), EXC_SYS);
     cr_assert_eq(cpu->cp0.epc, 0x12345678);
     cr_assert_not(cause_bd());
     cr_assert_eq(cpu->pc, VEC_GENERAL);
@@ -913,7 +870,7 @@ Test(cpu, user_mode_privileged_instructions_raise_cpu0)
     };
     for (size_t i = 0; i < sizeof(priv) / sizeof(priv[0]); i++) {
         uint32_t va = UCODE + 8 * (uint32_t)i;
-        memcpy(ram + UCODE_PA + 8 * i, &priv[i], 4);
+        memcpy(fx.ram + UCODE_PA + 8 * i, &priv[i], 4);
         cpu_phys_written(cpu, UCODE_PA + 8 * (uint32_t)i, 4);
         cpu->gpr[T0] = 0;
         cpu->gpr[T2] = SENTINEL;
@@ -926,7 +883,7 @@ Test(cpu, user_mode_privileged_instructions_raise_cpu0)
     }
     /* COP1 in user mode: CE=1. */
     uint32_t w = 0x44000000u;
-    memcpy(ram + UCODE_PA + 0x100, &w, 4);
+    memcpy(fx.ram + UCODE_PA + 0x100, &w, 4);
     cpu_phys_written(cpu, UCODE_PA + 0x100, 4);
     user_mode();
     run_exit(UCODE + 0x100);
@@ -937,7 +894,7 @@ Test(cpu, user_mode_privileged_instructions_raise_cpu0)
 Test(cpu, user_mode_cu0_allows_cp0)
 {
     uint32_t w[] = { MFC0(T2, CP0_EPC, 0), SYSCALL_ };
-    memcpy(ram + UCODE_PA, w, sizeof(w));
+    memcpy(fx.ram + UCODE_PA, w, sizeof(w));
     tlb_map(0, UCODE, UCODE_PA, UCODE_PA + 0x1000);
     cpu->cp0.epc = 0xABCD0000u;
     set_status(ST_CU0 | 2u << ST_KSU_SHIFT);
@@ -949,7 +906,7 @@ Test(cpu, user_mode_cu0_allows_cp0)
 Test(cpu, user_mode_kseg0_access_is_adel_and_rdhwr_follows_hwrena)
 {
     static const uint32_t prog[] = { LW(T2, 0, T0) };
-    memcpy(ram + UCODE_PA, prog, sizeof(prog));
+    memcpy(fx.ram + UCODE_PA, prog, sizeof(prog));
     user_mode();
     cpu->gpr[T0] = DATA;
     run_exit(UCODE);
@@ -957,7 +914,7 @@ Test(cpu, user_mode_kseg0_access_is_adel_and_rdhwr_follows_hwrena)
     cr_assert_eq(cpu->cp0.badvaddr, DATA);
 
     uint32_t rd[] = { RDHWR(T2, 1), RDHWR(T3, 3), RDHWR(T4, 0), SYSCALL_ };
-    memcpy(ram + UCODE_PA + 0x40, rd, sizeof(rd));
+    memcpy(fx.ram + UCODE_PA + 0x40, rd, sizeof(rd));
     cpu_phys_written(cpu, UCODE_PA + 0x40, sizeof(rd));
     user_mode();
     run_exit(UCODE + 0x40);
@@ -1053,7 +1010,7 @@ Test(cpu, delay_slot_fetch_refill_on_next_mapped_page)
      * takes a TLB refill: EPC = the branch, BD = 1, BadVAddr = the slot. */
     tlb_map(0, UCODE, UCODE_PA, UCODE_PA + 0x1000);
     uint32_t w[] = { BEQ(ZERO, ZERO, 0x10) };
-    memcpy(ram + UCODE_PA + 0x1FFC, w, 4);
+    memcpy(fx.ram + UCODE_PA + 0x1FFC, w, 4);
     run_exit(UCODE + 0x1FFC);
     expect_exc(EXC_TLBL, UCODE + 0x1FFC, 1, VEC_REFILL);
     cr_assert_eq(cpu->cp0.badvaddr, UCODE + 0x2000);
@@ -1066,13 +1023,13 @@ Test(cpu, delay_slot_fetch_refill_on_next_mapped_page)
 Test(cpu, insn_limit_stops_exactly)
 {
     PUT(CODE, ADDIU(T3, T3, 1), BEQ(ZERO, ZERO, 0xFFFE), NOP);
-    cr_assert_eq(run_at(CODE, 1000), CPU_STOP_INSN_LIMIT);
+    cr_assert_eq(fx_run_at(&fx, CODE, 1000), CPU_STOP_INSN_LIMIT);
     cr_assert_eq(cpu->icount, 1000, "icount %llu, pc %#x", (unsigned long long)cpu->icount, cpu->pc);
     cr_assert_eq(cpu->stop, CPU_STOP_INSN_LIMIT);
     cr_assert_eq(cpu->gpr[T3], 334);                   /* 333 loops of 3, then one addiu */
     cr_assert_eq(cpu->pc, CODE + 4);
-    cr_assert_eq(stats_get(&st, "cpu.instructions"), 1000);
-    cr_assert_eq(resume(500), CPU_STOP_INSN_LIMIT);
+    cr_assert_eq(stats_get(&fx.st, "cpu.instructions"), 1000);
+    cr_assert_eq(fx_resume(&fx, 500), CPU_STOP_INSN_LIMIT);
     cr_assert_eq(cpu->icount, 1500);
     cr_assert_eq(cpu->gpr[T3], 500);
     cr_assert_eq(cpu->pc, CODE);
@@ -1090,7 +1047,7 @@ Test(cpu, single_stepping_matches_a_full_run)
     cpu->ds_pc = 1;
     int steps = 0;
     enum cpu_stop s;
-    while ((s = resume(1)) == CPU_STOP_INSN_LIMIT && steps < 100)
+    while ((s = fx_resume(&fx, 1)) == CPU_STOP_INSN_LIMIT && steps < 100)
         steps++;
     cr_assert_eq(s, CPU_STOP_EXIT, "stop %d after %d steps at pc %#x", s, steps, cpu->pc);
     cr_assert_eq(cpu->gpr[T4], 15);
@@ -1105,11 +1062,11 @@ Test(cpu, insn_limit_between_branch_and_slot)
 {
     PUT(CODE, BEQ(ZERO, ZERO, 3), ADDIU(T3, T3, 1), ADDIU(T4, T4, 1), ADDIU(T4, T4, 1),
         ADDIU(T5, T5, 1), SDBBP(1));
-    cr_assert_eq(run_at(CODE, 1), CPU_STOP_INSN_LIMIT);
+    cr_assert_eq(fx_run_at(&fx, CODE, 1), CPU_STOP_INSN_LIMIT);
     cr_assert_eq(cpu->icount, 1, "icount %llu, pc %#x", (unsigned long long)cpu->icount, cpu->pc);
     cr_assert_eq(cpu->pc, CODE + 4);                     /* stopped in the delay slot */
     cr_assert_eq(cpu->npc, CODE + 16);
-    cr_assert_eq(resume(100), CPU_STOP_EXIT);
+    cr_assert_eq(fx_resume(&fx, 100), CPU_STOP_EXIT);
     cr_assert_eq(cpu->gpr[T3], 1);
     cr_assert_eq(cpu->gpr[T4], 0);
     cr_assert_eq(cpu->gpr[T5], 1);
@@ -1121,7 +1078,7 @@ Test(cpu, exception_loop_is_detected)
      * raises IBE at the same vector without dispatching an instruction. */
     set_status(ST_BEV);
     PUT(CODE, SYSCALL_);
-    cr_assert_eq(run_at(CODE, 1000000), CPU_STOP_FAULT_LOOP);
+    cr_assert_eq(fx_run_at(&fx, CODE, 1000000), CPU_STOP_FAULT_LOOP);
     cr_assert_eq(cpu->icount, 1);
     cr_assert_eq(cpu->n.exceptions[EXC_SYS], 1);
     cr_assert_eq(cpu->n.exceptions[EXC_IBE], 1000);     /* EXC_LOOP_LIMIT in cpu_exc.c */
@@ -1133,7 +1090,7 @@ Test(cpu, bus_error_on_data_outside_ram)
     PUT(CODE, LW(T2, 0, T0));
     cpu->gpr[T0] = 0xA0000000u | 0x10000000u;          /* PA 0x10000000: nothing there */
     cpu->gpr[T2] = SENTINEL;
-    run_at(CODE, 1);
+    fx_run_at(&fx, CODE, 1);
     expect_exc(EXC_DBE, CODE, 0, VEC_GENERAL);
     cr_assert_eq(cpu->gpr[T2], SENTINEL);
 }

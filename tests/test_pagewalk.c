@@ -13,11 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/bus.h"
 #include "core/cp0.h"
-#include "core/cpu.h"
-#include "core/mmu.h"
-#include "core/stats.h"
+#include "fixture.h"
 #include "pagewalk/pw.h"
 
 #define RAM_BYTES (2u << 20)
@@ -28,45 +25,29 @@
 #define PRWU (PW_P | PW_RW | PW_US)
 #define C    PW_MEMREF_CYCLES
 
-static uint8_t *ram;
-static struct bus bus;
-static struct cpu *cpu;
-static struct mmu *mmu;
-static struct stats st;
+static struct fx fx;
+static struct cpu *cpu;                             /* fx.cpu */
+static struct mmu *mmu;                             /* fx.mmu */
 
+/* The pagewalk personality with a TLB of entries / ways, PTBase = PD. */
 static void setup_geometry(unsigned entries, unsigned ways)
 {
     struct pw_config cfg = { .tlb_entries = entries, .tlb_ways = ways };
-    ram = calloc(1, RAM_BYTES);
-    cr_assert_not_null(ram);
-    bus_init(&bus, ram, RAM_BYTES);
-    cpu = cpu_new(ram, RAM_BYTES, &bus, 64);
-    cr_assert_not_null(cpu);
-    mmu = pw_new(cpu, &cfg);
-    cr_assert_not_null(mmu);
-    cpu->mmu = mmu;
-    cpu_reset(cpu);
-    stats_init(&st);
-    mmu->ops->register_stats(mmu, &st);
+    fx_setup(&fx, RAM_BYTES, 64, &cfg);
+    cpu = fx.cpu;
+    mmu = fx.mmu;
     cpu_cp0_write(cpu, PW_CP0_REG, PW_SEL_PTBASE, PD);
 }
 
 static void setup(void) { setup_geometry(64, 4); }
-
-static void teardown(void)
-{
-    stats_free(&st);
-    mmu->ops->destroy(mmu);
-    cpu_free(cpu);
-    free(ram);
-}
+static void teardown(void) { fx_teardown(&fx); }
 
 TestSuite(pw, .init = setup, .fini = teardown);
 
 /* ---- helpers ----------------------------------------------------------------------- */
 
-static uint32_t rd32(uint32_t pa) { uint32_t v; memcpy(&v, ram + pa, 4); return v; }
-static void wr32(uint32_t pa, uint32_t v) { memcpy(ram + pa, &v, 4); }
+static uint32_t rd32(uint32_t pa) { uint32_t v; memcpy(&v, fx.ram + pa, 4); return v; }
+static void wr32(uint32_t pa, uint32_t v) { memcpy(fx.ram + pa, &v, 4); }
 static uint32_t pde_pa(uint32_t va) { return PD + (va >> 22) * 4; }
 static uint32_t pte_pa(uint32_t pt, uint32_t va) { return pt + ((va >> 12) & 0x3FF) * 4; }
 static void set_pde(uint32_t va, uint32_t v) { wr32(pde_pa(va), v); }
@@ -74,7 +55,7 @@ static void set_pte(uint32_t pt, uint32_t va, uint32_t v) { wr32(pte_pa(pt, va),
 
 static int64_t ctr(const char *name)
 {
-    int64_t v = stats_get(&st, name);
+    int64_t v = stats_get(&fx.st, name);
     cr_assert_neq(v, -1, "no counter %s", name);
     return v;
 }
@@ -606,7 +587,7 @@ Test(pw, cpu_load_store_through_walker_and_page_fault_exceptions)
     /* Not present: TLBL at the general vector, BadVAddr = va, PFErr = 0. */
     cpu->pc = 0x80001000u;
     cr_assert_not(cpu_load_slow(cpu, 0x00803004u, 4, &v));
-    cr_assert_eq((cpu->cp0.cause & CA_EXC_MASK) >> CA_EXC_SHIFT, EXC_TLBL);
+    cr_assert_eq(fx_exccode(&fx), EXC_TLBL);
     cr_assert_eq(cpu->cp0.badvaddr, 0x00803004u);
     cr_assert_eq(cpu->cp0.epc, 0x80001000u);
     cr_assert_eq(cpu->pc, 0xBFC00380u);
@@ -618,7 +599,7 @@ Test(pw, cpu_load_store_through_walker_and_page_fault_exceptions)
     cpu->pc = 0x80001004u;
     map_4k(0x00006000u, 0x00021000u, PW_P | PW_US);
     cr_assert_not(cpu_store_slow(cpu, 0x00006000u, 4, 1));
-    cr_assert_eq((cpu->cp0.cause & CA_EXC_MASK) >> CA_EXC_SHIFT, EXC_TLBS);
+    cr_assert_eq(fx_exccode(&fx), EXC_TLBS);
     cr_assert_eq(cpu->cp0.badvaddr, 0x00006000u);
     cr_assert_eq(cpu->pc, 0xBFC00380u);
     cr_assert_eq(cpu_cp0_read(cpu, PW_CP0_REG, PW_SEL_PFERR), PW_PFERR_P | PW_PFERR_W);
@@ -672,9 +653,9 @@ Test(pw, counters_registered_with_exact_names)
         "pw.faults.protection", "pw.faults.pt_outside_ram", "pw.a_set", "pw.d_set",
         "pw.evictions", "pw.flushes.ptbase", "pw.invlpg",
     };
-    cr_assert_eq(st.n, sizeof(names) / sizeof(names[0]));
+    cr_assert_eq(fx.st.n, sizeof(names) / sizeof(names[0]));
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        cr_assert_eq(stats_get(&st, names[i]), strcmp(names[i], "pw.flushes.ptbase") == 0,
+        cr_assert_eq(stats_get(&fx.st, names[i]), strcmp(names[i], "pw.flushes.ptbase") == 0,
                      "%s", names[i]);           /* setup wrote PTBase once */
 }
 
@@ -699,8 +680,8 @@ Test(pw, interpreter_walks_rewalks_and_takes_page_fault)
     static const uint32_t handler[] = {
         I_MFC0(A0, PW_CP0_REG, PW_SEL_PFERR), I_ORI(T9, ZERO, 1), I_SDBBP(1),
     };
-    memcpy(ram + 0x40000, prog, sizeof(prog));
-    memcpy(ram + 0x180, handler, sizeof(handler));
+    memcpy(fx.ram + 0x40000, prog, sizeof(prog));
+    memcpy(fx.ram + 0x180, handler, sizeof(handler));
     map_4k(0x00005000u, 0x00050000u, PRWU);
     wr32(0x00050000u, 41);
     cpu->cp0.status = 0;                               /* kernel, BEV=0: vector 0x80000180 */
@@ -717,7 +698,7 @@ Test(pw, interpreter_walks_rewalks_and_takes_page_fault)
     cr_assert_eq(cpu->gpr[T2], 42);
     cr_assert_eq(rd32(0x00050004u), 42);
     cr_assert_eq(rd32(pte_pa(PT0, 0x5000)), 0x00050000u | PRWU | PW_A | PW_D);
-    cr_assert_eq((cpu->cp0.cause & CA_EXC_MASK) >> CA_EXC_SHIFT, EXC_TLBL);
+    cr_assert_eq(fx_exccode(&fx), EXC_TLBL);
     cr_assert_eq(cpu->cp0.badvaddr, 0x00006000u);
     cr_assert_eq(cpu->cp0.epc, 0x80040018u);
     /* Load: miss + walk (4 refs). Store: hit on the clean entry, re-walk (3 refs). Reload:

@@ -11,22 +11,16 @@
 #include <criterion/criterion.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "core/bus.h"
 #include "core/cp0.h"
-#include "core/cpu.h"
-#include "core/mmu.h"
-#include "core/stats.h"
-#include "mips/r4k_tlb.h"
+#include "fixture.h"
 
 #define RAM_BYTES (1u << 20)
 
-static uint8_t *ram;
-static struct bus bus;
-static struct cpu *cpu;
-static struct mmu *mmu;
+static struct fx fx;
+static struct cpu *cpu;                             /* fx.cpu */
+static struct mmu *mmu;                             /* fx.mmu */
 static uint32_t last_write_pa;
 
 static int probe_read(void *ctx, uint32_t off, unsigned size, uint32_t *val)
@@ -45,28 +39,17 @@ static int probe_write(void *ctx, uint32_t off, unsigned size, uint32_t val)
 
 static void setup(void)
 {
-    ram = calloc(1, RAM_BYTES);
-    cr_assert_not_null(ram);
-    for (uint32_t a = 0; a < RAM_BYTES; a += 4)
-        memcpy(ram + a, &a, 4);
-    bus_init(&bus, ram, RAM_BYTES);
+    fx_setup(&fx, RAM_BYTES, 64, NULL);
+    cpu = fx.cpu;
+    mmu = fx.mmu;
+    for (uint32_t a = 0; a < RAM_BYTES; a += 4)          /* every word holds its own PA */
+        memcpy(fx.ram + a, &a, 4);
     struct bus_device probe = { .name = "probe", .base = RAM_BYTES, .bytes = 0u - RAM_BYTES,
                                 .read = probe_read, .write = probe_write };
-    cr_assert_eq(bus_add_device(&bus, &probe), 0);
-    cpu = cpu_new(ram, RAM_BYTES, &bus, 64);
-    cr_assert_not_null(cpu);
-    mmu = r4k_tlb_new(cpu, 64);
-    cr_assert_not_null(mmu);
-    cpu->mmu = mmu;
-    cpu_reset(cpu);
+    cr_assert_eq(bus_add_device(&fx.bus, &probe), 0);
 }
 
-static void teardown(void)
-{
-    mmu->ops->destroy(mmu);
-    cpu_free(cpu);
-    free(ram);
-}
+static void teardown(void) { fx_teardown(&fx); }
 
 TestSuite(segctl, .init = setup, .fini = teardown);
 
@@ -88,8 +71,6 @@ static void set_mode(enum mode m)
     cpu->ds_pc = 1;
 }
 
-static unsigned exccode(void) { return (cpu->cp0.cause & CA_EXC_MASK) >> CA_EXC_SHIFT; }
-
 /* Asserts how va behaves for loads and stores in mode m; for unmapped, the PA. */
 static void expect(uint32_t va, enum mode m, enum kind k, uint32_t pa, const char *what)
 {
@@ -100,33 +81,33 @@ static void expect(uint32_t va, enum mode m, enum kind k, uint32_t pa, const cha
     switch (k) {
     case UNM:
         cr_assert(ok, "%s: va %#x %s: want %s, got ExcCode %u", what, va, mn, kind_name[k],
-                  exccode());
+                  fx_exccode(&fx));
         cr_assert_eq(v, pa, "%s: va %#x %s: pa %#x, want %#x", what, va, mn, v, pa);
         last_write_pa = 0;
         cr_assert(cpu_store_slow(cpu, va, 4, 0));
         if (pa >= RAM_BYTES)
             cr_assert_eq(last_write_pa, pa, "%s: store va %#x %s", what, va, mn);
         else
-            memcpy(ram + pa, &pa, 4);                    /* restore the marker */
+            memcpy(fx.ram + pa, &pa, 4);                    /* restore the marker */
         break;
     case MAP:
         cr_assert_not(ok, "%s: va %#x %s: want %s, got pa %#x", what, va, mn, kind_name[k], v);
-        cr_assert_eq(exccode(), EXC_TLBL, "%s: va %#x %s: ExcCode %u", what, va, mn, exccode());
+        cr_assert_eq(fx_exccode(&fx), EXC_TLBL, "%s: va %#x %s: ExcCode %u", what, va, mn, fx_exccode(&fx));
         cr_assert_eq(cpu->cp0.badvaddr, va);
         cr_assert_eq(cpu->pc, 0x80000000u);               /* refill vector, EXL was 0 */
         set_mode(m);
         cr_assert_not(cpu_store_slow(cpu, va, 4, 0));
-        cr_assert_eq(exccode(), EXC_TLBS, "%s: store va %#x %s", what, va, mn);
+        cr_assert_eq(fx_exccode(&fx), EXC_TLBS, "%s: store va %#x %s", what, va, mn);
         break;
     case ERR:
         cr_assert_not(ok, "%s: va %#x %s: want %s, got pa %#x", what, va, mn, kind_name[k], v);
-        cr_assert_eq(exccode(), EXC_ADEL, "%s: va %#x %s: ExcCode %u", what, va, mn, exccode());
+        cr_assert_eq(fx_exccode(&fx), EXC_ADEL, "%s: va %#x %s: ExcCode %u", what, va, mn, fx_exccode(&fx));
         cr_assert_eq(cpu->cp0.badvaddr, va);
         cr_assert_eq(cpu->pc, 0x80000180u);
         cr_assert_eq(cpu->cp0.epc, 0x80001000u);
         set_mode(m);
         cr_assert_not(cpu_store_slow(cpu, va, 4, 0));
-        cr_assert_eq(exccode(), EXC_ADES, "%s: store va %#x %s", what, va, mn);
+        cr_assert_eq(fx_exccode(&fx), EXC_ADES, "%s: store va %#x %s", what, va, mn);
         cr_assert_eq(cpu->cp0.badvaddr, va);
         break;
     }
@@ -260,7 +241,7 @@ Test(segctl, eu_applies_only_with_erl)
     cpu_cp0_write(cpu, CP0_STATUS, 0, ST_EXL);
     uint32_t v;
     cr_assert_not(cpu_load_slow(cpu, 0x00123450u, 4, &v));
-    cr_assert_eq(exccode(), EXC_TLBL);
+    cr_assert_eq(fx_exccode(&fx), EXC_TLBL);
     /* With ERL: unmapped, identity. */
     expect(0x00123450u, KERNEL_ERL, UNM, 0x00123450u, "useg ERL");
     /* Clear EU in CFG5: mapped even with ERL. */
@@ -280,25 +261,7 @@ Test(segctl, eu_applies_only_with_erl)
 #define MTC0(t, rd, sel) (0x40800000u | (uint32_t)(t) << 16 | (uint32_t)(rd) << 11 | (sel))
 #define SYSCALL_ 0x0000000Cu
 #define SDBBP1 0x7000007Fu
-enum { T0 = 8, T1 = 9, T2 = 10, T3 = 11, T9 = 25 };
-
-static void put(uint32_t pa, const uint32_t *w, size_t n)
-{
-    memcpy(ram + pa, w, n * 4);
-    cpu_phys_written(cpu, pa, (unsigned)(n * 4));
-}
-
-static enum cpu_stop run_from(uint32_t pc)
-{
-    cpu->pc = pc;
-    cpu->npc = pc + 4;
-    cpu->ds_pc = 1;
-    cpu->stop = CPU_STOP_NONE;
-    cpu->gpr[T9] = 1;
-    cpu->insn_limit = cpu->icount + 10000;
-    cpu_kick(cpu);
-    return cpu_run(cpu);
-}
+enum { T0 = 8, T1 = 9, T2 = 10, T3 = 11 };
 
 Test(segctl, mtc0_segctl_flushes_cached_translations)
 {
@@ -306,8 +269,8 @@ Test(segctl, mtc0_segctl_flushes_cached_translations)
      * (MK) with mtc0, and loads again: a TLB refill, not a stale hit. The TLB maps the vector
      * page 0x80000000 -> PA 0 so that the handler (UHI exit) can run. */
     static const uint32_t prog[] = { LW(T1, 0, T0), MTC0(T2, 5, 3), LW(T3, 0, T0), SDBBP1 };
-    put(0x10000, prog, 4);
-    put(0x0, (const uint32_t[]){ SDBBP1 }, 1);
+    fx_put(&fx, 0x10000, prog, 4);
+    fx_put(&fx, 0x0, (const uint32_t[]){ SDBBP1 }, 1);
     cpu_cp0_write(cpu, CP0_INDEX, 0, 0);
     cpu_cp0_write(cpu, CP0_ENTRYHI, 0, 0x80000000u);
     cpu_cp0_write(cpu, CP0_ENTRYLO0, 0, 0u << 6 | 3);       /* PA 0, V, G */
@@ -317,10 +280,10 @@ Test(segctl, mtc0_segctl_flushes_cached_translations)
     cpu->gpr[T0] = 0x80020000u;
     cpu->gpr[T2] = (SEGCTL1_RESET & 0xFFFFu) | cfg_of(SC_AM_MK, 0, 0) << 16;
     cpu->gpr[T3] = 0x5555;
-    cr_assert_eq(run_from(0xA0010000u), CPU_STOP_EXIT, "pc %#x", cpu->pc);
+    cr_assert_eq(fx_run_at(&fx, 0xA0010000u, 10000), CPU_STOP_EXIT, "pc %#x", cpu->pc);
     cr_assert_eq(cpu->gpr[T1], 0x20000);
     cr_assert_eq(cpu->gpr[T3], 0x5555);
-    cr_assert_eq(exccode(), EXC_TLBL);
+    cr_assert_eq(fx_exccode(&fx), EXC_TLBL);
     cr_assert_eq(cpu->cp0.badvaddr, 0x80020000u);
     cr_assert_eq(cpu->cp0.epc, 0xA0010008u);
     cr_assert_eq(cpu->pc, 0x80000000u);
@@ -330,22 +293,22 @@ Test(segctl, user_code_runs_from_uusk_kseg1)
 {
     /* kseg1 made UUSK: user mode fetches and loads there, unmapped. */
     static const uint32_t prog[] = { LW(T1, 0, T0), SYSCALL_ };
-    put(0x10000, prog, 2);
-    put(0x180, (const uint32_t[]){ SDBBP1 }, 1);
+    fx_put(&fx, 0x10000, prog, 2);
+    fx_put(&fx, 0x180, (const uint32_t[]){ SDBBP1 }, 1);
     set_cfg(&segs[2], cfg_of(SC_AM_UUSK, 0, 0));
     cpu_cp0_write(cpu, CP0_STATUS, 0, 2u << ST_KSU_SHIFT);
     cpu->gpr[T0] = 0xA0020000u;
-    cr_assert_eq(run_from(0xA0010000u), CPU_STOP_EXIT, "pc %#x cause %#x", cpu->pc,
+    cr_assert_eq(fx_run_at(&fx, 0xA0010000u, 10000), CPU_STOP_EXIT, "pc %#x cause %#x", cpu->pc,
                  cpu->cp0.cause);
     cr_assert_eq(cpu->gpr[T1], 0x20000);
-    cr_assert_eq(exccode(), EXC_SYS);
+    cr_assert_eq(fx_exccode(&fx), EXC_SYS);
     cr_assert_eq(cpu->cp0.epc, 0xA0010004u);
 
     /* The same code in user mode with the reset map: AdEL on the fetch. */
     cpu_reset(cpu);
     cpu_cp0_write(cpu, CP0_STATUS, 0, 2u << ST_KSU_SHIFT);
-    cr_assert_eq(run_from(0xA0010000u), CPU_STOP_EXIT);
-    cr_assert_eq(exccode(), EXC_ADEL);
+    cr_assert_eq(fx_run_at(&fx, 0xA0010000u, 10000), CPU_STOP_EXIT);
+    cr_assert_eq(fx_exccode(&fx), EXC_ADEL);
     cr_assert_eq(cpu->cp0.badvaddr, 0xA0010000u);
     cr_assert_eq(cpu->cp0.epc, 0xA0010000u);
 }

@@ -8,25 +8,17 @@
 #include <criterion/criterion.h>
 
 #include <stdlib.h>
-#include <string.h>
 
-#include "core/bus.h"
 #include "core/cp0.h"
-#include "core/cpu.h"
-#include "core/mmu.h"
-#include "core/stats.h"
-#include "mips/r4k_tlb.h"
+#include "fixture.h"
 
 #define RAM_BYTES (1u << 20)
 #define CODE 0x80010000u
 #define CODE_PA 0x00010000u
 #define IM7 (1u << (ST_IM_SHIFT + 7))
 
-static uint8_t *ram;
-static struct bus bus;
-static struct cpu *cpu;
-static struct mmu *mmu;
-static struct stats st;
+static struct fx fx;
+static struct cpu *cpu;                            /* fx.cpu */
 
 #define I_(op, rs, rt, imm) \
     ((uint32_t)(op) << 26 | (uint32_t)(rs) << 21 | (uint32_t)(rt) << 16 | ((uint32_t)(imm) & 0xFFFFu))
@@ -36,63 +28,24 @@ static struct stats st;
 #define WAIT 0x42000020u
 #define SDBBP1 0x7000007Fu
 #define NOP 0u
-enum { ZERO = 0, T0 = 8, T3 = 11, T9 = 25 };
+enum { ZERO = 0, T0 = 8, T3 = 11 };
 
-static void put(uint32_t pa, const uint32_t *w, size_t n)
-{
-    memcpy(ram + pa, w, n * 4);
-    cpu_phys_written(cpu, pa, (unsigned)(n * 4));
-}
-
-static void put1(uint32_t pa, uint32_t w) { put(pa, &w, 1); }
+static void put1(uint32_t pa, uint32_t w) { fx_put(&fx, pa, &w, 1); }
 
 static void setup(void)
 {
-    ram = calloc(1, RAM_BYTES);
-    cr_assert_not_null(ram);
-    bus_init(&bus, ram, RAM_BYTES);
-    cpu = cpu_new(ram, RAM_BYTES, &bus, 64);
-    cr_assert_not_null(cpu);
-    mmu = r4k_tlb_new(cpu, 64);
-    cr_assert_not_null(mmu);
-    cpu->mmu = mmu;
-    cpu_reset(cpu);
-    stats_init(&st);
-    cpu_register_stats(cpu, &st);
-    mmu->ops->register_stats(mmu, &st);
+    fx_setup(&fx, RAM_BYTES, 64, NULL);
+    cpu = fx.cpu;
+    cpu_register_stats(cpu, &fx.st);
     cpu_cp0_write(cpu, CP0_STATUS, 0, 0);          /* kernel, BEV=0, interrupts off */
     put1(0x180, SDBBP1);                           /* general vector: UHI exit */
     put1(0x200, SDBBP1);                           /* IV vector */
 }
 
-static void teardown(void)
-{
-    stats_free(&st);
-    mmu->ops->destroy(mmu);
-    cpu_free(cpu);
-    free(ram);
-}
+static void teardown(void) { fx_teardown(&fx); }
 
 TestSuite(timer, .init = setup, .fini = teardown);
 
-static enum cpu_stop resume(uint64_t n)
-{
-    cpu->stop = CPU_STOP_NONE;
-    cpu->gpr[T9] = 1;
-    cpu->insn_limit = cpu->icount + n;
-    cpu_kick(cpu);
-    return cpu_run(cpu);
-}
-
-static enum cpu_stop run_at(uint32_t pc, uint64_t n)
-{
-    cpu->pc = pc;
-    cpu->npc = pc + 4;
-    cpu->ds_pc = 1;
-    return resume(n);
-}
-
-static unsigned exccode(void) { return (cpu->cp0.cause & CA_EXC_MASK) >> CA_EXC_SHIFT; }
 static uint32_t count(void) { return cpu_cp0_read(cpu, CP0_COUNT, 0); }
 static int ti(void) { return (cpu->cp0.cause & (CA_TI | CA_IP7)) == (CA_TI | CA_IP7); }
 
@@ -104,7 +57,7 @@ static void straight_line(unsigned n)
     for (unsigned i = 0; i < n; i++)
         w[i] = ADDIU(T3, T3, 1);
     w[n] = SDBBP1;
-    put(CODE_PA, w, n + 1);
+    fx_put(&fx, CODE_PA, w, n + 1);
     free(w);
 }
 
@@ -130,7 +83,7 @@ Test(timer, count_ticks_every_two_cycles)
 Test(timer, count_advances_with_instructions)
 {
     straight_line(300);
-    cr_assert_eq(run_at(CODE, 1000), CPU_STOP_EXIT);
+    cr_assert_eq(fx_run_at(&fx, CODE, 1000), CPU_STOP_EXIT);
     cr_assert_eq(cpu->icount, 301);
     cr_assert_eq(cpu_cycles(cpu), 301);
     cr_assert_eq(count(), 150);
@@ -181,10 +134,10 @@ Test(timer, ti_appears_exactly_at_the_predicted_instruction)
      * i.e. after the 100th instruction. Step to 99, then one more. */
     straight_line(3000);
     cpu_cp0_write(cpu, CP0_COMPARE, 0, 50);
-    cr_assert_eq(run_at(CODE, 99), CPU_STOP_INSN_LIMIT);
+    cr_assert_eq(fx_run_at(&fx, CODE, 99), CPU_STOP_INSN_LIMIT);
     cr_assert_eq(cpu->icount, 99, "icount %llu", (unsigned long long)cpu->icount);
     cr_assert_not(cpu->cp0.cause & CA_TI);
-    cr_assert_eq(resume(1), CPU_STOP_INSN_LIMIT);
+    cr_assert_eq(fx_resume(&fx, 1), CPU_STOP_INSN_LIMIT);
     cr_assert_eq(cpu->icount, 100, "icount %llu", (unsigned long long)cpu->icount);
     cr_assert(ti());
     cr_assert_eq(count(), 50);
@@ -198,7 +151,7 @@ Test(timer, ti_is_set_while_interrupts_are_disabled)
      * interrupt was taken. */
     straight_line(2500);
     cpu_cp0_write(cpu, CP0_COMPARE, 0, 500);
-    cr_assert_eq(run_at(CODE, 100000), CPU_STOP_EXIT);
+    cr_assert_eq(fx_run_at(&fx, CODE, 100000), CPU_STOP_EXIT);
     cr_assert(ti());
     cr_assert_eq(cpu->n.interrupts, 0);
     cr_assert_eq(cpu->gpr[T3], 2500);
@@ -212,15 +165,15 @@ Test(timer, interrupt_taken_at_the_predicted_instruction)
     straight_line(3000);
     cpu_cp0_write(cpu, CP0_COMPARE, 0, 50);
     cpu_cp0_write(cpu, CP0_STATUS, 0, ST_IE | IM7);
-    cr_assert_eq(run_at(CODE, 100000), CPU_STOP_EXIT);
+    cr_assert_eq(fx_run_at(&fx, CODE, 100000), CPU_STOP_EXIT);
     cr_assert_eq(cpu->pc, 0x80000180u, "pc %#x", cpu->pc);
-    cr_assert_eq(exccode(), EXC_INT);
+    cr_assert_eq(fx_exccode(&fx), EXC_INT);
     cr_assert_eq(cpu->cp0.epc, CODE + 400, "EPC %#x", cpu->cp0.epc);
     cr_assert_eq(cpu->gpr[T3], 100);
     cr_assert(ti());
     cr_assert(cpu->cp0.status & ST_EXL);
     cr_assert_eq(cpu->n.interrupts, 1);
-    cr_assert_eq(stats_get(&st, "cpu.interrupts"), 1);
+    cr_assert_eq(stats_get(&fx.st, "cpu.interrupts"), 1);
     cr_assert_eq(cpu->n.exceptions[EXC_INT], 1);
     cr_assert_eq(cpu->icount, 101);                      /* + the sdbbp at the vector */
 }
@@ -230,13 +183,13 @@ Test(timer, interrupt_in_a_loop_and_iv_vector)
     /* loop: addiu t3; b loop; nop. Match at cycle 100: after 33 iterations and one addiu,
      * the next instruction is the branch. Cause.IV selects the 0x200 vector. */
     static const uint32_t loop[] = { ADDIU(T3, T3, 1), BEQ(ZERO, ZERO, 0xFFFE), NOP };
-    put(CODE_PA, loop, 3);
+    fx_put(&fx, CODE_PA, loop, 3);
     cpu_cp0_write(cpu, CP0_COMPARE, 0, 50);
     cpu_cp0_write(cpu, CP0_CAUSE, 0, CA_IV);
     cpu_cp0_write(cpu, CP0_STATUS, 0, ST_IE | IM7);
-    cr_assert_eq(run_at(CODE, 100000), CPU_STOP_EXIT);
+    cr_assert_eq(fx_run_at(&fx, CODE, 100000), CPU_STOP_EXIT);
     cr_assert_eq(cpu->pc, 0x80000200u, "pc %#x", cpu->pc);
-    cr_assert_eq(exccode(), EXC_INT);
+    cr_assert_eq(fx_exccode(&fx), EXC_INT);
     cr_assert_eq(cpu->cp0.epc, CODE + 4, "EPC %#x", cpu->cp0.epc);
     cr_assert_eq(cpu->gpr[T3], 34);
 }
@@ -269,16 +222,16 @@ Test(timer, interrupt_masked_by_im7_exl_erl)
 Test(timer, wait_skips_to_the_timer_event)
 {
     static const uint32_t prog[] = { NOP, NOP, WAIT, ADDIU(T3, T3, 1), SDBBP1 };
-    put(CODE_PA, prog, 5);
+    fx_put(&fx, CODE_PA, prog, 5);
     cpu_cp0_write(cpu, CP0_COMPARE, 0, 1000);             /* cycle 2000 */
     cpu_cp0_write(cpu, CP0_STATUS, 0, ST_IE | IM7);
-    cr_assert_eq(run_at(CODE, 100000), CPU_STOP_EXIT);
+    cr_assert_eq(fx_run_at(&fx, CODE, 100000), CPU_STOP_EXIT);
     cr_assert_eq(cpu->pc, 0x80000180u);
-    cr_assert_eq(exccode(), EXC_INT);
+    cr_assert_eq(fx_exccode(&fx), EXC_INT);
     cr_assert_eq(cpu->cp0.epc, CODE + 12);               /* the instruction after wait */
     cr_assert_eq(cpu->gpr[T3], 0);
     cr_assert_eq(cpu->n.idle_cycles, 2000 - 3);          /* wait was the 3rd instruction */
-    cr_assert_eq(stats_get(&st, "cpu.idle_cycles"), 2000 - 3);
+    cr_assert_eq(stats_get(&fx.st, "cpu.idle_cycles"), 2000 - 3);
     cr_assert_eq(cpu->icount, 4);
     cr_assert_eq(cpu_cycles(cpu), 2001);
     cr_assert_eq(count(), 1000);
@@ -288,14 +241,14 @@ Test(timer, wait_skips_to_the_timer_event)
 Test(timer, wait_with_pending_interrupt_does_not_idle)
 {
     static const uint32_t prog[] = { MTC0(T0, CP0_STATUS, 0), WAIT, SDBBP1 };
-    put(CODE_PA, prog, 3);
+    fx_put(&fx, CODE_PA, prog, 3);
     cpu_cp0_write(cpu, CP0_COMPARE, 0, 1);
     cpu->cycles_extra = 10;
     cpu_service_events(cpu);                             /* TI pending, IE still 0 */
     cr_assert(ti());
     cpu->gpr[T0] = ST_IE | IM7;
-    cr_assert_eq(run_at(CODE, 1000), CPU_STOP_EXIT);
-    cr_assert_eq(exccode(), EXC_INT);
+    cr_assert_eq(fx_run_at(&fx, CODE, 1000), CPU_STOP_EXIT);
+    cr_assert_eq(fx_exccode(&fx), EXC_INT);
     cr_assert_eq(cpu->cp0.epc, CODE + 4);                /* taken right after the mtc0 */
     cr_assert_eq(cpu->n.idle_cycles, 0);
 }
@@ -308,7 +261,7 @@ Test(timer, wait_with_interrupts_disabled_hangs)
         cpu_cp0_write(cpu, CP0_COMPARE, 0, count() + 100);
         cpu_cp0_write(cpu, CP0_STATUS, 0, statuses[i]);
         uint64_t cyc = cpu_cycles(cpu);
-        cr_assert_eq(run_at(CODE + 16 * (uint32_t)i, 1000), CPU_STOP_HANG, "status %#x",
+        cr_assert_eq(fx_run_at(&fx, CODE + 16 * (uint32_t)i, 1000), CPU_STOP_HANG, "status %#x",
                      statuses[i]);
         cr_assert_eq(cpu_cycles(cpu) - cyc, 1, "status %#x", statuses[i]);
         cr_assert_eq(cpu->n.idle_cycles, 0);
@@ -321,7 +274,7 @@ Test(timer, wait_with_count_stopped_hangs)
     cpu_cp0_write(cpu, CP0_COMPARE, 0, 100);
     cpu_cp0_write(cpu, CP0_CAUSE, 0, CA_DC);
     cpu_cp0_write(cpu, CP0_STATUS, 0, ST_IE | IM7);
-    cr_assert_eq(run_at(CODE, 1000), CPU_STOP_HANG);
+    cr_assert_eq(fx_run_at(&fx, CODE, 1000), CPU_STOP_HANG);
 }
 
 /* ---- Cause.DC ---------------------------------------------------------------------------------------- */

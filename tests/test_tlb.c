@@ -6,50 +6,28 @@
  * are read by name through stats_get and are exact: the emulator is deterministic. */
 #include <criterion/criterion.h>
 
-#include <stdlib.h>
 #include <string.h>
 
-#include "core/bus.h"
 #include "core/cp0.h"
-#include "core/cpu.h"
-#include "core/mmu.h"
-#include "core/stats.h"
-#include "mips/r4k_tlb.h"
+#include "fixture.h"
 
 #define RAM_BYTES (1u << 20)
 #define N 64u
 
-static uint8_t *ram;
-static struct bus bus;
-static struct cpu *cpu;
-static struct mmu *mmu;
-static struct stats st;
+static struct fx fx;
+static struct cpu *cpu;                             /* fx.cpu */
+static struct mmu *mmu;                             /* fx.mmu */
 
+/* A swtlb of n entries. */
 static void setup_n(unsigned n)
 {
-    ram = calloc(1, RAM_BYTES);
-    cr_assert_not_null(ram);
-    bus_init(&bus, ram, RAM_BYTES);
-    cpu = cpu_new(ram, RAM_BYTES, &bus, n);
-    cr_assert_not_null(cpu);
-    mmu = r4k_tlb_new(cpu, n);
-    cr_assert_not_null(mmu);
-    cpu->mmu = mmu;
-    cpu_reset(cpu);
-    stats_init(&st);
-    cpu_register_stats(cpu, &st);
-    mmu->ops->register_stats(mmu, &st);
+    fx_setup(&fx, RAM_BYTES, n, NULL);
+    cpu = fx.cpu;
+    mmu = fx.mmu;
 }
 
 static void setup(void) { setup_n(N); }
-
-static void teardown(void)
-{
-    stats_free(&st);
-    mmu->ops->destroy(mmu);
-    cpu_free(cpu);
-    free(ram);
-}
+static void teardown(void) { fx_teardown(&fx); }
 
 TestSuite(tlb, .init = setup, .fini = teardown);
 
@@ -66,7 +44,7 @@ static void wr(int reg, uint32_t v) { cpu_cp0_write(cpu, reg, 0, v); }
 
 static int64_t ctr(const char *name)
 {
-    int64_t v = stats_get(&st, name);
+    int64_t v = stats_get(&fx.st, name);
     cr_assert_neq(v, -1, "no counter %s", name);
     return v;
 }
@@ -108,8 +86,6 @@ static void expect_fault(uint32_t va, int access, int fault)
     int f = tr(va, access, &pa);
     cr_assert_eq(f, fault, "va %#x access %d: %d, want %d", va, access, f, fault);
 }
-
-static unsigned exccode(void) { return (cpu->cp0.cause & CA_EXC_MASK) >> CA_EXC_SHIFT; }
 
 /* ---- reset state ------------------------------------------------------------------------ */
 
@@ -400,7 +376,7 @@ Test(tlb, refill_invalid_mod_exceptions_and_vectors)
     /* Refill, EXL=0: vector EBase+0x000, EntryHi.VPN2 and Context.BadVPN2 set, ASID kept. */
     cpu->pc = 0x80001000u;
     cr_assert_not(cpu_load_slow(cpu, 0x12345678u, 4, &v));
-    cr_assert_eq(exccode(), EXC_TLBL);
+    cr_assert_eq(fx_exccode(&fx), EXC_TLBL);
     cr_assert_eq(cpu->pc, 0x80000000u);
     cr_assert_eq(cpu->cp0.epc, 0x80001000u);
     cr_assert_eq(cpu->cp0.badvaddr, 0x12345678u);
@@ -410,7 +386,7 @@ Test(tlb, refill_invalid_mod_exceptions_and_vectors)
     /* Refill with EXL=1 (nested): general vector, EPC unchanged. */
     cpu->pc = 0x80000010u;
     cr_assert_not(cpu_store_slow(cpu, 0x00ABC000u, 4, 1));
-    cr_assert_eq(exccode(), EXC_TLBS);
+    cr_assert_eq(fx_exccode(&fx), EXC_TLBS);
     cr_assert_eq(cpu->pc, 0x80000180u);
     cr_assert_eq(cpu->cp0.epc, 0x80001000u);
     cr_assert_eq(cpu->cp0.badvaddr, 0x00ABC000u);
@@ -419,7 +395,7 @@ Test(tlb, refill_invalid_mod_exceptions_and_vectors)
     cpu_cp0_write(cpu, CP0_STATUS, 0, 0);
     cpu->pc = 0x80001004u;
     cr_assert_not(cpu_load_slow(cpu, 0x00403010u, 4, &v));
-    cr_assert_eq(exccode(), EXC_TLBL);
+    cr_assert_eq(fx_exccode(&fx), EXC_TLBL);
     cr_assert_eq(cpu->pc, 0x80000180u);
     cr_assert_eq(cpu->cp0.badvaddr, 0x00403010u);
     cr_assert_eq(rd(CP0_ENTRYHI), 0x00402000u | 0x33);
@@ -428,13 +404,13 @@ Test(tlb, refill_invalid_mod_exceptions_and_vectors)
     cpu_cp0_write(cpu, CP0_STATUS, 0, 0);
     cpu->pc = 0x80001008u;
     cr_assert_not(cpu_store_slow(cpu, 0x00402008u, 2, 1));
-    cr_assert_eq(exccode(), EXC_MOD);
+    cr_assert_eq(fx_exccode(&fx), EXC_MOD);
     cr_assert_eq(cpu->pc, 0x80000180u);
     cr_assert_eq(cpu->cp0.epc, 0x80001008u);
     cr_assert_eq(cpu->cp0.badvaddr, 0x00402008u);
 
     /* A load from the clean page works. */
-    memcpy(ram + 0x00010008u, "\x11\x22\x33\x44", 4);
+    memcpy(fx.ram + 0x00010008u, "\x11\x22\x33\x44", 4);
     cr_assert(cpu_load_slow(cpu, 0x00402008u, 4, &v));
     cr_assert_eq(v, 0x44332211u);
 
@@ -461,25 +437,7 @@ Test(tlb, refill_invalid_mod_exceptions_and_vectors)
 #define TLBR 0x42000001u
 #define ERET 0x42000018u
 #define SDBBP1 0x7000007Fu
-enum { T0 = 8, T1 = 9, T2 = 10, T3 = 11, T4 = 12, T9 = 25, K0 = 26, K1 = 27 };
-
-static void put(uint32_t pa, const uint32_t *w, size_t n)
-{
-    memcpy(ram + pa, w, n * 4);
-    cpu_phys_written(cpu, pa, (unsigned)(n * 4));
-}
-
-static enum cpu_stop run_from(uint32_t pc)
-{
-    cpu->pc = pc;
-    cpu->npc = pc + 4;
-    cpu->ds_pc = 1;
-    cpu->stop = CPU_STOP_NONE;
-    cpu->gpr[T9] = 1;
-    cpu->insn_limit = cpu->icount + 10000;
-    cpu_kick(cpu);
-    return cpu_run(cpu);
-}
+enum { T0 = 8, T1 = 9, T2 = 10, T3 = 11, T4 = 12, K0 = 26, K1 = 27 };
 
 Test(tlb, interpreter_refill_handler_with_tlbwr)
 {
@@ -492,20 +450,21 @@ Test(tlb, interpreter_refill_handler_with_tlbwr)
         LW(T1, 0x10, T0), LW(T2, 0x14, T0), SW(T2, 0x1010, T0), LW(T3, 0x1010, T0),
         MFC0(T4, CP0_INDEX, 0), SDBBP1,
     };
-    put(0x000, handler, 4);
-    put(0x180, (const uint32_t[]){ SDBBP1 }, 1);
-    put(0x10000, prog, 6);
-    memcpy(ram + 0x50010, "\x01\x00\x00\x00\x02\x00\x00\x00", 8);
+    fx_put(&fx, 0x000, handler, 4);
+    fx_put(&fx, 0x180, (const uint32_t[]){ SDBBP1 }, 1);
+    fx_put(&fx, 0x10000, prog, 6);
+    memcpy(fx.ram + 0x50010, "\x01\x00\x00\x00\x02\x00\x00\x00", 8);
     cpu_cp0_write(cpu, CP0_STATUS, 0, 0);
     cpu->gpr[T0] = 0x00400000u;
     cpu->gpr[K0] = lo(0x00050000u, LO_V | LO_D | LO_G);
     cpu->gpr[K1] = lo(0x00051000u, LO_V | LO_D | LO_G);
     cpu_cp0_write(cpu, CP0_WIRED, 0, 0);
-    cr_assert_eq(run_from(0x80010000u), CPU_STOP_EXIT, "pc %#x cause %#x", cpu->pc, cpu->cp0.cause);
+    cr_assert_eq(fx_run_at(&fx, 0x80010000u, 10000), CPU_STOP_EXIT, "pc %#x cause %#x", cpu->pc,
+                 cpu->cp0.cause);
     cr_assert_eq(cpu->gpr[T1], 1);
     cr_assert_eq(cpu->gpr[T2], 2);
     cr_assert_eq(cpu->gpr[T3], 2);
-    cr_assert_eq(memcmp(ram + 0x51010, "\x02\x00\x00\x00", 4), 0);
+    cr_assert_eq(memcmp(fx.ram + 0x51010, "\x02\x00\x00\x00", 4), 0);
     cr_assert_eq(cpu->n.exceptions[EXC_TLBL], 1);
     cr_assert_eq(ctr("tlb.misses.refill"), 1);
     cr_assert_eq(ctr("tlb.refills.tlbwr"), 1);
@@ -525,14 +484,14 @@ Test(tlb, tlbwi_over_a_cached_translation_takes_effect)
         LW(T1, 0, T0), MTC0(K0, CP0_ENTRYLO0, 0), TLBWI, LW(T2, 0, T0), TLBP,
         MFC0(T3, CP0_INDEX, 0), TLBR, MFC0(T4, CP0_ENTRYLO0, 0), SDBBP1,
     };
-    put(0x10000, prog, sizeof(prog) / 4);
-    memcpy(ram + 0x60000, "\xAA\x00\x00\x00", 4);
-    memcpy(ram + 0x70000, "\xBB\x00\x00\x00", 4);
+    fx_put(&fx, 0x10000, prog, sizeof(prog) / 4);
+    memcpy(fx.ram + 0x60000, "\xAA\x00\x00\x00", 4);
+    memcpy(fx.ram + 0x70000, "\xBB\x00\x00\x00", 4);
     tlbwi(13, 0x00400000u, 0, lo(0x00060000u, LO_V | LO_G), lo(0x00061000u, LO_V | LO_G));
     cpu_cp0_write(cpu, CP0_STATUS, 0, 0);
     cpu->gpr[T0] = 0x00400000u;
     cpu->gpr[K0] = lo(0x00070000u, LO_V | LO_G);
-    cr_assert_eq(run_from(0x80010000u), CPU_STOP_EXIT);
+    cr_assert_eq(fx_run_at(&fx, 0x80010000u, 10000), CPU_STOP_EXIT);
     cr_assert_eq(cpu->gpr[T1], 0xAA);
     cr_assert_eq(cpu->gpr[T2], 0xBB);
     cr_assert_eq(cpu->gpr[T3], 13);
@@ -543,19 +502,19 @@ Test(tlb, asid_change_hides_cached_translation)
 {
     /* A non-global mapping cached for ASID 1; switch to ASID 2: refill, not a stale hit. */
     static const uint32_t prog[] = { LW(T1, 0, T0), MTC0(K0, CP0_ENTRYHI, 0), LW(T2, 0, T0), SDBBP1 };
-    put(0x10000, prog, 4);
-    put(0x000, (const uint32_t[]){ SDBBP1 }, 1);
-    memcpy(ram + 0x60000, "\xAA\x00\x00\x00", 4);
+    fx_put(&fx, 0x10000, prog, 4);
+    fx_put(&fx, 0x000, (const uint32_t[]){ SDBBP1 }, 1);
+    memcpy(fx.ram + 0x60000, "\xAA\x00\x00\x00", 4);
     tlbwi(13, 0x00400000u | 1, 0, lo(0x00060000u, LO_V), lo(0x00061000u, LO_V));
     set_asid(1);
     cpu_cp0_write(cpu, CP0_STATUS, 0, 0);
     cpu->gpr[T0] = 0x00400000u;
     cpu->gpr[T2] = 0x5555;
     cpu->gpr[K0] = 2;
-    cr_assert_eq(run_from(0x80010000u), CPU_STOP_EXIT);
+    cr_assert_eq(fx_run_at(&fx, 0x80010000u, 10000), CPU_STOP_EXIT);
     cr_assert_eq(cpu->gpr[T1], 0xAA);
     cr_assert_eq(cpu->gpr[T2], 0x5555);
-    cr_assert_eq(exccode(), EXC_TLBL);
+    cr_assert_eq(fx_exccode(&fx), EXC_TLBL);
     cr_assert_eq(cpu->pc, 0x80000000u);
     cr_assert_eq(cpu->cp0.epc, 0x80010008u);
 }
@@ -567,5 +526,5 @@ Test(tlb, counters_registered_with_exact_names)
         "tlb.refills.tlbwr", "tlb.refills.tlbwi", "tlb.tlbp", "tlb.tlbr",
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        cr_assert_eq(stats_get(&st, names[i]), 0, "%s", names[i]);
+        cr_assert_eq(stats_get(&fx.st, names[i]), 0, "%s", names[i]);
 }
