@@ -17,10 +17,11 @@ struct mmu;
 struct stats;
 
 /* Translation cache: direct-mapped, per mode, 4 KiB granules, host = va + addend. A tag is
- * the page's VA; TC_INVALID never equals a page-aligned VA masked with alignment bits. */
+ * the page's VA. An invalid entry of slot i holds TC_INVALID_TAG(i), a page whose index
+ * bits are not i: no address that indexes slot i can match it, whatever the mask. */
 #define TC_BITS 10
 #define TC_SIZE (1u << TC_BITS)
-#define TC_INVALID 0xFFFFFFFFu
+#define TC_INVALID_TAG(i) ((((uint32_t)(i) ^ 1u) & (TC_SIZE - 1)) << 12)
 enum { TC_USER, TC_SUPER, TC_KERNEL, TC_KERNEL_ERL, TC_MODES };
 
 struct tc_entry {

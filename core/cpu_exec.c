@@ -52,7 +52,7 @@ enum cpu_stop cpu_run(struct cpu *cpu)
 #undef CPU_OP_LABEL
     };
     uint32_t *const r = cpu->gpr;
-    uint32_t fpage = TC_INVALID, fppn = 0, far_pc = 0;
+    uint32_t fpage = 0, fppn = 0, far_pc = 0;
     struct dinsn *fbase = NULL;
     struct dinsn far = { .h = &&L_FAR, .op = OP_FAR };
     const struct dinsn *d, *run = NULL, *tgt = NULL;
@@ -141,7 +141,7 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
         RELOAD_STOP(); } while (0)
 #define LOAD(T) do { \
         uint32_t va_ = RS + d->imm; struct tc_entry *e_ = TC_ENTRY(va_); \
-        if (likely(e_->tag_r == (va_ & (0xFFFFF000u | (sizeof(T) - 1))))) { \
+        if (likely(((e_->tag_r ^ va_) & (0xFFFFF000u | (sizeof(T) - 1))) == 0)) { \
             T v_; memcpy(&v_, (const void *)(uintptr_t)(va_ + e_->addend), sizeof(T)); \
             r[d->rt] = (uint32_t)(int32_t)v_; cpu->n.tc_hits++; \
         } else { \
@@ -152,7 +152,7 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
         } } while (0)
 #define STORE(T) do { \
         uint32_t va_ = RS + d->imm; struct tc_entry *e_ = TC_ENTRY(va_); \
-        if (likely(e_->tag_w == (va_ & (0xFFFFF000u | (sizeof(T) - 1))))) { \
+        if (likely(((e_->tag_w ^ va_) & (0xFFFFF000u | (sizeof(T) - 1))) == 0)) { \
             T v_ = (T)RT; memcpy((void *)(uintptr_t)(va_ + e_->addend), &v_, sizeof(T)); \
             cpu->n.tc_hits++; \
         } else { \

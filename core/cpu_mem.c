@@ -121,8 +121,8 @@ static void tc_fill(struct cpu *cpu, uint32_t va, uint32_t pa, int access)
     uint32_t page = va & ~0xFFFu;
     uintptr_t addend = (uintptr_t)(cpu->ram + (pa & ~0xFFFu)) - page;
     if ((e->tag_r != page && e->tag_w != page) || e->addend != addend) {
-        e->tag_r = TC_INVALID;
-        e->tag_w = TC_INVALID;
+        e->tag_r = TC_INVALID_TAG(va >> 12);
+        e->tag_w = TC_INVALID_TAG(va >> 12);
     }
     e->addend = addend;
     if (access == MMU_STORE) {
@@ -209,7 +209,7 @@ static void dpages_reset(struct cpu *cpu)
     cpu->dpages_live = 0;
     for (int m = 0; m < TC_MODES; m++)
         for (unsigned i = 0; i < TC_SIZE; i++)
-            cpu->tf[m][i].tag = TC_INVALID;
+            cpu->tf[m][i].tag = TC_INVALID_TAG(i);
 }
 
 /* Returns the predecoded page for RAM page ppn, creating it (and revoking write tags that
@@ -235,8 +235,8 @@ static struct dpage *dpage_get(struct cpu *cpu, uint32_t ppn)
     for (int m = 0; m < TC_MODES; m++) {
         for (unsigned i = 0; i < TC_SIZE; i++) {
             struct tc_entry *e = &cpu->tc[m][i];
-            if (e->tag_w != TC_INVALID && e->tag_w + e->addend == host)
-                e->tag_w = TC_INVALID;
+            if (e->tag_w + e->addend == host)           /* harmless if already invalid */
+                e->tag_w = TC_INVALID_TAG(i);
         }
     }
     return dp;
@@ -282,9 +282,9 @@ void cpu_tc_flush(struct cpu *cpu)
 {
     for (int m = 0; m < TC_MODES; m++) {
         for (unsigned i = 0; i < TC_SIZE; i++) {
-            cpu->tc[m][i].tag_r = TC_INVALID;
-            cpu->tc[m][i].tag_w = TC_INVALID;
-            cpu->tf[m][i].tag = TC_INVALID;
+            cpu->tc[m][i].tag_r = TC_INVALID_TAG(i);
+            cpu->tc[m][i].tag_w = TC_INVALID_TAG(i);
+            cpu->tf[m][i].tag = TC_INVALID_TAG(i);
         }
     }
     cpu->n.tc_flushes++;
@@ -305,9 +305,9 @@ void cpu_tc_flush_range(struct cpu *cpu, uint32_t va, uint32_t bytes)
         unsigned i = (page >> 12) & (TC_SIZE - 1);
         for (int m = 0; m < TC_MODES; m++) {
             struct tc_entry *e = &cpu->tc[m][i];
-            if (e->tag_r == page) e->tag_r = TC_INVALID;
-            if (e->tag_w == page) e->tag_w = TC_INVALID;
-            if (cpu->tf[m][i].tag == page) cpu->tf[m][i].tag = TC_INVALID;
+            if (e->tag_r == page) e->tag_r = TC_INVALID_TAG(i);
+            if (e->tag_w == page) e->tag_w = TC_INVALID_TAG(i);
+            if (cpu->tf[m][i].tag == page) cpu->tf[m][i].tag = TC_INVALID_TAG(i);
         }
     }
     cpu_kick(cpu);

@@ -471,8 +471,8 @@ Test(pw, round_robin_eviction_in_a_set)
 
     expect_pa(va[4], MMU_LOAD, 0, PA(4));             /* E evicts way 0 (A) */
     cr_assert_eq(ctr("pw.evictions"), 1);
-    cr_assert_eq(tce->tag_r, TC_INVALID);
-    cr_assert_eq(tce->tag_w, TC_INVALID);
+    cr_assert_eq(tce->tag_r, TC_INVALID_TAG(va[0] >> 12));
+    cr_assert_eq(tce->tag_w, TC_INVALID_TAG(va[0] >> 12));
     uint64_t walks = (uint64_t)ctr("pw.walks");
     expect_pa(va[1], MMU_LOAD, 0, PA(1));             /* B, C, D still there */
     expect_pa(va[2], MMU_LOAD, 0, PA(2));
