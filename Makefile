@@ -39,15 +39,10 @@ test-asan: build-asan
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-# Boots the demo program on both MMU personalities.
+# Boots the guest kernel with a few workloads on both MMU personalities and prints the
+# kernel's and the machine's counters side by side.
 demo: build
-	@echo "== swtlb"
-	$(BUILD)/cli/tlbvisor run --native --mmu swtlb --stats $(BUILD)/demo-swtlb.json \
-	  $(BUILD)/guest/bare/hello.elf -- demo=1
-	@echo "== pagewalk"
-	$(BUILD)/cli/tlbvisor run --native --mmu pagewalk --stats $(BUILD)/demo-pagewalk.json \
-	  $(BUILD)/guest/bare/pw_basic.elf
-	@python3 tests/e2e/stats_table.py $(BUILD)/demo-swtlb.json $(BUILD)/demo-pagewalk.json
+	bash bench/demo.sh $(BUILD)
 
 bench: build
 	bash bench/speed.sh $(BUILD)

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# demo.sh BUILD_DIR - boots the guest kernel with a few workloads on both MMU personalities
+# and prints the workload lines, then the kernel's counters ([kstat] lines) and the
+# machine's counters (--stats) side by side.
+set -eu
+build=$1
+tv=$build/cli/tlbvisor
+out=$build/demo
+mkdir -p "$out"
+runs=()
+for w in "forkwait n=200" "memtouch mb=8 rounds=2" "pmake workers=4 jobs=16"; do
+	name=${w%% *}
+	for mmu in swtlb pagewalk; do
+		echo "== $mmu: workload=$w"
+		# shellcheck disable=SC2086
+		"$tv" run --native --mmu $mmu --stats "$out/$name-$mmu.json" \
+			"$build/guest/kernel/kernel-$mmu.elf" -- workload=$w | tee "$out/$name-$mmu.txt" |
+			grep -v '^\[kstat\]'
+		runs+=("$name-$mmu")
+	done
+done
+echo
+python3 - "$out" "${runs[@]}" <<'PY'
+import json, re, sys
+out, runs = sys.argv[1], sys.argv[2:]
+cols = []
+for r in runs:
+    c = {}
+    for line in open("%s/%s.txt" % (out, r)):
+        if line.startswith("[kstat]"):
+            for k, v in re.findall(r"(\w+)=(\d+)", line):
+                c["kernel." + k] = int(v)
+    for k, v in json.load(open("%s/%s.json" % (out, r)))["counters"].items():
+        c[k] = int(v)
+    cols.append(c)
+keep = ["kernel.page_faults", "kernel.cow_copies", "kernel.forks", "kernel.ctx_switches",
+        "kernel.tlb_refills", "kernel.tlb_flushes", "kernel.invlpg", "kernel.ptbase_writes",
+        "cpu.instructions", "cpu.cycles", "cpu.exceptions.TLBL", "cpu.exceptions.TLBS",
+        "cpu.exceptions.Mod", "cpu.exceptions.Sys", "cpu.exceptions.Int", "tlb.lookups",
+        "tlb.misses.refill", "tlb.refills.tlbwr", "pw.walks", "pw.memrefs", "pw.a_set",
+        "pw.d_set", "tcache.misses.load", "tcache.misses.store"]
+w = max(len(k) for k in keep)
+print("%-*s" % (w, "counter") + "".join("%18s" % r for r in runs))
+for k in keep:
+    print("%-*s" % (w, k) + "".join("%18s" % (c[k] if k in c else "-") for c in cols))
+PY
