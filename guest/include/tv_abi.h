@@ -5,9 +5,14 @@
  * User programs
  *   Static MIPS32r2 little-endian ELF executables, linked at TV_USER_BASE (useg) with
  *   guest/user/user.ld, entry _start. The kernel embeds them (built-in programs) and
- *   `exec`s them by name. At entry: $sp = top of the user stack (TV_USER_STACK_TOP, 8-byte
- *   aligned) holding argc, then argv[0..argc-1] pointers, then NULL, then the strings;
- *   $a0 = argc, $a1 = argv. Returning from main calls exit(main's value).
+ *   `exec`s them by name. PT_LOAD segments are loaded and their bss (memsz beyond filesz)
+ *   is zero-filled; the initial break is the page after the highest segment. At entry:
+ *   $sp = TV_USER_STACK_TOP, pointing at the argument page [TOP, TOP + 4 KiB): argc, then
+ *   argv[0..argc-1] pointers, then NULL, then the strings; argv[0] is the program name;
+ *   $a0 = argc, $a1 = argv. The stack grows down from TOP. Returning from main calls
+ *   exit(main's value). wait() stores the full int given to exit (TV_STATUS_KILLED for a
+ *   process the kernel killed, or one ended by kill()). File descriptors 0..15 name pipe
+ *   ends only; the console is reached with TV_SYS_WRITE.
  *
  * System calls
  *   `syscall` with $v0 = TV_SYS_* number, arguments in $a0..$a3. On return $v0 holds the
