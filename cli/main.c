@@ -18,7 +18,8 @@ static const char usage[] =
     "\n"
     "'tlbvisor run --help' describes the options.\n";
 
-int write_stats(const struct stats *st, const char *path, const char *mmu, const char *image)
+int write_stats(const struct stats *st, const char *path, const char *mmu, const char *image,
+                const struct cost_model *cost)
 {
     const char *kv[] = { "tool", "tlbvisor", "mode", "native", "mmu", mmu, "image", image, NULL };
     FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
@@ -26,7 +27,7 @@ int write_stats(const struct stats *st, const char *path, const char *mmu, const
         fprintf(stderr, "tlbvisor: cannot write stats to %s: %s\n", path, strerror(errno));
         return -1;
     }
-    int rc = stats_write_json(st, f, kv);
+    int rc = stats_write_json(st, f, kv, cost);
     if (f != stdout && fclose(f) != 0)
         rc = -1;
     if (rc)

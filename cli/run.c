@@ -33,7 +33,10 @@ static const char run_usage[] =
     "  --pw-tlb-entries N   pagewalk: hardware TLB entries (default 64)\n"
     "  --pw-tlb-ways N      pagewalk: hardware TLB associativity (default 4)\n"
     "  --max-insns N        stop after N instructions (exit status 3); default: no limit\n"
-    "  --stats FILE         write every counter as JSON to FILE ('-' for stdout)\n"
+    "  --stats FILE         write every counter as JSON to FILE ('-' for stdout), with the\n"
+    "                       cost model used\n"
+    "  --cost-profile FILE  override cost-model constants from a JSON object file\n"
+    "                       (docs/cost-model.md), e.g. {\"insn\": 1, \"walker_memref\": 30}\n"
     "  -h, --help           this text\n"
     "\n"
     "BOOT ARGS are joined with spaces into the boot command line (argv[1]).\n"
@@ -90,7 +93,7 @@ static int usage_error(const char *fmt, const char *arg)
     return 2;
 }
 
-enum { O_NATIVE = 256, O_MMU, O_MEM, O_TLB, O_PWE, O_PWW, O_MAXI, O_STATS };
+enum { O_NATIVE = 256, O_MMU, O_MEM, O_TLB, O_PWE, O_PWW, O_MAXI, O_STATS, O_COST };
 
 int cmd_run(int argc, char **argv)
 {
@@ -103,13 +106,14 @@ int cmd_run(int argc, char **argv)
         { "pw-tlb-ways", required_argument, NULL, O_PWW },
         { "max-insns", required_argument, NULL, O_MAXI },
         { "stats", required_argument, NULL, O_STATS },
+        { "cost-profile", required_argument, NULL, O_COST },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     int native = 0, pagewalk = 0;
     uint64_t mem = 128u << 20, tlb = 64, max_insns = 0, v;
     struct pw_config pwc = { .tlb_entries = 64, .tlb_ways = 4 };
-    const char *stats_path = NULL;
+    const char *stats_path = NULL, *cost_path = NULL;
     int c;
 
     optind = 1;
@@ -145,6 +149,7 @@ int cmd_run(int argc, char **argv)
                 return usage_error("bad --max-insns '%s'", optarg);
             break;
         case O_STATS: stats_path = optarg; break;
+        case O_COST: cost_path = optarg; break;
         case 'h': fputs(run_usage, stdout); return 0;
         default:
             return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
@@ -174,6 +179,12 @@ int cmd_run(int argc, char **argv)
     char err[512];
     if (pagewalk && pw_config_check(&pwc, err, sizeof(err)))
         return usage_error("%s", err);
+    struct cost_model cost;
+    cost_default(&cost);
+    if (cost_path && cost_load_profile(&cost, cost_path, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tlbvisor: %s\n", err);
+        return 2;
+    }
     unsigned tlb_n = (unsigned)tlb;
     struct machine_config cfg = {
         .mem_bytes = (uint32_t)mem,
@@ -184,6 +195,7 @@ int cmd_run(int argc, char **argv)
         .image_name = elf,
         .cmdline = cmdline,
         .out_fd = STDOUT_FILENO,
+        .cost = &cost,
     };
     struct machine m;
     if (machine_create(&m, &cfg, elf, err, sizeof(err)) != 0) {
@@ -217,7 +229,8 @@ int cmd_run(int argc, char **argv)
         status = 3;
         break;
     }
-    if (stats_path && write_stats(&m.stats, stats_path, pagewalk ? "pagewalk" : "swtlb", elf) != 0)
+    if (stats_path && write_stats(&m.stats, stats_path, pagewalk ? "pagewalk" : "swtlb", elf,
+                                   &m.cpu->cost) != 0)
         status = status ? status : 2;
     machine_destroy(&m);
     return status;

@@ -42,7 +42,8 @@ void cpu_recompute_stop(struct cpu *cpu)
 {
     uint64_t stop = UINT64_MAX;
     if (cpu->timer_cycle != UINT64_MAX)
-        stop = cpu->timer_cycle > cpu->cycles_extra ? cpu->timer_cycle - cpu->cycles_extra : 0;
+        stop = cpu->timer_cycle > cpu->cycles_extra
+                   ? (cpu->timer_cycle - cpu->cycles_extra + cpu->cost.insn - 1) / cpu->cost.insn : 0;
     if (cpu->insn_limit && cpu->insn_limit < stop)
         stop = cpu->insn_limit;
     cpu->icount_stop = cpu->kick_pending ? 0 : stop;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "cp0.h"
+#include "cost.h"
 
 struct bus;
 struct mmu;
@@ -100,7 +101,8 @@ struct cpu {
     unsigned tlb_entries;        /* Config1.MMUSize + 1 (swtlb); Random range */
 
     uint64_t icount;             /* instructions dispatched */
-    uint64_t cycles_extra;       /* cycles beyond one per instruction */
+    uint64_t cycles_extra;       /* cycles charged beyond cost.insn per instruction */
+    struct cost_model cost;      /* the machine's cost model (cost.h) */
     uint64_t icount_stop;        /* the interpreter leaves its loop when icount reaches this */
     uint64_t timer_cycle;        /* next cycle at which Count == Compare */
     uint64_t insn_limit;         /* stop after this many instructions (0: none) */
@@ -150,7 +152,10 @@ const char *cpu_exc_name(int code);
 /* Runs until something stops the machine; returns the reason (also in cpu->stop). */
 enum cpu_stop cpu_run(struct cpu *cpu);
 
-static inline uint64_t cpu_cycles(const struct cpu *cpu) { return cpu->icount + cpu->cycles_extra; }
+static inline uint64_t cpu_cycles(const struct cpu *cpu)
+{
+    return cpu->icount * cpu->cost.insn + cpu->cycles_extra;
+}
 
 /* Exceptions. cpu_raise fills the CPU-side details (EPC/BD come from pc and ds_pc) and calls
  * cpu->exception. The faulting instruction is cpu->pc. */

@@ -38,6 +38,8 @@ int machine_create(struct machine *m, const struct machine_config *cfg, const ch
         machine_destroy(m);
         return -1;
     }
+    if (cfg->cost)
+        m->cpu->cost = *cfg->cost;
     m->mmu = cfg->mmu_new(m->cpu, cfg->mmu_arg);
     if (!m->mmu) {
         snprintf(err, errlen, "cannot create the MMU");

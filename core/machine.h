@@ -25,6 +25,7 @@ struct machine_config {
     const char *image_name;      /* argv[0] */
     const char *cmdline;         /* argv[1] */
     int out_fd;                  /* guest console */
+    const struct cost_model *cost; /* NULL: the default model */
 };
 
 struct machine {

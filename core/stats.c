@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cost.h"
 #include "stats.h"
 
 void stats_init(struct stats *st)
@@ -41,7 +42,8 @@ int64_t stats_get(const struct stats *st, const char *name)
     return -1;
 }
 
-int stats_write_json(const struct stats *st, FILE *f, const char *const *extra_kv)
+int stats_write_json(const struct stats *st, FILE *f, const char *const *extra_kv,
+                     const struct cost_model *cost)
 {
     cJSON *root = cJSON_CreateObject(), *c = cJSON_CreateObject();
     for (const char *const *kv = extra_kv; kv && kv[0]; kv += 2)
@@ -49,6 +51,11 @@ int stats_write_json(const struct stats *st, FILE *f, const char *const *extra_k
     for (unsigned i = 0; i < st->n; i++)
         cJSON_AddNumberToObject(c, st->e[i].name, (double)*st->e[i].value);
     cJSON_AddItemToObject(root, "counters", c);
+    if (cost) {
+        cJSON *m = cJSON_CreateObject();
+        cost_to_json(cost, m);
+        cJSON_AddItemToObject(root, "cost", m);
+    }
     char *s = cJSON_Print(root);
     int rc = s && fputs(s, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
     free(s);

@@ -24,7 +24,10 @@ void stats_add(struct stats *st, const uint64_t *value, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Returns the current value of the named counter, or -1 if there is none. */
 int64_t stats_get(const struct stats *st, const char *name);
-/* Writes {"counters": {name: value, ...}} plus the given extra top-level string fields. */
-int stats_write_json(const struct stats *st, FILE *f, const char *const *extra_kv);
+struct cost_model;
+/* Writes {"counters": {name: value, ...}} plus the given extra top-level string fields and,
+ * if cost is not NULL, the cost model as "cost": {name: cycles, ...}. */
+int stats_write_json(const struct stats *st, FILE *f, const char *const *extra_kv,
+                     const struct cost_model *cost);
 
 #endif

@@ -7,7 +7,7 @@
  *    the set's round-robin victim. Round-robin, not LRU: TLB hits served by the CPU's
  *    translation cache never reach this file, so recency is unknowable here.
  *  - the walker: x86 32-bit non-PAE tables in guest RAM, A/D written back as x86 (and QEMU)
- *    do, every memory reference charged PW_MEMREF_CYCLES.
+ *    do, every memory reference charged cost.walker_memref cycles.
  *
  * Invariant shared with the CPU (core/cpu_mem.c): the CPU's translation cache holds a page
  * only while an entry of this TLB translates it, so every entry that is invalidated or
@@ -178,7 +178,7 @@ static uint32_t pt_read(struct pw *pw, uint32_t pa)
     uint32_t v;
     memcpy(&v, pw->base.cpu->ram + pa, 4);
     pw->n.memrefs++;
-    pw->base.cpu->cycles_extra += PW_MEMREF_CYCLES;
+    pw->base.cpu->cycles_extra += pw->base.cpu->cost.walker_memref;
     return v;
 }
 
@@ -190,7 +190,7 @@ static void pt_write(struct pw *pw, uint32_t pa, uint32_t v)
     memcpy(cpu->ram + pa, &v, 4);
     cpu_phys_written(cpu, pa, 4);
     pw->n.memrefs++;
-    cpu->cycles_extra += PW_MEMREF_CYCLES;
+    cpu->cycles_extra += cpu->cost.walker_memref;
 }
 
 static int rights_ok(unsigned rw, unsigned us, int store, int user)
@@ -210,7 +210,7 @@ static int rights_ok(unsigned rw, unsigned us, int store, int user)
  * the 4 MiB PDE). An entry is written back only when a bit changes. PWT, PCD and bits 21:12
  * of a 4 MiB PDE are ignored. A PDE or PTE outside RAM reads as not present.
  *
- * Charges PW_MEMREF_CYCLES per reference to cpu->cycles_extra, then re-arms the CPU's stop
+ * Charges cost.walker_memref cycles per reference to cpu->cycles_extra, then re-arms the CPU's stop
  * point. Returns PWF_NONE with *out filled (valid = 0), or the kind of fault. */
 static enum pw_fault pw_walk(struct pw *pw, uint32_t va, int access, int user,
                              struct pw_entry *out)

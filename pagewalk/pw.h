@@ -10,11 +10,6 @@
 
 #include "../core/mmu.h"
 
-/* Simulated cycles charged for each memory reference the walker makes (PDE or PTE read, A/D
- * write-back). One constant for now: a DRAM-ish access not served by a paging-structure
- * cache. The cost model will take it over (core/cost, docs/cost-model.md). */
-#define PW_MEMREF_CYCLES 20
-
 #define PW_DEFAULT_TLB_ENTRIES 64
 #define PW_DEFAULT_TLB_WAYS 4
 #define PW_MAX_TLB_ENTRIES 65536u

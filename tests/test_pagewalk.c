@@ -23,7 +23,7 @@
 #define PT_S 0x00003000u
 #define PRW  (PW_P | PW_RW)
 #define PRWU (PW_P | PW_RW | PW_US)
-#define C    PW_MEMREF_CYCLES
+#define C    20u                 /* cost.walker_memref in the default cost model */
 
 static struct fx fx;
 static struct cpu *cpu;                             /* fx.cpu */

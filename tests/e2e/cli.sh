@@ -62,5 +62,24 @@ expect stats 0 '' 'ok' -- "$tv" run --native --stats "$tmp/s.json" "$tmp/hello.e
 got=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print(c["cpu.instructions"], c["uart.tx_bytes"], c["tlb.lookups"])' "$tmp/s.json")
 if [ "$got" = "20 3 0" ]; then echo "ok stats-values"; pass=$((pass + 1)); else echo "FAIL stats-values: $got"; fail=$((fail + 1)); fi
 
+# Cost profiles: insn=2 doubles the modelled cycles and the report carries the model.
+printf '{"insn": 2, "walker_memref": 7}' >"$tmp/cost.json"
+printf '{"insn": 2, "bogus": 1}' >"$tmp/bad-cost.json"
+printf '{"insn": 0}' >"$tmp/zero-cost.json"
+expect cost-unknown 2 "unknown cost 'bogus'" '' -- "$tv" run --native --cost-profile "$tmp/bad-cost.json" "$tmp/hello.elf"
+expect cost-zero 2 "'insn' must be at least 1" '' -- "$tv" run --native --cost-profile "$tmp/zero-cost.json" "$tmp/hello.elf"
+expect cost-missing 2 'cannot read cost profile' '' -- "$tv" run --native --cost-profile "$tmp/none.json" "$tmp/hello.elf"
+expect cost-profile 0 '' 'ok' -- "$tv" run --native --cost-profile "$tmp/cost.json" --stats "$tmp/c.json" "$tmp/hello.elf"
+got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["counters"]["cpu.instructions"], d["counters"]["cpu.cycles"], d["cost"]["insn"], d["cost"]["walker_memref"], d["cost"]["page_zero"])' "$tmp/c.json")
+if [ "$got" = "20 40 2 7 1024" ]; then echo "ok cost-values"; pass=$((pass + 1)); else echo "FAIL cost-values: $got"; fail=$((fail + 1)); fi
+
+# The model's identity on the page walker: cycles = insns*insn + memrefs*walker_memref + idle.
+bare=$build/guest/bare/pw_basic.elf
+if [ -f "$bare" ]; then
+	"$tv" run --native --mmu pagewalk --cost-profile "$tmp/cost.json" --stats "$tmp/p.json" "$bare" >/dev/null 2>&1
+	got=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print(c["pw.memrefs"] > 0 and c["cpu.cycles"] == 2 * c["cpu.instructions"] + 7 * c["pw.memrefs"] + c["cpu.idle_cycles"])' "$tmp/p.json")
+	if [ "$got" = True ]; then echo "ok cost-identity"; pass=$((pass + 1)); else echo "FAIL cost-identity: $got"; fail=$((fail + 1)); fi
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

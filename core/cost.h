@@ -1,0 +1,36 @@
+/* cost.h - the cost model: every constant that turns counted events into modelled cycles.
+ * Defaults and their rationale: docs/cost-model.md. A profile file (JSON, `--cost-profile`)
+ * overrides any of them; reports carry the model used next to the raw counts, so results
+ * can be re-costed. */
+#ifndef TLBVISOR_COST_H
+#define TLBVISOR_COST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define COST_FIELDS(X) \
+    X(insn, 1, "cycles per guest instruction (single-issue in-order pipeline)") \
+    X(walker_memref, 20, "pagewalk: cycles per page-walker memory reference (PDE/PTE read, A/D write)") \
+    X(trap_round_trip, 150, "VMM: cycles for a trap into the VMM and the return to the guest") \
+    X(reflect, 40, "VMM: cycles to reflect an exception to the guest's vector") \
+    X(emulate_priv, 30, "VMM: cycles to emulate one privileged instruction against the virtual CP0") \
+    X(l2tlb_lookup, 20, "VMM (Disco): cycles per L2 software-TLB lookup") \
+    X(shadow_update, 60, "VMM (shadow): cycles to emulate a guest page-table write and update the shadow") \
+    X(world_switch, 500, "VMM: cycles to switch from one vCPU to another") \
+    X(page_zero, 1024, "VMM: cycles to zero one 4 KiB machine frame (4 bytes per cycle)")
+
+struct cost_model {
+#define COST_FIELD(name, dflt, doc) uint32_t name;
+    COST_FIELDS(COST_FIELD)
+#undef COST_FIELD
+};
+
+/* The default model. */
+void cost_default(struct cost_model *m);
+/* Overrides fields from a JSON object file {"insn": 1, ...}. Unknown keys, non-integers and
+ * values out of range (insn must be >= 1) are errors. Returns 0, or -1 with a message. */
+int cost_load_profile(struct cost_model *m, const char *path, char *err, size_t errlen);
+/* Writes the model as "key": value pairs into a cJSON object (cJSON *). */
+void cost_to_json(const struct cost_model *m, void *cjson_object);
+
+#endif
