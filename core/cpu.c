@@ -61,6 +61,7 @@ void cpu_register_stats(struct cpu *cpu, struct stats *st)
     stats_add(st, &cpu->n.tc_misses_x, "tcache.misses.fetch");
     stats_add(st, &cpu->n.tc_flushes, "tcache.flushes");
     stats_add(st, &cpu->n.decoded_insns, "cpu.decoded_insns");
+    stats_add(st, &cpu->n.dpages_dropped, "cpu.dpages_dropped");
 }
 
 /* Brings derived counters up to date before a report. */

@@ -50,7 +50,10 @@ extern const void *cpu_undecoded_handler;
 #define DPAGE_INSNS 1024
 /* d[DPAGE_INSNS] is a sentinel whose handler continues on the next page; d[DPAGE_INSNS + 1]
  * is never executed but keeps "the instruction after the delay slot" inside the array. */
-struct dpage { struct dinsn d[DPAGE_INSNS + 2]; };
+struct dpage {
+    struct dinsn d[DPAGE_INSNS + 2];
+    unsigned writes;             /* stores into the page since it was predecoded */
+};
 extern const void *cpu_page_end_handler;
 
 /* Virtual CP0 registers held by the CPU (the MMU personality may own more). */
@@ -84,6 +87,7 @@ struct cpu_counters {
     uint64_t tc_misses_r, tc_misses_w, tc_misses_x;
     uint64_t tc_flushes;
     uint64_t decoded_insns;
+    uint64_t dpages_dropped;     /* predecoded pages given up because they were written */
     uint64_t idle_cycles;        /* cycles skipped by wait */
     uint64_t uart_bytes;
 };

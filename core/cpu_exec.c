@@ -84,8 +84,9 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
         struct dinsn *b_ = cpu->bp; \
         if (b_) { \
             if (b_->h == &&L_EVENT_BP) { b_->h = cpu->bp_h; b_->op = cpu->bp_op; } \
-            cpu->bp = NULL; stop_at = cpu->run_stop; \
-        } } while (0)
+            cpu->bp = NULL; \
+        } \
+        stop_at = cpu->run_stop; } while (0)
 /* Makes pc's page the current one and d the instruction at pc, starting a run; raises the
  * fetch exception (with cpu->npc = npc_ and cpu->ds_pc = ds_) if pc cannot be fetched. */
 #define FETCH_PAGE(npc_, ds_) do { \

@@ -15,6 +15,8 @@
 #include "mmu.h"
 
 #define DPAGES_MAX 8192                  /* 64 MiB of predecoded pages, then start over */
+/* Stores into a predecoded page before it is taken for data and dropped. */
+#define DPAGE_WRITES_MAX 64
 
 enum seg_kind { SEG_MAPPED, SEG_UNMAPPED, SEG_ERROR };
 
@@ -98,15 +100,40 @@ static void dpage_forget(struct dinsn *d)
     d->h = cpu_undecoded_handler;
 }
 
+static void dpage_drop(struct cpu *cpu, uint32_t ppn);
+
 /* RAM at [pa, pa + bytes) was written other than by the CPU's fast path: forget the
  * predecoded instructions it held. */
 void cpu_phys_written(struct cpu *cpu, uint32_t pa, unsigned bytes)
 {
     for (uint32_t a = pa & ~3u; a < pa + bytes && a < cpu->ram_bytes; a += 4) {
         struct dpage *dp = cpu->dpages[a >> 12];
-        if (dp)
+        if (!dp)
+            continue;
+        if (++dp->writes > DPAGE_WRITES_MAX)
+            dpage_drop(cpu, a >> 12);
+        else
             dpage_forget(&dp->d[(a & 0xFFF) >> 2]);
     }
+}
+
+/* Forgets the predecoded page of RAM page ppn: the page has become data (a frame reused
+ * by the guest, or code rewritten wholesale). Its fetch translations go; the interpreter
+ * is kicked, so it looks its PC up again before it would use the page. */
+static void dpage_drop(struct cpu *cpu, uint32_t ppn)
+{
+    struct dpage *dp = cpu->dpages[ppn];
+    if (cpu->bp >= dp->d && cpu->bp < dp->d + DPAGE_INSNS + 2)
+        cpu->bp = NULL;                     /* the breakpoint goes with the page */
+    for (int m = 0; m < TC_MODES; m++)
+        for (unsigned i = 0; i < TC_SIZE; i++)
+            if (cpu->tf[m][i].base == dp->d)
+                cpu->tf[m][i].tag = TC_INVALID_TAG(i);
+    free(dp);
+    cpu->dpages[ppn] = NULL;
+    cpu->dpages_live--;
+    cpu->n.dpages_dropped++;
+    cpu_kick(cpu);
 }
 
 static int is_code_page(const struct cpu *cpu, uint32_t pa)
@@ -226,6 +253,7 @@ static struct dpage *dpage_get(struct cpu *cpu, uint32_t ppn)
         abort();
     for (unsigned i = 0; i < DPAGE_INSNS; i++)
         dpage_forget(&dp->d[i]);
+    dp->writes = 0;
     dp->d[DPAGE_INSNS].h = cpu_page_end_handler;
     dp->d[DPAGE_INSNS].op = OP_PAGE_END;
     dp->d[DPAGE_INSNS + 1] = dp->d[DPAGE_INSNS];

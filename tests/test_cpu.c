@@ -959,6 +959,22 @@ Test(cpu, self_modifying_code_runs_the_new_instruction)
     cr_assert_eq(cpu->gpr[T5], 1 + 0x20);
 }
 
+Test(cpu, a_code_page_written_many_times_becomes_data)
+{
+    /* A loop that stores 200 words into its own page: after 64 stores the predecoded page
+     * is given up (and made again when the loop's next instruction is fetched). */
+    PUT(CODE, SW(T1, 0, T0), ADDIU(T0, T0, 4), BNE(T0, T2, 0xFFFD), ADDIU(T3, T3, 1),
+        SDBBP(1));
+    cpu->gpr[T0] = CODE + 0x400;
+    cpu->gpr[T1] = 0x5A5A5A5Au;
+    cpu->gpr[T2] = CODE + 0x400 + 200 * 4;
+    run_exit(CODE);
+    cr_assert_eq(cpu->gpr[T3], 200);
+    cr_assert_eq(rd32(CODE + 0x400), 0x5A5A5A5Au);
+    cr_assert_eq(rd32(CODE + 0x400 + 199 * 4), 0x5A5A5A5Au);
+    cr_assert_eq(cpu->n.dpages_dropped, 3);          /* at the 65th, 130th and 195th store */
+}
+
 Test(cpu, straight_line_code_crosses_a_page)
 {
     PUT(0x80011FF8u, ADDIU(T3, T3, 1), ADDIU(T3, T3, 2), ADDIU(T3, T3, 4), SDBBP(1));
