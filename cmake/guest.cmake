@@ -3,6 +3,9 @@
 # The host project's compiler is not used: every guest object is built by a custom command
 # that runs clang --target=mipsel-unknown-elf, and every image is linked by ld.lld with the
 # bare-metal runtime of guest/bare/rt at kseg0 0x80100000. guest/ and bench/ both use this.
+# guest/common holds what the three environments (bare runtime, kernel, user libc) share:
+# its headers are on every guest object's include path, and guest_common() builds its
+# sources for each environment.
 # Sets GUEST_TOOLCHAIN_FOUND.
 
 find_program(GUEST_CLANG NAMES clang clang-14 clang-15 clang-16)
@@ -19,7 +22,10 @@ set(GUEST_CFLAGS
   -fno-stack-protector -fno-common)
 
 set(GUEST_RT_DIR ${CMAKE_SOURCE_DIR}/guest/bare/rt)
+set(GUEST_COMMON_DIR ${CMAKE_SOURCE_DIR}/guest/common)
 file(GLOB GUEST_RT_HEADERS ${GUEST_RT_DIR}/*.h)
+file(GLOB GUEST_COMMON_HEADERS ${GUEST_COMMON_DIR}/*.h)
+set(GUEST_COMMON_SRCS string.c format.c)
 
 # guest_compile(OUTVAR OBJDIR SOURCE [EXTRA_DEPENDS...]): the rule for one object.
 function(guest_compile outvar objdir src)
@@ -27,14 +33,28 @@ function(guest_compile outvar objdir src)
   set(obj ${objdir}/${base}.o)
   add_custom_command(
     OUTPUT ${obj}
-    COMMAND ${GUEST_CLANG} ${GUEST_CFLAGS} -I${GUEST_RT_DIR} -c ${src} -o ${obj}
-    DEPENDS ${src} ${GUEST_RT_HEADERS} ${ARGN}
+    COMMAND ${GUEST_CLANG} ${GUEST_CFLAGS} -I${GUEST_RT_DIR} -I${GUEST_COMMON_DIR}
+            -c ${src} -o ${obj}
+    DEPENDS ${src} ${GUEST_RT_HEADERS} ${GUEST_COMMON_HEADERS} ${ARGN}
     COMMENT "guest: compiling ${base}"
     VERBATIM)
   set(${outvar} ${obj} PARENT_SCOPE)
 endfunction()
 
-# guest_runtime(OUTVAR OBJDIR): the runtime's objects (start code, UART, exit, vectors).
+# guest_common(OUTVAR OBJDIR): the objects of guest/common (string functions, the printf
+# engine) in OBJDIR, which must not hold other objects of the same names.
+function(guest_common outvar objdir)
+  file(MAKE_DIRECTORY ${objdir})
+  set(objs)
+  foreach(src ${GUEST_COMMON_SRCS})
+    guest_compile(o ${objdir} ${GUEST_COMMON_DIR}/${src})
+    list(APPEND objs ${o})
+  endforeach()
+  set(${outvar} ${objs} PARENT_SCOPE)
+endfunction()
+
+# guest_runtime(OUTVAR OBJDIR): the runtime's objects (start code, UART, exit, vectors)
+# followed by guest/common's (in OBJDIR/common).
 function(guest_runtime outvar objdir)
   file(MAKE_DIRECTORY ${objdir})
   set(objs)
@@ -42,6 +62,8 @@ function(guest_runtime outvar objdir)
     guest_compile(o ${objdir} ${GUEST_RT_DIR}/${src})
     list(APPEND objs ${o})
   endforeach()
+  guest_common(common ${objdir}/common)
+  list(APPEND objs ${common})
   set(${outvar} ${objs} PARENT_SCOPE)
 endfunction()
 

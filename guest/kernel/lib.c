@@ -1,7 +1,9 @@
 /*
- * lib.c - console (16550 UART, polled), kprintf, string helpers, power-off.
+ * lib.c - console (16550 UART, polled), kprintf, memset/memcpy, power-off.  The printf
+ * engine and the other string functions are in guest/common (format.c, string.c).
  */
 #include "kernel.h"
+#include "format.h"
 
 #define UART_THR ((volatile uint8_t *)0xB80003F8u)
 #define UART_LSR ((volatile uint8_t *)0xB80003FDu)
@@ -15,78 +17,16 @@ void kputc(int c)
 	*UART_THR = (uint8_t)c;
 }
 
-static void put_num(uint32_t v, unsigned base, int width, int zero, int neg)
+static void kput(void *ctx, char c)
 {
-	char buf[16];
-	int n = 0;
-
-	do {
-		buf[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	if (neg)
-		width--;
-	if (neg && zero)
-		kputc('-');
-	while (width-- > n)
-		kputc(zero ? '0' : ' ');
-	if (neg && !zero)
-		kputc('-');
-	while (n)
-		kputc(buf[--n]);
+	(void)ctx;
+	kputc(c);
 }
 
-/* %d %u %x %s %c %% with optional '0' flag and width */
+/* the conversions of guest/common/format.h */
 static void kvprintf(const char *fmt, va_list ap)
 {
-	for (; *fmt; fmt++) {
-		int width = 0, zero = 0;
-
-		if (*fmt != '%') {
-			kputc(*fmt);
-			continue;
-		}
-		fmt++;
-		if (*fmt == '0') {
-			zero = 1;
-			fmt++;
-		}
-		while (*fmt >= '0' && *fmt <= '9')
-			width = width * 10 + (*fmt++ - '0');
-		while (*fmt == 'l')
-			fmt++;
-		switch (*fmt) {
-		case 'd': {
-			int32_t v = va_arg(ap, int32_t);
-
-			put_num(v < 0 ? -(uint32_t)v : (uint32_t)v, 10, width, zero, v < 0);
-			break;
-		}
-		case 'u':
-			put_num(va_arg(ap, uint32_t), 10, width, zero, 0);
-			break;
-		case 'x':
-			put_num(va_arg(ap, uint32_t), 16, width, zero, 0);
-			break;
-		case 's': {
-			const char *s = va_arg(ap, const char *);
-
-			if (!s)
-				s = "(null)";
-			while (*s)
-				kputc(*s++);
-			break;
-		}
-		case 'c':
-			kputc(va_arg(ap, int));
-			break;
-		case '\0':
-			return;
-		default:
-			kputc(*fmt);
-			break;
-		}
-	}
+	fmt_format(kput, 0, fmt, ap);
 }
 
 int kprintf(const char *fmt, ...)
@@ -173,43 +113,4 @@ void *memcpy(void *d, const void *s, size_t n)
 	while (n--)
 		*p++ = *q++;
 	return d;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-	const uint8_t *p = a, *q = b;
-
-	for (; n; n--, p++, q++)
-		if (*p != *q)
-			return *p - *q;
-	return 0;
-}
-
-size_t strlen(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-	while (*a && *a == *b) {
-		a++;
-		b++;
-	}
-	return (unsigned char)*a - (unsigned char)*b;
-}
-
-int strncmp(const char *a, const char *b, size_t n)
-{
-	for (; n; n--, a++, b++) {
-		if (*a != *b)
-			return (unsigned char)*a - (unsigned char)*b;
-		if (!*a)
-			return 0;
-	}
-	return 0;
 }

@@ -3,6 +3,7 @@
  * framework of the bare-metal runtime.  Contracts are in rt.h.
  */
 #include "rt.h"
+#include "format.h"
 
 /* ---- console: 16550 at physical 0x180003F8, reached through kseg1 ---- */
 #define UART_THR ((volatile uint8_t *)0xB80003F8u)
@@ -26,93 +27,16 @@ int puts(const char *s)
 	return 0;
 }
 
-static void put_num(uint32_t v, unsigned base, int width, int zero, int neg,
-		    int upper)
+static void rt_put(void *ctx, char c)
 {
-	char buf[16];
-	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	int n = 0;
-
-	do {
-		buf[n++] = digits[v % base];
-		v /= base;
-	} while (v);
-	if (neg)
-		width--;
-	if (neg && zero)
-		putchar('-');
-	while (width-- > n)
-		putchar(zero ? '0' : ' ');
-	if (neg && !zero)
-		putchar('-');
-	while (n)
-		putchar(buf[--n]);
+	(void)ctx;
+	putchar(c);
 }
 
-/* %d %i %u %x %X %p %s %c %% with optional '0' flag, width and 'l' */
+/* the conversions of guest/common/format.h */
 int vprintf(const char *fmt, va_list ap)
 {
-	for (; *fmt; fmt++) {
-		int width = 0, zero = 0;
-
-		if (*fmt != '%') {
-			putchar(*fmt);
-			continue;
-		}
-		fmt++;
-		if (*fmt == '0') {
-			zero = 1;
-			fmt++;
-		}
-		while (*fmt >= '0' && *fmt <= '9')
-			width = width * 10 + (*fmt++ - '0');
-		while (*fmt == 'l')
-			fmt++;
-		switch (*fmt) {
-		case 'd':
-		case 'i': {
-			int32_t v = va_arg(ap, int32_t);
-			put_num(v < 0 ? -(uint32_t)v : (uint32_t)v, 10, width,
-				zero, v < 0, 0);
-			break;
-		}
-		case 'u':
-			put_num(va_arg(ap, uint32_t), 10, width, zero, 0, 0);
-			break;
-		case 'x':
-		case 'X':
-			put_num(va_arg(ap, uint32_t), 16, width, zero, 0,
-				*fmt == 'X');
-			break;
-		case 'p':
-			putchar('0');
-			putchar('x');
-			put_num((uint32_t)(uintptr_t)va_arg(ap, void *), 16, 8, 1,
-				0, 0);
-			break;
-		case 's': {
-			const char *s = va_arg(ap, const char *);
-			int len;
-
-			if (!s)
-				s = "(null)";
-			len = (int)strlen(s);
-			while (width-- > len)
-				putchar(' ');
-			while (*s)
-				putchar(*s++);
-			break;
-		}
-		case 'c':
-			putchar(va_arg(ap, int));
-			break;
-		case '\0':
-			return 0;
-		default:
-			putchar(*fmt);
-			break;
-		}
-	}
+	fmt_format(rt_put, 0, fmt, ap);
 	return 0;
 }
 
@@ -144,7 +68,7 @@ void exit(int code)
 		;
 }
 
-/* ---- string helpers (the compiler may call memset/memcpy itself) ---- */
+/* ---- memset/memcpy/memmove (byte loops; the rest is guest/common/string.c) ---- */
 void *memset(void *d, int c, size_t n)
 {
 	uint8_t *p = d;
@@ -174,34 +98,6 @@ void *memmove(void *d, const void *s, size_t n)
 	while (n--)
 		p[n] = q[n];
 	return d;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-	const uint8_t *p = a, *q = b;
-
-	for (; n; n--, p++, q++)
-		if (*p != *q)
-			return *p - *q;
-	return 0;
-}
-
-size_t strlen(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-	while (*a && *a == *b) {
-		a++;
-		b++;
-	}
-	return (unsigned char)*a - (unsigned char)*b;
 }
 
 /* ---- test framework ---- */

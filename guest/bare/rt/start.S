@@ -63,7 +63,7 @@ rt_vec_stub1:
 rt_vec_stub_end:
 
 /*
- * rt_exc_common: build a struct frame (see rt.h) at 16($sp) on the current
+ * rt_exc_common: build a struct frame (guest/common/frame.h) at 16($sp) on the current
  * stack when $sp is a kseg address, else on the exception stack; call
  * rt_exception(frame); restore and eret.  $k0/$k1 are not preserved.
  */
@@ -78,95 +78,15 @@ rt_exc_common:
 1:	addiu	k0, k0, -FRAME_TOTAL
 	sw	sp, FR(29)(k0)
 	move	sp, k0
-	sw	zero, FR(0)(sp)
-	sw	$1, FR(1)(sp)
-	sw	$2, FR(2)(sp)
-	sw	$3, FR(3)(sp)
-	sw	$4, FR(4)(sp)
-	sw	$5, FR(5)(sp)
-	sw	$6, FR(6)(sp)
-	sw	$7, FR(7)(sp)
-	sw	$8, FR(8)(sp)
-	sw	$9, FR(9)(sp)
-	sw	$10, FR(10)(sp)
-	sw	$11, FR(11)(sp)
-	sw	$12, FR(12)(sp)
-	sw	$13, FR(13)(sp)
-	sw	$14, FR(14)(sp)
-	sw	$15, FR(15)(sp)
-	sw	$16, FR(16)(sp)
-	sw	$17, FR(17)(sp)
-	sw	$18, FR(18)(sp)
-	sw	$19, FR(19)(sp)
-	sw	$20, FR(20)(sp)
-	sw	$21, FR(21)(sp)
-	sw	$22, FR(22)(sp)
-	sw	$23, FR(23)(sp)
-	sw	$24, FR(24)(sp)
-	sw	$25, FR(25)(sp)
-	sw	zero, FR(26)(sp)
-	sw	zero, FR(27)(sp)
-	sw	$28, FR(28)(sp)
-	sw	$30, FR(30)(sp)
-	sw	$31, FR(31)(sp)
-	mfhi	t0
-	sw	t0, F_HI(sp)
-	mflo	t0
-	sw	t0, F_LO(sp)
-	mfc0	t0, $14, 0
-	sw	t0, F_EPC(sp)
-	mfc0	t0, $13, 0
-	sw	t0, F_CAUSE(sp)
-	mfc0	t0, $12, 0
-	sw	t0, F_STATUS(sp)
-	mfc0	t0, $8, 0
+	FRAME_SAVE
+	mfc0	t0, C0_BADVADDR
 	sw	t0, F_BADVADDR(sp)
 	sw	k1, F_VEC(sp)
 	lui	t9, %hi(rt_exception)
 	addiu	t9, t9, %lo(rt_exception)
 	jalr	t9
 	addiu	a0, sp, 16
-	/* restore */
-	lw	t0, F_STATUS(sp)
-	ori	t0, t0, 2		/* keep EXL until eret */
-	mtc0	t0, $12, 0
-	lw	t0, F_EPC(sp)
-	mtc0	t0, $14, 0
-	ehb
-	lw	t0, F_HI(sp)
-	mthi	t0
-	lw	t0, F_LO(sp)
-	mtlo	t0
-	lw	$1, FR(1)(sp)
-	lw	$2, FR(2)(sp)
-	lw	$3, FR(3)(sp)
-	lw	$4, FR(4)(sp)
-	lw	$5, FR(5)(sp)
-	lw	$6, FR(6)(sp)
-	lw	$7, FR(7)(sp)
-	lw	$8, FR(8)(sp)
-	lw	$9, FR(9)(sp)
-	lw	$10, FR(10)(sp)
-	lw	$11, FR(11)(sp)
-	lw	$12, FR(12)(sp)
-	lw	$13, FR(13)(sp)
-	lw	$14, FR(14)(sp)
-	lw	$15, FR(15)(sp)
-	lw	$16, FR(16)(sp)
-	lw	$17, FR(17)(sp)
-	lw	$18, FR(18)(sp)
-	lw	$19, FR(19)(sp)
-	lw	$20, FR(20)(sp)
-	lw	$21, FR(21)(sp)
-	lw	$22, FR(22)(sp)
-	lw	$23, FR(23)(sp)
-	lw	$24, FR(24)(sp)
-	lw	$25, FR(25)(sp)
-	lw	$28, FR(28)(sp)
-	lw	$30, FR(30)(sp)
-	lw	$31, FR(31)(sp)
-	lw	sp, FR(29)(sp)
-	eret
+	FRAME_RESTORE_ERET
 	.end	rt_exc_common
 
 /*

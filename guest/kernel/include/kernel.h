@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdarg.h>
-#include "mips.h"
+#include "mips_cp0.h"   /* guest/common */
+#include "frame.h"      /* guest/common: struct frame */
+#include "str.h"        /* guest/common: mem*, str* */
 #include "tv_abi.h"
 
 #define PAGE_SIZE   4096u
@@ -24,12 +26,6 @@
 /* ---- library (lib.c) ---- */
 void kputc(int c);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
 void poweroff(int status) __attribute__((noreturn));
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void sync_icache(uint32_t addr, uint32_t len);

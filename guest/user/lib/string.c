@@ -1,6 +1,7 @@
 /*
- * string.c - memory and string functions (the compiler may call memset/memcpy itself),
- * number parsing, and the key=value argument helper.
+ * string.c - memset/memcpy/memmove (the compiler may call memset/memcpy itself),
+ * strcpy/strchr, number parsing, and the key=value argument helper.  memcmp, strlen,
+ * strcmp and strncmp are guest/common/string.c.
  */
 #include "ulib.h"
 
@@ -56,45 +57,6 @@ void *memmove(void *d, const void *s, size_t n)
 	while (n--)
 		p[n] = q[n];
 	return d;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-	const uint8_t *p = a, *q = b;
-
-	for (; n; n--, p++, q++)
-		if (*p != *q)
-			return *p - *q;
-	return 0;
-}
-
-size_t strlen(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-	while (*a && *a == *b) {
-		a++;
-		b++;
-	}
-	return (unsigned char)*a - (unsigned char)*b;
-}
-
-int strncmp(const char *a, const char *b, size_t n)
-{
-	for (; n; n--, a++, b++) {
-		if (*a != *b)
-			return (unsigned char)*a - (unsigned char)*b;
-		if (!*a)
-			break;
-	}
-	return 0;
 }
 
 char *strcpy(char *d, const char *s)

@@ -63,13 +63,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
  * for %s, and 'l'/'h' length modifiers (ignored: int and long are 32 bits). */
 
 /* ---- strings ---------------------------------------------------------- */
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-void *memmove(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
+#include "../../common/str.h"   /* mem*, strlen, strcmp, strncmp */
 char *strcpy(char *d, const char *s);
 char *strchr(const char *s, int c);
 int atoi(const char *s);

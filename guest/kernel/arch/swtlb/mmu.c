@@ -29,9 +29,6 @@ static int asid_live(const struct arch_mm *am)
 	return am->asid && (am->asid >> 8) == asid_gen;
 }
 
-static inline void tlbwi(void) { __asm__ volatile("tlbwi\n\tehb" ::: "memory"); }
-static inline void tlbp(void) { __asm__ volatile("tlbp\n\tehb" ::: "memory"); }
-
 static void tlb_flush_all(void)
 {
 	uint32_t i, hi = MFC0(C0_ENTRYHI);

@@ -9,7 +9,7 @@
  * entry written is invalid and the retried access raises TLB invalid (EBase + 0x180),
  * which the C fault handler resolves. 21 instructions, no branch.
  */
-#include "mips.h"
+#include "frame.h"   /* guest/common: register names, C0_* */
 
 	.text
 	.set	noreorder
