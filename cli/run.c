@@ -14,18 +14,22 @@
 #include "cli.h"
 #include "core/machine.h"
 #include "core/mmu.h"
+#include "core/vmm.h"
 #include "mips/r4k_tlb.h"
 #include "pagewalk/pw.h"
 
 static const char run_usage[] =
-    "usage: tlbvisor run --native [options] ELF [-- BOOT ARGS...]\n"
+    "usage: tlbvisor run [--native] [options] ELF [-- BOOT ARGS...]\n"
     "\n"
-    "Boots ELF (MIPS32 little-endian, linked in kseg0/kseg1) on one emulated Malta-like\n"
-    "machine, as QEMU's Malta bootloader would, and runs it until it powers off.\n"
+    "Boots ELF (MIPS32 little-endian, linked in kseg0/kseg1) as QEMU's Malta bootloader\n"
+    "would, and runs it until it powers off: with --native directly on the emulated\n"
+    "Malta-like machine; without it as a deprivileged guest of the VMM (Disco-style, on the\n"
+    "software-managed TLB; one VM so far).\n"
     "The guest console (UART) goes to stdout; diagnostics go to stderr.\n"
     "\n"
     "options:\n"
     "  --native             run directly on the machine (no VMM)\n"
+    "  --vms N              VMM: number of VMs running ELF (only 1 so far)\n"
     "  --mmu swtlb|pagewalk MMU personality (default swtlb): R4K software-managed TLB, or\n"
     "                       x86-like hardware page walker with a hardware TLB\n"
     "  --mem SIZE           guest RAM, e.g. 64M, 256M (default 128M, at most 256M)\n"
@@ -93,7 +97,38 @@ static int usage_error(const char *fmt, const char *arg)
     return 2;
 }
 
-enum { O_NATIVE = 256, O_MMU, O_MEM, O_TLB, O_PWE, O_PWW, O_MAXI, O_STATS, O_COST };
+/* Turns why the machine stopped into the exit status, with a diagnostic on stderr. */
+static int report(struct cpu *cpu, enum cpu_stop why)
+{
+    int status;
+    switch (why) {
+    case CPU_STOP_POWEROFF: status = 0; break;
+    case CPU_STOP_EXIT: status = cpu->exit_code & 0xFF; break;
+    case CPU_STOP_INSN_LIMIT:
+        fprintf(stderr, "tlbvisor: instruction limit reached: %" PRIu64 " instructions, pc 0x%08x, %s mode\n",
+                cpu->icount, cpu->pc, machine_mode_name(cpu));
+        status = 3;
+        break;
+    case CPU_STOP_FAULT_LOOP:
+        fprintf(stderr, "tlbvisor: guest stuck in an exception loop: %s at pc 0x%08x, %s mode, "
+                "after %" PRIu64 " instructions (%u exceptions with no instruction completed, "
+                "%u taken inside an exception handler)\n",
+                cpu_exc_name((int)((cpu->cp0.cause & CA_EXC_MASK) >> CA_EXC_SHIFT)), cpu->pc,
+                machine_mode_name(cpu), cpu->icount, cpu->exc_no_progress,
+                cpu->nested_exceptions);
+        status = 3;
+        break;
+    default:
+        fprintf(stderr, "tlbvisor: guest hung: wait with no interrupt that can end it, pc 0x%08x, "
+                "%s mode, after %" PRIu64 " instructions\n", cpu->pc, machine_mode_name(cpu),
+                cpu->icount);
+        status = 3;
+        break;
+    }
+    return status;
+}
+
+enum { O_NATIVE = 256, O_MMU, O_MEM, O_TLB, O_PWE, O_PWW, O_MAXI, O_STATS, O_COST, O_VMS };
 
 int cmd_run(int argc, char **argv)
 {
@@ -107,10 +142,12 @@ int cmd_run(int argc, char **argv)
         { "max-insns", required_argument, NULL, O_MAXI },
         { "stats", required_argument, NULL, O_STATS },
         { "cost-profile", required_argument, NULL, O_COST },
+        { "vms", required_argument, NULL, O_VMS },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     int native = 0, pagewalk = 0;
+    uint64_t vms = 1;
     uint64_t mem = 128u << 20, tlb = 64, max_insns = 0, v;
     struct pw_config pwc = { .tlb_entries = 64, .tlb_ways = 4 };
     const char *stats_path = NULL, *cost_path = NULL;
@@ -150,13 +187,20 @@ int cmd_run(int argc, char **argv)
             break;
         case O_STATS: stats_path = optarg; break;
         case O_COST: cost_path = optarg; break;
+        case O_VMS:
+            if (parse_uint(optarg, &vms) || vms == 0 || vms > 64)
+                return usage_error("bad --vms '%s': 1..64", optarg);
+            break;
         case 'h': fputs(run_usage, stdout); return 0;
         default:
             return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (!native)
-        return usage_error("%s", "only --native is implemented so far (the VMM comes next)");
+    if (!native && pagewalk)
+        return usage_error("%s", "the shadow page-table back end (pagewalk under the VMM) is not "
+                           "written yet: use --native with --mmu pagewalk");
+    if (!native && vms != 1)
+        return usage_error("%s", "only one VM (--vms 1) is supported so far");
     if (optind >= argc)
         return usage_error("%s", "missing ELF file");
     const char *elf = argv[optind++];
@@ -197,38 +241,31 @@ int cmd_run(int argc, char **argv)
         .out_fd = STDOUT_FILENO,
         .cost = &cost,
     };
+    if (!native) {
+        struct vmm_config vc = {
+            .mem_bytes = (uint32_t)mem, .tlb_entries = tlb_n, .tlb_new = new_swtlb,
+            .max_insns = max_insns, .image_name = elf, .cmdline = cmdline,
+            .out_fd = STDOUT_FILENO, .cost = &cost,
+        };
+        static struct vmm vmm;                 /* large: keep it off the stack */
+        if (vmm_create(&vmm, &vc, elf, err, sizeof(err)) != 0) {
+            fprintf(stderr, "tlbvisor: %s\n", err);
+            return 2;
+        }
+        vmm.cpu->trace_exceptions = getenv("TLBVISOR_TRACE_EXC") != NULL;
+        int status = report(vmm.cpu, vmm_run(&vmm));
+        if (stats_path && write_stats(&vmm.stats, stats_path, "disco", elf, &vmm.cpu->cost) != 0)
+            status = status ? status : 2;
+        vmm_destroy(&vmm);
+        return status;
+    }
     struct machine m;
     if (machine_create(&m, &cfg, elf, err, sizeof(err)) != 0) {
         fprintf(stderr, "tlbvisor: %s\n", err);
         return 2;
     }
     m.cpu->trace_exceptions = getenv("TLBVISOR_TRACE_EXC") != NULL;
-    enum cpu_stop why = machine_run(&m);
-    int status;
-    switch (why) {
-    case CPU_STOP_POWEROFF: status = 0; break;
-    case CPU_STOP_EXIT: status = m.cpu->exit_code & 0xFF; break;
-    case CPU_STOP_INSN_LIMIT:
-        fprintf(stderr, "tlbvisor: instruction limit reached: %" PRIu64 " instructions, pc 0x%08x, %s mode\n",
-                m.cpu->icount, m.cpu->pc, machine_mode_name(m.cpu));
-        status = 3;
-        break;
-    case CPU_STOP_FAULT_LOOP:
-        fprintf(stderr, "tlbvisor: guest stuck in an exception loop: %s at pc 0x%08x, %s mode, "
-                "after %" PRIu64 " instructions (%u exceptions with no instruction completed, "
-                "%u taken inside an exception handler)\n",
-                cpu_exc_name((int)((m.cpu->cp0.cause & CA_EXC_MASK) >> CA_EXC_SHIFT)), m.cpu->pc,
-                machine_mode_name(m.cpu), m.cpu->icount, m.cpu->exc_no_progress,
-                m.cpu->nested_exceptions);
-        status = 3;
-        break;
-    default:
-        fprintf(stderr, "tlbvisor: guest hung: wait with no interrupt that can end it, pc 0x%08x, "
-                "%s mode, after %" PRIu64 " instructions\n", m.cpu->pc, machine_mode_name(m.cpu),
-                m.cpu->icount);
-        status = 3;
-        break;
-    }
+    int status = report(m.cpu, machine_run(&m));
     if (stats_path && write_stats(&m.stats, stats_path, pagewalk ? "pagewalk" : "swtlb", elf,
                                    &m.cpu->cost) != 0)
         status = status ? status : 2;

@@ -200,6 +200,9 @@ bool cpu_store_slow(struct cpu *cpu, uint32_t va, unsigned size, uint32_t val);
 struct dinsn *cpu_fetch_slow(struct cpu *cpu, uint32_t pc);
 /* RAM was written behind the CPU's back (walker A/D updates, a VMM): drop predecoded code. */
 void cpu_phys_written(struct cpu *cpu, uint32_t pa, unsigned bytes);
+/* How the current mode sees va: through the MMU, unmapped (at *pa), or an address error. */
+enum seg_kind { SEG_MAPPED, SEG_UNMAPPED, SEG_ERROR };
+enum seg_kind cpu_seg_lookup(const struct cpu *cpu, uint32_t va, uint32_t *pa);
 /* Debug access for tools and tests: translate without side effects on the TLB; -1 if unmapped. */
 int cpu_debug_read(struct cpu *cpu, uint32_t va, unsigned size, uint32_t *val);
 

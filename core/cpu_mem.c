@@ -18,7 +18,6 @@
 /* Stores into a predecoded page before it is taken for data and dropped. */
 #define DPAGE_WRITES_MAX 64
 
-enum seg_kind { SEG_MAPPED, SEG_UNMAPPED, SEG_ERROR };
 
 /* The 16-bit segment configuration that governs va: CFG0 (kseg3) .. CFG5 (useg low). */
 static uint32_t seg_cfg(const struct cpu *cpu, uint32_t va, int *big)
@@ -32,7 +31,7 @@ static uint32_t seg_cfg(const struct cpu *cpu, uint32_t va, int *big)
 }
 
 /* Classifies va for the current mode; for unmapped segments sets *pa. */
-static enum seg_kind seg_lookup(const struct cpu *cpu, uint32_t va, uint32_t *pa)
+enum seg_kind cpu_seg_lookup(const struct cpu *cpu, uint32_t va, uint32_t *pa)
 {
     int big;
     uint32_t cfg = seg_cfg(cpu, va, &big);
@@ -71,7 +70,7 @@ static void raise_addr(struct cpu *cpu, int code, uint32_t va)
 /* Translates va for access; returns 1 with *pa, or 0 after raising the exception. */
 static int translate(struct cpu *cpu, uint32_t va, int access, uint32_t *pa, int *mapped)
 {
-    enum seg_kind k = seg_lookup(cpu, va, pa);
+    enum seg_kind k = cpu_seg_lookup(cpu, va, pa);
     int store = access == MMU_STORE;
     *mapped = k == SEG_MAPPED;
     if (k == SEG_ERROR) {
@@ -298,7 +297,7 @@ struct dinsn *cpu_fetch_slow(struct cpu *cpu, uint32_t pc)
 int cpu_debug_read(struct cpu *cpu, uint32_t va, unsigned size, uint32_t *val)
 {
     uint32_t pa;
-    if (seg_lookup(cpu, va, &pa) != SEG_UNMAPPED || pa >= cpu->ram_bytes ||
+    if (cpu_seg_lookup(cpu, va, &pa) != SEG_UNMAPPED || pa >= cpu->ram_bytes ||
         cpu->ram_bytes - pa < size)
         return -1;
     *val = 0;

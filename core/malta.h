@@ -16,5 +16,9 @@ struct cpu;
 int malta_attach_softres(struct cpu *cpu, struct bus *bus);
 /* Writes argv/envp at MALTA_ENVP_VA and sets $a0-$a3, $sp, pc as QEMU's Malta bootloader. */
 void malta_boot(struct cpu *cpu, uint32_t entry, const char *image, const char *cmdline);
+/* The same for a guest whose RAM is reached through write(ctx, guest-physical, ...). */
+typedef void (*malta_write_fn)(void *ctx, uint32_t gpa, const void *src, uint32_t len);
+void malta_boot_to(struct cpu *cpu, uint32_t ram_bytes, uint32_t entry, const char *image,
+                   const char *cmdline, malta_write_fn write, void *ctx);
 
 #endif

@@ -57,6 +57,14 @@ expect exception-loop 3 'exception loop: IBE at pc 0xbfc00380' '' -- "$tv" run -
 expect nested-fault 3 'exception loop: AdEL at pc 0x80000180, kernel mode, after 1003 instructions' '' \
 	-- "$tv" run --native "$tmp/nested_fault.elf"
 
+# Under the VMM (no --native): one VM so far, on the software TLB.
+expect vmm-hello 0 '' 'ok' -- "$tv" run "$tmp/hello.elf"
+expect vmm-exit7 7 '' '' -- "$tv" run "$tmp/exit7.elf"
+expect vmm-limit 3 'instruction limit reached' '' -- "$tv" run --max-insns 1000 "$tmp/spin.elf"
+expect vmm-two 2 'only one VM' '' -- "$tv" run --vms 2 "$tmp/hello.elf"
+expect vmm-bad-vms 2 "bad --vms '0'" '' -- "$tv" run --vms 0 "$tmp/hello.elf"
+expect vmm-pagewalk 2 'shadow page-table back end' '' -- "$tv" run --mmu pagewalk "$tmp/hello.elf"
+
 # The stats file holds exact counters: hello.elf is 20 instructions ending in the SOFTRES store.
 expect stats 0 '' 'ok' -- "$tv" run --native --stats "$tmp/s.json" "$tmp/hello.elf"
 got=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print(c["cpu.instructions"], c["uart.tx_bytes"], c["tlb.lookups"])' "$tmp/s.json")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# fuzz.sh BUILD_DIR [COUNT] - runs COUNT seeded random instruction streams on both MMUs.
+# fuzz.sh BUILD_DIR [COUNT] - runs COUNT seeded random instruction streams on both MMUs
+# natively and as a deprivileged guest of the VMM.
 #
 # Each program clears BEV (so exceptions go to EBase in RAM), installs at the refill and
 # general vectors a handler that skips the faulting instruction (EPC += 4; eret), and then
@@ -36,8 +37,10 @@ PY
 
 pass=0 fail=0
 for elf in "$tmp"/*.elf; do
-	for mmu in swtlb pagewalk; do
-		timeout 60 "$tv" run --native --mmu "$mmu" --max-insns 200000 "$elf" \
+	for mode in "--native --mmu swtlb" "--native --mmu pagewalk" "--mmu swtlb"; do
+		mmu=$mode
+		# shellcheck disable=SC2086
+		timeout 60 "$tv" run $mode --max-insns 200000 "$elf" \
 			>/dev/null 2>"$tmp/err" </dev/null
 		rc=$?
 		if [ "$rc" -ge 124 ] || grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/err"; then

@@ -1,0 +1,571 @@
+/* vmm.c - trap-and-emulate for one deprivileged guest on the software-managed TLB
+ * (vmm.h, docs/vmm.md).
+ *
+ * Every hardware exception enters vmm_exception. Its outcomes:
+ *  - TLB miss in guest kseg0/kseg1: the VMM maps the guest-physical page (VPN -> MFN through
+ *    the pmap) itself; a device page is never mapped, so an access to it traps and the VMM
+ *    emulates the load or store against the guest's UART or SOFTRES.
+ *  - TLB miss in a mapped guest segment: if the guest's own TLB maps the page, the VMM
+ *    installs VPN -> MFN in the hardware TLB; otherwise the miss is reflected to the guest's
+ *    refill (or general) vector, and the guest's tlbwr, which traps, is emulated.
+ *  - Coprocessor Unusable from guest kernel mode: a privileged instruction, emulated against
+ *    the guest's CP0 (vm->v).
+ *  - The machine's timer interrupt: the guest's Count/Compare event; delivered when the guest
+ *    has interrupts enabled.
+ *  - Everything else belongs to the guest and is reflected to its vectors.
+ * After emulating the instruction at cpu->pc the VMM continues at cpu->npc, which the CPU set
+ * to the branch destination when the instruction was in a delay slot. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu_ops.h"
+#include "elf.h"
+#include "emul.h"
+#include "malta.h"
+#include "mmu.h"
+#include "vmm.h"
+
+#define TIMER_PERIOD_CYCLES (2ull << 32)
+
+/* SegCtl while a guest runs: in guest kernel mode kseg3, sseg, kseg1 and kseg0 are mapped
+ * and reachable from (hardware) supervisor mode (MSK); in guest supervisor mode only sseg
+ * is (kseg0/kseg1/kseg3 mapped kernel-only, MK), so that the hardware raises the address
+ * errors the guest expects; useg as reset. */
+#define SC_CFG(am) ((uint32_t)(am) << SC_AM_SHIFT)
+#define VMM_SEGCTL0_KERNEL (SC_CFG(SC_AM_MSK) | SC_CFG(SC_AM_MSK) << 16)
+#define VMM_SEGCTL1_KERNEL (SC_CFG(SC_AM_MSK) | SC_CFG(SC_AM_MSK) << 16)
+#define VMM_SEGCTL0_SUPER  (SC_CFG(SC_AM_MK) | SC_CFG(SC_AM_MSK) << 16)
+#define VMM_SEGCTL1_SUPER  (SC_CFG(SC_AM_MK) | SC_CFG(SC_AM_MK) << 16)
+
+static void hw_flush(struct vmm *vmm);
+
+static void write_guest(void *ctx, uint32_t gpa, const void *src, uint32_t len)
+{
+    pmap_write(ctx, gpa, src, len);
+}
+
+/* The guest's clock is the machine's: the guest has the machine to itself. */
+static void sync_time(struct vmm *vmm)
+{
+    struct cpu *v = vmm->vm.v;
+    v->icount = vmm->cpu->icount;
+    v->cycles_extra = vmm->cpu->cycles_extra;
+    if (cpu_cycles(v) >= v->timer_cycle) {
+        v->cp0.cause |= CA_TI | CA_IP7;
+        v->timer_cycle += TIMER_PERIOD_CYCLES;
+    }
+}
+
+/* Makes the hardware follow the guest's state: mode, interrupt enable, ASID, timer. */
+static void sync_hw(struct vmm *vmm)
+{
+    struct cpu *cpu = vmm->cpu, *v = vmm->vm.v;
+    const struct cp0 *vc = &v->cp0;
+    uint32_t st = (uint32_t)(v->tc_mode >= TC_KERNEL || v->tc_mode == TC_SUPER ? 1 : 2)
+                  << ST_KSU_SHIFT;
+    const uint32_t im7 = 1u << (ST_IM_SHIFT + 7);
+    if ((vc->status & (ST_IE | ST_EXL | ST_ERL)) == ST_IE && (vc->status & im7))
+        st |= ST_IE | im7;                          /* the timer, IM7, as the guest enables it */
+    if ((cpu->cp0.status & ST_WRITABLE) != st)
+        cpu_cp0_write(cpu, CP0_STATUS, 0, st);
+    cpu->cp0.hwrena = vc->hwrena;                   /* user-mode rdhwr as the guest allows */
+    int super = v->tc_mode == TC_SUPER;
+    uint32_t sc0 = super ? VMM_SEGCTL0_SUPER : VMM_SEGCTL0_KERNEL;
+    uint32_t sc1 = super ? VMM_SEGCTL1_SUPER : VMM_SEGCTL1_KERNEL;
+    if (cpu->cp0.segctl[0] != sc0 || cpu->cp0.segctl[1] != sc1) {
+        cpu->cp0.segctl[0] = sc0;
+        cpu->cp0.segctl[1] = sc1;
+        cpu_tc_flush(cpu);
+    }
+    /* The VMM's fills follow the guest's segment map (ERL, its SegCtl): when that changes,
+     * they are all dropped. */
+    uint32_t key = (vc->status & ST_ERL) ^ vc->segctl[0] ^ (vc->segctl[1] * 3u) ^ (vc->segctl[2] * 5u);
+    if (key != vmm->seg_key) {
+        vmm->seg_key = key;
+        hw_flush(vmm);
+    }
+    if ((cpu->cp0.entryhi ^ vc->entryhi) & 0xFF)
+        cpu_cp0_write(cpu, CP0_ENTRYHI, 0, (cpu->cp0.entryhi & ~0xFFu) | (vc->entryhi & 0xFF));
+    cpu->timer_cycle = v->timer_cycle;
+    cpu_recompute_stop(cpu);
+}
+
+static void propagate_stop(struct vmm *vmm)
+{
+    struct cpu *v = vmm->vm.v;
+    if (v->stop)
+        cpu_request_stop(vmm->cpu, v->stop, v->exit_code);
+}
+
+/* Reflects e to the guest: the guest's exception entry, exactly as on the bare machine. */
+static void reflect(struct vmm *vmm, const struct cpu_exc *e)
+{
+    struct cpu *cpu = vmm->cpu, *v = vmm->vm.v;
+    v->pc = cpu->pc;
+    v->npc = cpu->npc;
+    v->ds_pc = cpu->ds_pc;
+    v->icount = cpu->icount;
+    cpu_exception_native(v, e);
+    cpu->pc = v->pc;
+    cpu->npc = v->pc + 4;
+    vmm->vm.n.reflected++;
+    if (e->refill && e->code != EXC_MOD)
+        vmm->vm.n.refill_reflected++;
+    sync_hw(vmm);
+    propagate_stop(vmm);
+}
+
+static void reflect_code(struct vmm *vmm, int code)
+{
+    struct cpu_exc e = { .code = code };
+    reflect(vmm, &e);
+}
+
+/* Takes a pending, enabled guest interrupt before the instruction at cpu->pc, which may be
+ * a delay slot (cpu->ds_pc == cpu->pc: the interrupt then returns to the branch). */
+static void deliver_pending(struct vmm *vmm)
+{
+    sync_time(vmm);
+    if (cpu_interrupt_pending(vmm->vm.v))
+        reflect_code(vmm, EXC_INT);
+}
+
+/* Installs the hardware entry for the even/odd pair of va (4 KiB pages), replacing any entry
+ * for the same pair. src: the guest TLB index it copies, or -1. */
+static void hw_fill(struct vmm *vmm, uint32_t va, uint32_t lo0, uint32_t lo1, int global, int src)
+{
+    struct cpu *cpu = vmm->cpu;
+    struct cp0 *c = &cpu->cp0;
+    uint32_t asid = c->entryhi & 0xFF;
+    c->entryhi = (va & ~0x1FFFu) | asid;
+    c->pagemask = 0;
+    vmm->hwtlb->ops->tlb_op(vmm->hwtlb, MMU_TLBP);
+    unsigned idx = (c->index & 0x80000000u) ? vmm->hw_next++ % VMM_HW_TLB_ENTRIES : c->index;
+    c->index = idx;
+    c->entrylo0 = lo0 | (global ? 1u : 0);
+    c->entrylo1 = lo1 | (global ? 1u : 0);
+    vmm->hwtlb->ops->tlb_op(vmm->hwtlb, MMU_TLBWI);
+    vmm->vm.hw_src[idx] = (int8_t)src;
+}
+
+/* The guest rewrote its TLB entry idx: drop the hardware entries copied from it. */
+static void guest_tlb_written(struct vmm *vmm, int idx)
+{
+    struct cp0 *c = &vmm->cpu->cp0;
+    uint32_t hi = c->entryhi;
+    for (unsigned i = 0; i < VMM_HW_TLB_ENTRIES; i++) {
+        if (vmm->vm.hw_src[i] != idx)
+            continue;
+        c->index = i;
+        vmm->hwtlb->ops->tlb_op(vmm->hwtlb, MMU_TLBR);
+        c->entrylo0 = c->entrylo1 = 0;
+        vmm->hwtlb->ops->tlb_op(vmm->hwtlb, MMU_TLBWI);
+        vmm->vm.hw_src[i] = -1;
+    }
+    c->entryhi = hi;
+}
+
+/* Retries the trapped instruction after a fill. In a delay slot the branch runs again (as
+ * after the guest's own eret to EPC = the branch), so its destination is taken again. */
+static void retry(struct vmm *vmm)
+{
+    struct cpu *cpu = vmm->cpu;
+    if (cpu->ds_pc == cpu->pc)
+        cpu->pc -= 4;
+    cpu->npc = cpu->pc + 4;
+}
+
+static int in_kseg01(uint32_t va) { return va >= 0x80000000u && va < 0xC0000000u; }
+
+/* Invalidates every hardware TLB entry (each keeps a distinct VPN2 in sseg, V=0). */
+static void hw_flush(struct vmm *vmm)
+{
+    struct cp0 *c = &vmm->cpu->cp0;
+    uint32_t hi = c->entryhi;
+    for (unsigned i = 0; i < VMM_HW_TLB_ENTRIES; i++) {
+        c->index = i;
+        c->entryhi = (0xC0000000u + i * 0x2000u) | (hi & 0xFF);
+        c->pagemask = 0;
+        c->entrylo0 = c->entrylo1 = 0;
+        vmm->hwtlb->ops->tlb_op(vmm->hwtlb, MMU_TLBWI);
+        vmm->vm.hw_src[i] = -1;
+    }
+    c->entryhi = hi;
+    vmm->vm.n.hw_flushes++;
+}
+
+/* Reads the guest instruction at va (kseg0/kseg1, or mapped by the guest's TLB). */
+static int guest_fetch(struct vmm *vmm, uint32_t va, uint32_t *insn)
+{
+    uint32_t gpa;
+    enum seg_kind k = cpu_seg_lookup(vmm->vm.v, va, &gpa);
+    if (k == SEG_ERROR || (k == SEG_MAPPED &&
+        vmm->vm.vtlb->ops->translate(vmm->vm.vtlb, va, MMU_FETCH, 0, &gpa) != MMU_OK))
+        return -1;
+    return pmap_read(&vmm->vm.pmap, gpa, insn, 4);
+}
+
+/* Emulates the load or store at cpu->pc against the guest device at gpa's page. */
+static void emulate_device(struct vmm *vmm)
+{
+    struct cpu *cpu = vmm->cpu;
+    struct emul_mem m;
+    uint32_t insn, val;
+    if (guest_fetch(vmm, cpu->pc, &insn) || emul_decode_mem(insn, cpu->gpr, &m)) {
+        reflect_code(vmm, EXC_DBE);
+        return;
+    }
+    uint32_t gpa;
+    enum seg_kind k = cpu_seg_lookup(vmm->vm.v, m.va, &gpa);
+    if (k == SEG_MAPPED &&
+        vmm->vm.vtlb->ops->translate(vmm->vm.vtlb, m.va, m.store ? MMU_STORE : MMU_LOAD, 0,
+                                     &gpa) != MMU_OK)
+        k = SEG_ERROR;
+    if (k == SEG_ERROR) {
+        reflect_code(vmm, EXC_DBE);
+        return;
+    }
+    int rc = m.store ? bus_write(&vmm->vm.bus, gpa, m.size, m.value)
+                     : bus_read(&vmm->vm.bus, gpa, m.size, &val);
+    if (rc) {
+        reflect_code(vmm, EXC_DBE);
+        return;
+    }
+    if (!m.store)
+        emul_finish_load(&m, val, cpu->gpr);
+    vmm->vm.n.device_accesses++;
+    cpu->pc = cpu->npc;
+    cpu->npc = cpu->pc + 4;
+    propagate_stop(vmm);
+}
+
+/* EntryLo for the guest-physical page of va under the guest's TLB, or 0 (V=0). */
+static uint32_t guest_lo(struct vmm *vmm, uint32_t va, int *bus_error)
+{
+    uint32_t gpa, mfn;
+    struct mmu *vtlb = vmm->vm.vtlb;
+    if (vtlb->ops->translate(vtlb, va, MMU_LOAD, 0, &gpa) != MMU_OK)
+        return 0;
+    mfn = pmap_fill(&vmm->vm.pmap, gpa >> 12);
+    if (mfn == PMAP_NONE) {
+        *bus_error = 1;
+        return 0;
+    }
+    uint32_t dirty = vtlb->ops->translate(vtlb, va, MMU_STORE, 0, &gpa) == MMU_OK ? 4u : 0;
+    return (mfn << 6) | dirty | 2u;
+}
+
+static void handle_tlb(struct vmm *vmm, const struct cpu_exc *e)
+{
+    struct cpu *cpu = vmm->cpu;
+    uint32_t va = e->badvaddr;
+    int fetch = e->code == EXC_TLBL && va == cpu->pc;
+
+    uint32_t upa;
+    enum seg_kind k = cpu_seg_lookup(vmm->vm.v, va, &upa);
+    if (k == SEG_ERROR) {
+        /* Not reachable in the guest's mode (the hardware allowed more than the guest's map). */
+        struct cpu_exc g = { .code = e->code == EXC_TLBL ? EXC_ADEL : EXC_ADES,
+                             .has_badvaddr = 1, .badvaddr = va };
+        reflect(vmm, &g);
+        return;
+    }
+    if (k == SEG_UNMAPPED) {
+        /* Unmapped for the guest (kseg0/kseg1, useg with ERL): the VMM's own mapping of its
+         * guest-physical RAM. */
+        uint32_t pair = upa & ~0x1FFFu;
+        uint32_t m0 = pmap_fill(&vmm->vm.pmap, pair >> 12);
+        uint32_t m1 = pmap_fill(&vmm->vm.pmap, (pair >> 12) + 1);
+        uint32_t mine = (va & 0x1000u) ? m1 : m0;
+        if (mine == PMAP_NONE) {
+            if (fetch)
+                reflect_code(vmm, EXC_IBE);
+            else
+                emulate_device(vmm);
+            return;
+        }
+        hw_fill(vmm, va, m0 == PMAP_NONE ? 0 : (m0 << 6) | 6u, m1 == PMAP_NONE ? 0 : (m1 << 6) | 6u,
+                in_kseg01(va), -1);
+        vmm->vm.n.kseg_fills++;
+        retry(vmm);
+        return;
+    }
+    /* A mapped segment: does the guest's TLB map it? */
+    struct mmu *vtlb = vmm->vm.vtlb;
+    uint32_t gpa;
+    int access = e->code == EXC_TLBS || e->code == EXC_MOD ? MMU_STORE : MMU_LOAD;
+    int f = vtlb->ops->translate(vtlb, va, access, 0, &gpa);
+    if (f != MMU_OK) {
+        struct cpu_exc g = { .code = f == MMU_MOD ? EXC_MOD : e->code, .has_badvaddr = 1,
+                             .badvaddr = va, .tlb_context = 1, .refill = f == MMU_REFILL };
+        reflect(vmm, &g);
+        return;
+    }
+    int bus_error = 0;
+    uint32_t lo0 = guest_lo(vmm, va & ~0x1000u, &bus_error);
+    int be0 = bus_error;
+    bus_error = 0;
+    uint32_t lo1 = guest_lo(vmm, va | 0x1000u, &bus_error);
+    if ((va & 0x1000u) ? bus_error : be0) {
+        /* The guest mapped a frame it does not have: a bus error, as on the bare machine. */
+        if (fetch)
+            reflect_code(vmm, EXC_IBE);
+        else
+            emulate_device(vmm);
+        return;
+    }
+    /* Which guest entry is this (for dropping the copy when the guest rewrites it)? */
+    struct cp0 *vc = &vmm->vm.v->cp0;
+    uint32_t saved_hi = vc->entryhi, saved_index = vc->index;
+    vc->entryhi = (va & ~0x1FFFu) | (saved_hi & 0xFF);
+    vtlb->ops->tlb_op(vtlb, MMU_TLBP);
+    int src = (vc->index & 0x80000000u) ? -2 : (int)vc->index;
+    vc->entryhi = saved_hi;
+    vc->index = saved_index;
+    hw_fill(vmm, va, lo0, lo1, 0, src);
+    vmm->vm.n.useg_fills++;
+    retry(vmm);
+}
+
+static void emulate_priv(struct vmm *vmm)
+{
+    struct cpu *cpu = vmm->cpu, *v = vmm->vm.v;
+    struct mmu *vtlb = vmm->vm.vtlb;
+    uint32_t insn;
+    struct dinsn d;
+    uint32_t *r = cpu->gpr;
+
+    if (guest_fetch(vmm, cpu->pc, &insn)) {
+        reflect_code(vmm, EXC_IBE);
+        return;
+    }
+    cpu_decode(insn, &d);
+    sync_time(vmm);
+    switch (d.op) {
+    case OP_MFC0: r[d.rt] = cpu_cp0_read(v, d.rd, (int)d.imm); break;
+    case OP_MTC0: cpu_cp0_write(v, d.rd, (int)d.imm, r[d.rt]); break;
+    case OP_DI: case OP_EI: {
+        uint32_t old = v->cp0.status;
+        r[d.rt] = old;
+        cpu_cp0_write(v, CP0_STATUS, 0, d.op == OP_EI ? (old | ST_IE) : (old & ~ST_IE));
+        break;
+    }
+    case OP_ERET:
+        cpu_eret(v);
+        cpu->llbit = 0;
+        cpu->pc = v->pc;
+        cpu->npc = v->pc + 4;
+        cpu->ds_pc = 1;
+        vmm->vm.n.priv_emulated++;
+        sync_hw(vmm);
+        deliver_pending(vmm);
+        return;
+    case OP_TLBR: vtlb->ops->tlb_op(vtlb, MMU_TLBR); break;
+    case OP_TLBP: vtlb->ops->tlb_op(vtlb, MMU_TLBP); break;
+    case OP_TLBWI: case OP_TLBWR: {
+        int idx = d.op == OP_TLBWI ? (int)((v->cp0.index & 0x7FFFFFFFu) % v->tlb_entries)
+                                   : (int)cpu_random(v);
+        vtlb->ops->tlb_op(vtlb, d.op == OP_TLBWI ? MMU_TLBWI : MMU_TLBWR);
+        guest_tlb_written(vmm, idx);
+        vmm->vm.n.tlb_writes++;
+        break;
+    }
+    case OP_WAIT:
+        cpu->pc = cpu->npc;
+        cpu->npc = cpu->pc + 4;
+        vmm->vm.n.priv_emulated++;
+        sync_hw(vmm);
+        if (!cpu_interrupt_pending(v))
+            cpu_wait(cpu);                 /* the machine idles until the guest's timer */
+        return;
+    case OP_CACHE: break;
+    case OP_RDPGPR: case OP_WRPGPR: r[d.rd] = r[d.rt]; break;
+    default: {
+        struct cpu_exc e = { .code = EXC_CPU, .ce = 0 };
+        reflect(vmm, &e);
+        return;
+    }
+    }
+    vmm->vm.n.priv_emulated++;
+    cpu->pc = cpu->npc;
+    cpu->npc = cpu->pc + 4;
+    cpu->ds_pc = 1;
+    sync_hw(vmm);
+    deliver_pending(vmm);
+    propagate_stop(vmm);
+}
+
+/* rdhwr in guest kernel mode (the hardware, in supervisor mode, said RI). Returns 1 if the
+ * instruction was an rdhwr and has been emulated. */
+static int emulate_rdhwr(struct vmm *vmm)
+{
+    struct cpu *cpu = vmm->cpu;
+    uint32_t insn;
+    struct dinsn d;
+    if (guest_fetch(vmm, cpu->pc, &insn))
+        return 0;
+    cpu_decode(insn, &d);
+    if (d.op != OP_RDHWR)
+        return 0;
+    sync_time(vmm);
+    uint32_t v;
+    switch (d.rd) {
+    case 0: v = 0; break;
+    case 1: v = CP0_SYNCI_STEP; break;
+    case 2: v = cpu_count(vmm->vm.v); break;
+    case 3: v = CP0_CCRES; break;
+    default: return 0;
+    }
+    cpu->gpr[d.rt] = v;
+    vmm->vm.n.priv_emulated++;
+    cpu->pc = cpu->npc;
+    cpu->npc = cpu->pc + 4;
+    return 1;
+}
+
+static void vmm_exception(struct cpu *cpu, const struct cpu_exc *e)
+{
+    struct vmm *vmm = cpu->exception_ctx;
+    vmm->vm.n.traps[e->code & (EXC_COUNT - 1)]++;
+    switch (e->code) {
+    case EXC_TLBL: case EXC_TLBS: case EXC_MOD:
+        handle_tlb(vmm, e);
+        return;
+    case EXC_CPU:
+        if (e->ce == 0 && vmm->vm.v->tc_mode >= TC_KERNEL) {
+            emulate_priv(vmm);
+            return;
+        }
+        break;
+    case EXC_RI:
+        if (vmm->vm.v->tc_mode >= TC_KERNEL && emulate_rdhwr(vmm))
+            return;
+        break;
+    case EXC_INT:
+        cpu->cp0.cause &= ~(CA_TI | CA_IP7);   /* the machine's timer: the guest's event */
+        deliver_pending(vmm);
+        sync_hw(vmm);
+        return;
+    }
+    reflect(vmm, e);
+}
+
+static void register_stats(struct vmm *vmm)
+{
+    static const char *const exc_names[EXC_COUNT] = {
+        [EXC_INT] = "Int", [EXC_MOD] = "Mod", [EXC_TLBL] = "TLBL", [EXC_TLBS] = "TLBS",
+        [EXC_ADEL] = "AdEL", [EXC_ADES] = "AdES", [EXC_IBE] = "IBE", [EXC_DBE] = "DBE",
+        [EXC_SYS] = "Sys", [EXC_BP] = "Bp", [EXC_RI] = "RI", [EXC_CPU] = "CpU",
+        [EXC_OV] = "Ov", [EXC_TR] = "Tr",
+    };
+    struct stats *st = &vmm->stats;
+    struct vm *vm = &vmm->vm;
+    stats_init(st);
+    cpu_register_stats(vmm->cpu, st);
+    vmm->hwtlb->ops->register_stats(vmm->hwtlb, st);
+    frames_register_stats(&vmm->frames, st);
+    pmap_register_stats(&vm->pmap, st, "vm1");
+    stats_add(st, &vm->uart.tx_bytes, "vm1.uart.tx_bytes");
+    for (int i = 0; i < EXC_COUNT; i++)
+        if (exc_names[i])
+            stats_add(st, &vm->n.traps[i], "vm1.traps.%s", exc_names[i]);
+    stats_add(st, &vm->n.priv_emulated, "vm1.priv_emulated");
+    stats_add(st, &vm->n.reflected, "vm1.reflected");
+    stats_add(st, &vm->n.refill_reflected, "vm1.tlb.refill_reflected");
+    stats_add(st, &vm->n.useg_fills, "vm1.tlb.vmm_fills_mapped");
+    stats_add(st, &vm->n.kseg_fills, "vm1.tlb.vmm_fills_kseg");
+    stats_add(st, &vm->n.tlb_writes, "vm1.tlb.guest_writes");
+    stats_add(st, &vm->n.device_accesses, "vm1.devices.accesses");
+    stats_add(st, &vm->n.hw_flushes, "vm1.tlb.hw_flushes");
+}
+
+int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_path,
+               char *err, size_t errlen)
+{
+    struct elf_image img;
+    char msg[256];
+    struct vm *vm = &vmm->vm;
+    unsigned hw_entries = VMM_HW_TLB_ENTRIES, guest_entries = cfg->tlb_entries;
+
+    memset(vmm, 0, sizeof(*vmm));
+    if (elf_load_file(elf_path, cfg->mem_bytes, &img, msg, sizeof(msg)) != 0) {
+        snprintf(err, errlen, "%s: %s", elf_path, msg);
+        return -1;
+    }
+    /* Machine memory: the VM's RAM plus room for the VMM's own frames to come. */
+    uint64_t pool = (uint64_t)cfg->mem_bytes + (1u << 20);
+    if (frames_init(&vmm->frames, pool) != 0) {
+        snprintf(err, errlen, "cannot allocate %llu bytes of machine memory",
+                 (unsigned long long)pool);
+        elf_free(&img);
+        return -1;
+    }
+    bus_init(&vmm->hwbus, frames_host(&vmm->frames, 0), (uint32_t)pool);
+    vmm->cpu = cpu_new(frames_host(&vmm->frames, 0), (uint32_t)pool, &vmm->hwbus, hw_entries);
+    vm->v = cpu_new(NULL, cfg->mem_bytes, &vm->bus, guest_entries);
+    if (!vmm->cpu || !vm->v || pmap_init(&vm->pmap, &vmm->frames, 1, cfg->mem_bytes) != 0) {
+        snprintf(err, errlen, "out of memory");
+        elf_free(&img);
+        vmm_destroy(vmm);
+        return -1;
+    }
+    if (cfg->cost) {
+        vmm->cpu->cost = *cfg->cost;
+        vm->v->cost = *cfg->cost;
+    }
+    vmm->hwtlb = cfg->tlb_new(vmm->cpu, &hw_entries);
+    vm->vtlb = cfg->tlb_new(vm->v, &guest_entries);
+    vmm->cpu->mmu = vmm->hwtlb;
+    vm->v->mmu = vm->vtlb;
+    cpu_reset(vmm->cpu);
+    cpu_reset(vm->v);
+    memset(vm->hw_src, -1, sizeof(vm->hw_src));
+
+    /* The guest: devices, image, boot arguments. */
+    vm->id = 1;
+    bus_init(&vm->bus, NULL, cfg->mem_bytes);
+    uart_init(&vm->uart, cfg->out_fd, NULL);
+    uart_attach(&vm->uart, &vm->bus);
+    malta_attach_softres(vm->v, &vm->bus);
+    pmap_load_elf(&vm->pmap, &img);
+    malta_boot_to(vm->v, cfg->mem_bytes, img.entry, cfg->image_name ? cfg->image_name : elf_path,
+                  cfg->cmdline, write_guest, &vm->pmap);
+    elf_free(&img);
+
+    /* The machine runs the guest deprivileged, with every exception entering the VMM. */
+    struct cpu *cpu = vmm->cpu;
+    memcpy(cpu->gpr, vm->v->gpr, sizeof(cpu->gpr));
+    cpu->pc = vm->v->pc;
+    cpu->npc = vm->v->npc;
+    cpu->exception = vmm_exception;
+    cpu->exception_ctx = vmm;
+    cpu->insn_limit = cfg->max_insns;
+    vmm->seg_key = ~0u;                    /* sync_hw sets SegCtl and starts a clean TLB */
+    sync_hw(vmm);
+    register_stats(vmm);
+    return 0;
+}
+
+enum cpu_stop vmm_run(struct vmm *vmm)
+{
+    enum cpu_stop why = cpu_run(vmm->cpu);
+    uart_flush(&vmm->vm.uart);
+    cpu_update_stats(vmm->cpu);
+    return why;
+}
+
+void vmm_destroy(struct vmm *vmm)
+{
+    struct vm *vm = &vmm->vm;
+    if (vm->vtlb)
+        vm->vtlb->ops->destroy(vm->vtlb);
+    if (vmm->hwtlb)
+        vmm->hwtlb->ops->destroy(vmm->hwtlb);
+    cpu_free(vm->v);
+    cpu_free(vmm->cpu);
+    pmap_destroy(&vm->pmap);
+    frames_destroy(&vmm->frames);
+    stats_free(&vmm->stats);
+    memset(vmm, 0, sizeof(*vmm));
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# vmm.sh BUILD_DIR - transparency of the VMM: every program prints exactly the same under
+# the VMM (one deprivileged VM, Disco-style on the software TLB) as natively, and exits
+# with the same status. Bare-metal programs are compared whole; the guest kernel's
+# workloads without the lines marked "[kstat]" (timing-dependent counters).
+# Prints "ok"/"FAIL" per run and "N passed, M failed".
+set -u
+build=$1
+tv=$build/cli/tlbvisor
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+compare() { # NAME FILTER ELF ARGS...
+	local name=$1 filter=$2 elf=$3
+	shift 3
+	timeout 120 "$tv" run --native --max-insns 3000000000 "$elf" -- "$@" >"$tmp/n" 2>&1 </dev/null; rn=$?
+	timeout 120 "$tv" run --max-insns 3000000000 --stats "$tmp/s.json" "$elf" -- "$@" >"$tmp/v" 2>&1 </dev/null; rv=$?
+	grep -v "$filter" "$tmp/n" >"$tmp/n2"; grep -v "$filter" "$tmp/v" >"$tmp/v2"
+	if [ "$rn" = "$rv" ] && [ "$rn" = 0 ] && cmp -s "$tmp/n2" "$tmp/v2"; then
+		echo "ok $name ($(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print("priv_emulated=%d reflected=%d refill_reflected=%d" % (c["vm1.priv_emulated"], c["vm1.reflected"], c["vm1.tlb.refill_reflected"]))' "$tmp/s.json"))"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name: exit $rn native, $rv under the VMM"
+		diff -u --label native --label vmm "$tmp/n2" "$tmp/v2" | head -20
+		fail=$((fail + 1))
+	fi
+}
+
+for p in hello isa_alu isa_mem isa_branch exceptions cp0 tlb timer supervisor; do
+	compare "bare $p" '^\[kstat\]' "$build/guest/bare/$p.elf"
+done
+k=$build/guest/kernel/kernel-swtlb.elf
+for w in "workload=selftest" "workload=ktest n=50" "workload=forkwait n=50" \
+	"workload=memtouch mb=2 rounds=1" "workload=compute iters=20" \
+	"workload=mmapchurn n=20 pages=8" "workload=ctxswitch n=100" \
+	"workload=pmake workers=4 jobs=8" "workload=dbrand mb=2 ops=5000" \
+	"workload=idle ticks=2 rounds=2" "workload=idle ticks=2 rounds=2 idle=spin" \
+	"workload=crashme"; do
+	# shellcheck disable=SC2086
+	compare "kernel $w" '^\[kstat\]' "$k" $w
+done
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
