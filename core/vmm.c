@@ -424,7 +424,32 @@ static int emulate_rdhwr(struct vmm *vmm)
     return 1;
 }
 
+/* Charges the VMM's work to simulated time (cost.h): it is the machine's time, so the
+ * guest's Count sees it, as it would on real hardware. */
+static void charge(struct vmm *vmm, uint64_t cycles)
+{
+    vmm->cpu->cycles_extra += cycles;
+    vmm->vm.n.vmm_cycles += cycles;
+}
+
+static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e);
+
 static void vmm_exception(struct cpu *cpu, const struct cpu_exc *e)
+{
+    struct vmm *vmm = cpu->exception_ctx;
+    const struct cost_model *c = &cpu->cost;
+    uint64_t filled = vmm->vm.pmap.filled;
+    uint64_t emulated = vmm->vm.n.priv_emulated + vmm->vm.n.device_accesses;
+    uint64_t reflected = vmm->vm.n.reflected;
+    vmm_exception_body(cpu, e);
+    charge(vmm, c->trap_round_trip +
+                (vmm->vm.n.priv_emulated + vmm->vm.n.device_accesses - emulated) * c->emulate_priv +
+                (vmm->vm.n.reflected - reflected) * c->reflect +
+                (vmm->vm.pmap.filled - filled) * c->page_zero);
+    cpu_recompute_stop(cpu);
+}
+
+static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
 {
     struct vmm *vmm = cpu->exception_ctx;
     vmm->vm.n.traps[e->code & (EXC_COUNT - 1)]++;
@@ -478,6 +503,7 @@ static void register_stats(struct vmm *vmm)
     stats_add(st, &vm->n.tlb_writes, "vm1.tlb.guest_writes");
     stats_add(st, &vm->n.device_accesses, "vm1.devices.accesses");
     stats_add(st, &vm->n.hw_flushes, "vm1.tlb.hw_flushes");
+    stats_add(st, &vm->n.vmm_cycles, "vm1.cycles.vmm");
 }
 
 int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_path,

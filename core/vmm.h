@@ -37,6 +37,7 @@ struct vm_counters {
     uint64_t device_accesses;      /* emulated UART/SOFTRES loads and stores */
     uint64_t tlb_writes;           /* guest tlbwi/tlbwr (each drops its hardware copies) */
     uint64_t hw_flushes;           /* whole hardware TLB dropped (guest segment map changed) */
+    uint64_t vmm_cycles;           /* modelled cycles spent in the VMM (cost.h) */
 };
 
 struct vm {

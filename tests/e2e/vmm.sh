@@ -40,5 +40,10 @@ for w in "workload=selftest" "workload=ktest n=50" "workload=forkwait n=50" \
 	# shellcheck disable=SC2086
 	compare "kernel $w" '^\[kstat\]' "$k" $w
 done
+# Modelled time under the VMM splits exactly into guest instructions, VMM work and idle.
+"$tv" run --stats "$tmp/c.json" "$build/guest/kernel/kernel-swtlb.elf" -- workload=idle ticks=2 rounds=2 >/dev/null 2>&1
+got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["counters"]; m=d["cost"]
+print(c["vm1.cycles.vmm"] > 0 and c["cpu.idle_cycles"] > 0 and c["cpu.cycles"] == c["cpu.instructions"] * m["insn"] + c["vm1.cycles.vmm"] + c["cpu.idle_cycles"])' "$tmp/c.json")
+if [ "$got" = True ]; then echo "ok cycles = guest + vmm + idle"; pass=$((pass + 1)); else echo "FAIL cycles split: $got"; fail=$((fail + 1)); fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
