@@ -29,7 +29,12 @@ static const char run_usage[] =
     "\n"
     "options:\n"
     "  --native             run directly on the machine (no VMM)\n"
-    "  --vms N              VMM: number of VMs running ELF (only 1 so far)\n"
+    "  --vms N              VMM: N VMs (1..8) each boot ELF; their console lines are\n"
+    "                       prefixed [vmN] when N > 1\n"
+    "  --quantum CYCLES     VMM: scheduler quantum (default 100000)\n"
+    "  --vm 'ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]'\n"
+    "                       VMM: one VM of its own (repeat for up to 8 different VMs;\n"
+    "                       weight is its proportional share, 1..1000)\n"
     "  --mmu swtlb|pagewalk MMU personality (default swtlb): R4K software-managed TLB, or\n"
     "                       x86-like hardware page walker with a hardware TLB\n"
     "  --mem SIZE           guest RAM, e.g. 64M, 256M (default 128M, at most 256M)\n"
@@ -84,6 +89,43 @@ static int parse_uint(const char *s, uint64_t *out)
     return 0;
 }
 
+/* Parses "ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]" into sp (strings kept in buf). */
+static int parse_vm_spec(const char *arg, struct vmm_vm_spec *sp, char *buf)
+{
+    uint64_t v;
+    if (strlen(arg) >= 1024)
+        return -1;
+    strcpy(buf, arg);
+    memset(sp, 0, sizeof(*sp));
+    sp->weight = 1;
+    sp->cmdline = "";
+    char *dash = strstr(buf, " -- ");
+    if (dash) {
+        *dash = 0;
+        sp->cmdline = dash + 4;
+        if (strlen(sp->cmdline) > 255)
+            return -1;
+    }
+    char *save = NULL, *tok = strtok_r(buf, ",", &save);
+    if (!tok || !*tok)
+        return -1;
+    sp->elf = tok;
+    while ((tok = strtok_r(NULL, ",", &save))) {
+        if (strncmp(tok, "mem=", 4) == 0) {
+            if (parse_size(tok + 4, &v) || v < (1u << 20) || v > (256u << 20) || (v & 0xFFF))
+                return -1;
+            sp->mem_bytes = (uint32_t)v;
+        } else if (strncmp(tok, "weight=", 7) == 0) {
+            if (parse_uint(tok + 7, &v) || v < 1 || v > 1000)
+                return -1;
+            sp->weight = (unsigned)v;
+        } else {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static struct mmu *new_swtlb(struct cpu *cpu, const void *arg)
 {
     return r4k_tlb_new(cpu, *(const unsigned *)arg);
@@ -128,7 +170,41 @@ static int report(struct cpu *cpu, enum cpu_stop why)
     return status;
 }
 
-enum { O_NATIVE = 256, O_MMU, O_MEM, O_TLB, O_PWE, O_PWW, O_MAXI, O_STATS, O_COST, O_VMS };
+/* The exit status of a VMM run: the machine-wide limit (3), else the first VM (in order)
+ * that did not end with status 0; a diagnostic for each VM that hung or got stuck. */
+static int report_vms(struct vmm *vmm, enum cpu_stop why)
+{
+    if (why == CPU_STOP_INSN_LIMIT)
+        return report(vmm->cpu, why);
+    int status = 0;
+    for (unsigned i = 0; i < vmm->nvms; i++) {
+        struct vm *vm = &vmm->vms[i];
+        int st;
+        switch (vm->why) {
+        case CPU_STOP_POWEROFF: st = 0; break;
+        case CPU_STOP_EXIT: st = vm->exit_code & 0xFF; break;
+        case CPU_STOP_FAULT_LOOP:
+            fprintf(stderr, "tlbvisor: vm%u stuck in an exception loop at pc 0x%08x; stopped\n",
+                    vm->id, vm->end_pc);
+            st = 3;
+            break;
+        case CPU_STOP_HANG:
+            fprintf(stderr, "tlbvisor: vm%u hung: wait with no interrupt that can end it, pc "
+                    "0x%08x; stopped\n", vm->id, vm->end_pc);
+            st = 3;
+            break;
+        default:
+            fprintf(stderr, "tlbvisor: vm%u never finished\n", vm->id);
+            st = 3;
+            break;
+        }
+        if (!status)
+            status = st;
+    }
+    return status;
+}
+
+enum { O_NATIVE = 256, O_MMU, O_MEM, O_TLB, O_PWE, O_PWW, O_MAXI, O_STATS, O_COST, O_VMS, O_QUANTUM, O_VM };
 
 int cmd_run(int argc, char **argv)
 {
@@ -143,11 +219,16 @@ int cmd_run(int argc, char **argv)
         { "stats", required_argument, NULL, O_STATS },
         { "cost-profile", required_argument, NULL, O_COST },
         { "vms", required_argument, NULL, O_VMS },
+        { "quantum", required_argument, NULL, O_QUANTUM },
+        { "vm", required_argument, NULL, O_VM },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     int native = 0, pagewalk = 0;
-    uint64_t vms = 1;
+    uint64_t vms = 1, quantum = 0;
+    static struct vmm_vm_spec specs[VMM_MAX_VMS];
+    static char spec_text[VMM_MAX_VMS][1024];
+    unsigned nspecs = 0;
     uint64_t mem = 128u << 20, tlb = 64, max_insns = 0, v;
     struct pw_config pwc = { .tlb_entries = 64, .tlb_ways = 4 };
     const char *stats_path = NULL, *cost_path = NULL;
@@ -188,8 +269,19 @@ int cmd_run(int argc, char **argv)
         case O_STATS: stats_path = optarg; break;
         case O_COST: cost_path = optarg; break;
         case O_VMS:
-            if (parse_uint(optarg, &vms) || vms == 0 || vms > 64)
-                return usage_error("bad --vms '%s': 1..64", optarg);
+            if (parse_uint(optarg, &vms) || vms == 0 || vms > VMM_MAX_VMS)
+                return usage_error("bad --vms '%s': 1..8", optarg);
+            break;
+        case O_VM:
+            if (nspecs == VMM_MAX_VMS)
+                return usage_error("at most %s --vm options", "8");
+            if (parse_vm_spec(optarg, &specs[nspecs], spec_text[nspecs]))
+                return usage_error("bad --vm '%s': ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]", optarg);
+            nspecs++;
+            break;
+        case O_QUANTUM:
+            if (parse_uint(optarg, &quantum) || quantum == 0 || quantum > 0xFFFFFFFFu)
+                return usage_error("bad --quantum '%s': cycles, 1..4294967295", optarg);
             break;
         case 'h': fputs(run_usage, stdout); return 0;
         default:
@@ -199,11 +291,20 @@ int cmd_run(int argc, char **argv)
     if (!native && pagewalk)
         return usage_error("%s", "the shadow page-table back end (pagewalk under the VMM) is not "
                            "written yet: use --native with --mmu pagewalk");
-    if (!native && vms != 1)
-        return usage_error("%s", "only one VM (--vms 1) is supported so far");
-    if (optind >= argc)
+    if (nspecs) {
+        if (native)
+            return usage_error("%s", "--vm runs guests under the VMM: not with --native");
+        if (optind < argc)
+            return usage_error("unexpected argument '%s' (with --vm, give everything in --vm)",
+                               argv[optind]);
+        for (unsigned i = 0; i < nspecs; i++)
+            if (!specs[i].mem_bytes)
+                specs[i].mem_bytes = (uint32_t)mem;
+        vms = nspecs;
+    } else if (optind >= argc) {
         return usage_error("%s", "missing ELF file");
-    const char *elf = argv[optind++];
+    }
+    const char *elf = nspecs ? specs[0].elf : argv[optind++];
     if (optind < argc && strcmp(argv[optind], "--") == 0)
         optind++;
     else if (optind < argc)
@@ -243,6 +344,7 @@ int cmd_run(int argc, char **argv)
     };
     if (!native) {
         struct vmm_config vc = {
+            .vms = (unsigned)vms, .spec = nspecs ? specs : NULL, .quantum_cycles = quantum,
             .mem_bytes = (uint32_t)mem, .tlb_entries = tlb_n, .tlb_new = new_swtlb,
             .max_insns = max_insns, .image_name = elf, .cmdline = cmdline,
             .out_fd = STDOUT_FILENO, .cost = &cost,
@@ -253,7 +355,7 @@ int cmd_run(int argc, char **argv)
             return 2;
         }
         vmm.cpu->trace_exceptions = getenv("TLBVISOR_TRACE_EXC") != NULL;
-        int status = report(vmm.cpu, vmm_run(&vmm));
+        int status = report_vms(&vmm, vmm_run(&vmm));
         if (stats_path && write_stats(&vmm.stats, stats_path, "disco", elf, &vmm.cpu->cost) != 0)
             status = status ? status : 2;
         vmm_destroy(&vmm);

@@ -68,7 +68,7 @@ struct cp0 {
 
 /* What made cpu_run return. */
 enum cpu_stop { CPU_STOP_NONE = 0, CPU_STOP_POWEROFF, CPU_STOP_EXIT, CPU_STOP_INSN_LIMIT,
-                CPU_STOP_HANG, CPU_STOP_FAULT_LOOP };
+                CPU_STOP_HANG, CPU_STOP_FAULT_LOOP, CPU_STOP_YIELD };
 
 /* Exception description passed to the configured exception entry. */
 struct cpu_exc {

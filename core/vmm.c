@@ -48,7 +48,7 @@ static void write_guest(void *ctx, uint32_t gpa, const void *src, uint32_t len)
 /* The guest's clock is the machine's: the guest has the machine to itself. */
 static void sync_time(struct vmm *vmm)
 {
-    struct cpu *v = vmm->vm.v;
+    struct cpu *v = vmm->cur->v;
     v->icount = vmm->cpu->icount;
     v->cycles_extra = vmm->cpu->cycles_extra;
     if (cpu_cycles(v) >= v->timer_cycle) {
@@ -60,7 +60,7 @@ static void sync_time(struct vmm *vmm)
 /* Makes the hardware follow the guest's state: mode, interrupt enable, ASID, timer. */
 static void sync_hw(struct vmm *vmm)
 {
-    struct cpu *cpu = vmm->cpu, *v = vmm->vm.v;
+    struct cpu *cpu = vmm->cpu, *v = vmm->cur->v;
     const struct cp0 *vc = &v->cp0;
     uint32_t st = (uint32_t)(v->tc_mode >= TC_KERNEL || v->tc_mode == TC_SUPER ? 1 : 2)
                   << ST_KSU_SHIFT;
@@ -93,7 +93,7 @@ static void sync_hw(struct vmm *vmm)
 
 static void propagate_stop(struct vmm *vmm)
 {
-    struct cpu *v = vmm->vm.v;
+    struct cpu *v = vmm->cur->v;
     if (v->stop)
         cpu_request_stop(vmm->cpu, v->stop, v->exit_code);
 }
@@ -101,7 +101,7 @@ static void propagate_stop(struct vmm *vmm)
 /* Reflects e to the guest: the guest's exception entry, exactly as on the bare machine. */
 static void reflect(struct vmm *vmm, const struct cpu_exc *e)
 {
-    struct cpu *cpu = vmm->cpu, *v = vmm->vm.v;
+    struct cpu *cpu = vmm->cpu, *v = vmm->cur->v;
     v->pc = cpu->pc;
     v->npc = cpu->npc;
     v->ds_pc = cpu->ds_pc;
@@ -109,9 +109,9 @@ static void reflect(struct vmm *vmm, const struct cpu_exc *e)
     cpu_exception_native(v, e);
     cpu->pc = v->pc;
     cpu->npc = v->pc + 4;
-    vmm->vm.n.reflected++;
+    vmm->cur->n.reflected++;
     if (e->refill && e->code != EXC_MOD)
-        vmm->vm.n.refill_reflected++;
+        vmm->cur->n.refill_reflected++;
     sync_hw(vmm);
     propagate_stop(vmm);
 }
@@ -127,7 +127,7 @@ static void reflect_code(struct vmm *vmm, int code)
 static void deliver_pending(struct vmm *vmm)
 {
     sync_time(vmm);
-    if (cpu_interrupt_pending(vmm->vm.v))
+    if (cpu_interrupt_pending(vmm->cur->v))
         reflect_code(vmm, EXC_INT);
 }
 
@@ -146,7 +146,7 @@ static void hw_fill(struct vmm *vmm, uint32_t va, uint32_t lo0, uint32_t lo1, in
     c->entrylo0 = lo0 | (global ? 1u : 0);
     c->entrylo1 = lo1 | (global ? 1u : 0);
     vmm->hwtlb->ops->tlb_op(vmm->hwtlb, MMU_TLBWI);
-    vmm->vm.hw_src[idx] = (int8_t)src;
+    vmm->cur->hw_src[idx] = (int8_t)src;
 }
 
 /* The guest rewrote its TLB entry idx: drop the hardware entries copied from it. */
@@ -155,13 +155,13 @@ static void guest_tlb_written(struct vmm *vmm, int idx)
     struct cp0 *c = &vmm->cpu->cp0;
     uint32_t hi = c->entryhi;
     for (unsigned i = 0; i < VMM_HW_TLB_ENTRIES; i++) {
-        if (vmm->vm.hw_src[i] != idx)
+        if (vmm->cur->hw_src[i] != idx)
             continue;
         c->index = i;
         vmm->hwtlb->ops->tlb_op(vmm->hwtlb, MMU_TLBR);
         c->entrylo0 = c->entrylo1 = 0;
         vmm->hwtlb->ops->tlb_op(vmm->hwtlb, MMU_TLBWI);
-        vmm->vm.hw_src[i] = -1;
+        vmm->cur->hw_src[i] = -1;
     }
     c->entryhi = hi;
 }
@@ -189,21 +189,21 @@ static void hw_flush(struct vmm *vmm)
         c->pagemask = 0;
         c->entrylo0 = c->entrylo1 = 0;
         vmm->hwtlb->ops->tlb_op(vmm->hwtlb, MMU_TLBWI);
-        vmm->vm.hw_src[i] = -1;
+        vmm->cur->hw_src[i] = -1;
     }
     c->entryhi = hi;
-    vmm->vm.n.hw_flushes++;
+    vmm->cur->n.hw_flushes++;
 }
 
 /* Reads the guest instruction at va (kseg0/kseg1, or mapped by the guest's TLB). */
 static int guest_fetch(struct vmm *vmm, uint32_t va, uint32_t *insn)
 {
     uint32_t gpa;
-    enum seg_kind k = cpu_seg_lookup(vmm->vm.v, va, &gpa);
+    enum seg_kind k = cpu_seg_lookup(vmm->cur->v, va, &gpa);
     if (k == SEG_ERROR || (k == SEG_MAPPED &&
-        vmm->vm.vtlb->ops->translate(vmm->vm.vtlb, va, MMU_FETCH, 0, &gpa) != MMU_OK))
+        vmm->cur->vtlb->ops->translate(vmm->cur->vtlb, va, MMU_FETCH, 0, &gpa) != MMU_OK))
         return -1;
-    return pmap_read(&vmm->vm.pmap, gpa, insn, 4);
+    return pmap_read(&vmm->cur->pmap, gpa, insn, 4);
 }
 
 /* Emulates the load or store at cpu->pc against the guest device at gpa's page. */
@@ -217,24 +217,24 @@ static void emulate_device(struct vmm *vmm)
         return;
     }
     uint32_t gpa;
-    enum seg_kind k = cpu_seg_lookup(vmm->vm.v, m.va, &gpa);
+    enum seg_kind k = cpu_seg_lookup(vmm->cur->v, m.va, &gpa);
     if (k == SEG_MAPPED &&
-        vmm->vm.vtlb->ops->translate(vmm->vm.vtlb, m.va, m.store ? MMU_STORE : MMU_LOAD, 0,
+        vmm->cur->vtlb->ops->translate(vmm->cur->vtlb, m.va, m.store ? MMU_STORE : MMU_LOAD, 0,
                                      &gpa) != MMU_OK)
         k = SEG_ERROR;
     if (k == SEG_ERROR) {
         reflect_code(vmm, EXC_DBE);
         return;
     }
-    int rc = m.store ? bus_write(&vmm->vm.bus, gpa, m.size, m.value)
-                     : bus_read(&vmm->vm.bus, gpa, m.size, &val);
+    int rc = m.store ? bus_write(&vmm->cur->bus, gpa, m.size, m.value)
+                     : bus_read(&vmm->cur->bus, gpa, m.size, &val);
     if (rc) {
         reflect_code(vmm, EXC_DBE);
         return;
     }
     if (!m.store)
         emul_finish_load(&m, val, cpu->gpr);
-    vmm->vm.n.device_accesses++;
+    vmm->cur->n.device_accesses++;
     cpu->pc = cpu->npc;
     cpu->npc = cpu->pc + 4;
     propagate_stop(vmm);
@@ -244,10 +244,10 @@ static void emulate_device(struct vmm *vmm)
 static uint32_t guest_lo(struct vmm *vmm, uint32_t va, int *bus_error)
 {
     uint32_t gpa, mfn;
-    struct mmu *vtlb = vmm->vm.vtlb;
+    struct mmu *vtlb = vmm->cur->vtlb;
     if (vtlb->ops->translate(vtlb, va, MMU_LOAD, 0, &gpa) != MMU_OK)
         return 0;
-    mfn = pmap_fill(&vmm->vm.pmap, gpa >> 12);
+    mfn = pmap_fill(&vmm->cur->pmap, gpa >> 12);
     if (mfn == PMAP_NONE) {
         *bus_error = 1;
         return 0;
@@ -263,7 +263,7 @@ static void handle_tlb(struct vmm *vmm, const struct cpu_exc *e)
     int fetch = e->code == EXC_TLBL && va == cpu->pc;
 
     uint32_t upa;
-    enum seg_kind k = cpu_seg_lookup(vmm->vm.v, va, &upa);
+    enum seg_kind k = cpu_seg_lookup(vmm->cur->v, va, &upa);
     if (k == SEG_ERROR) {
         /* Not reachable in the guest's mode (the hardware allowed more than the guest's map). */
         struct cpu_exc g = { .code = e->code == EXC_TLBL ? EXC_ADEL : EXC_ADES,
@@ -275,8 +275,8 @@ static void handle_tlb(struct vmm *vmm, const struct cpu_exc *e)
         /* Unmapped for the guest (kseg0/kseg1, useg with ERL): the VMM's own mapping of its
          * guest-physical RAM. */
         uint32_t pair = upa & ~0x1FFFu;
-        uint32_t m0 = pmap_fill(&vmm->vm.pmap, pair >> 12);
-        uint32_t m1 = pmap_fill(&vmm->vm.pmap, (pair >> 12) + 1);
+        uint32_t m0 = pmap_fill(&vmm->cur->pmap, pair >> 12);
+        uint32_t m1 = pmap_fill(&vmm->cur->pmap, (pair >> 12) + 1);
         uint32_t mine = (va & 0x1000u) ? m1 : m0;
         if (mine == PMAP_NONE) {
             if (fetch)
@@ -287,12 +287,12 @@ static void handle_tlb(struct vmm *vmm, const struct cpu_exc *e)
         }
         hw_fill(vmm, va, m0 == PMAP_NONE ? 0 : (m0 << 6) | 6u, m1 == PMAP_NONE ? 0 : (m1 << 6) | 6u,
                 in_kseg01(va), -1);
-        vmm->vm.n.kseg_fills++;
+        vmm->cur->n.kseg_fills++;
         retry(vmm);
         return;
     }
     /* A mapped segment: does the guest's TLB map it? */
-    struct mmu *vtlb = vmm->vm.vtlb;
+    struct mmu *vtlb = vmm->cur->vtlb;
     uint32_t gpa;
     int access = e->code == EXC_TLBS || e->code == EXC_MOD ? MMU_STORE : MMU_LOAD;
     int f = vtlb->ops->translate(vtlb, va, access, 0, &gpa);
@@ -316,7 +316,7 @@ static void handle_tlb(struct vmm *vmm, const struct cpu_exc *e)
         return;
     }
     /* Which guest entry is this (for dropping the copy when the guest rewrites it)? */
-    struct cp0 *vc = &vmm->vm.v->cp0;
+    struct cp0 *vc = &vmm->cur->v->cp0;
     uint32_t saved_hi = vc->entryhi, saved_index = vc->index;
     vc->entryhi = (va & ~0x1FFFu) | (saved_hi & 0xFF);
     vtlb->ops->tlb_op(vtlb, MMU_TLBP);
@@ -324,14 +324,14 @@ static void handle_tlb(struct vmm *vmm, const struct cpu_exc *e)
     vc->entryhi = saved_hi;
     vc->index = saved_index;
     hw_fill(vmm, va, lo0, lo1, 0, src);
-    vmm->vm.n.useg_fills++;
+    vmm->cur->n.useg_fills++;
     retry(vmm);
 }
 
 static void emulate_priv(struct vmm *vmm)
 {
-    struct cpu *cpu = vmm->cpu, *v = vmm->vm.v;
-    struct mmu *vtlb = vmm->vm.vtlb;
+    struct cpu *cpu = vmm->cpu, *v = vmm->cur->v;
+    struct mmu *vtlb = vmm->cur->vtlb;
     uint32_t insn;
     struct dinsn d;
     uint32_t *r = cpu->gpr;
@@ -357,7 +357,7 @@ static void emulate_priv(struct vmm *vmm)
         cpu->pc = v->pc;
         cpu->npc = v->pc + 4;
         cpu->ds_pc = 1;
-        vmm->vm.n.priv_emulated++;
+        vmm->cur->n.priv_emulated++;
         sync_hw(vmm);
         deliver_pending(vmm);
         return;
@@ -368,16 +368,20 @@ static void emulate_priv(struct vmm *vmm)
                                    : (int)cpu_random(v);
         vtlb->ops->tlb_op(vtlb, d.op == OP_TLBWI ? MMU_TLBWI : MMU_TLBWR);
         guest_tlb_written(vmm, idx);
-        vmm->vm.n.tlb_writes++;
+        vmm->cur->n.tlb_writes++;
         break;
     }
     case OP_WAIT:
         cpu->pc = cpu->npc;
         cpu->npc = cpu->pc + 4;
-        vmm->vm.n.priv_emulated++;
+        vmm->cur->n.priv_emulated++;
         sync_hw(vmm);
-        if (!cpu_interrupt_pending(v))
-            cpu_wait(cpu);                 /* the machine idles until the guest's timer */
+        if (!cpu_interrupt_pending(v)) {
+            /* The vCPU halts until its timer; the scheduler runs another VM or idles. */
+            int can_wake = (v->cp0.status & (ST_IE | ST_EXL | ST_ERL)) == ST_IE &&
+                           (v->cp0.status & (1u << (ST_IM_SHIFT + 7)));
+            cpu_request_stop(cpu, can_wake ? CPU_STOP_YIELD : CPU_STOP_HANG, 0);
+        }
         return;
     case OP_CACHE: break;
     case OP_RDPGPR: case OP_WRPGPR: r[d.rd] = r[d.rt]; break;
@@ -387,7 +391,7 @@ static void emulate_priv(struct vmm *vmm)
         return;
     }
     }
-    vmm->vm.n.priv_emulated++;
+    vmm->cur->n.priv_emulated++;
     cpu->pc = cpu->npc;
     cpu->npc = cpu->pc + 4;
     cpu->ds_pc = 1;
@@ -413,12 +417,12 @@ static int emulate_rdhwr(struct vmm *vmm)
     switch (d.rd) {
     case 0: v = 0; break;
     case 1: v = CP0_SYNCI_STEP; break;
-    case 2: v = cpu_count(vmm->vm.v); break;
+    case 2: v = cpu_count(vmm->cur->v); break;
     case 3: v = CP0_CCRES; break;
     default: return 0;
     }
     cpu->gpr[d.rt] = v;
-    vmm->vm.n.priv_emulated++;
+    vmm->cur->n.priv_emulated++;
     cpu->pc = cpu->npc;
     cpu->npc = cpu->pc + 4;
     return 1;
@@ -429,7 +433,7 @@ static int emulate_rdhwr(struct vmm *vmm)
 static void charge(struct vmm *vmm, uint64_t cycles)
 {
     vmm->cpu->cycles_extra += cycles;
-    vmm->vm.n.vmm_cycles += cycles;
+    vmm->cur->n.vmm_cycles += cycles;
 }
 
 static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e);
@@ -438,33 +442,33 @@ static void vmm_exception(struct cpu *cpu, const struct cpu_exc *e)
 {
     struct vmm *vmm = cpu->exception_ctx;
     const struct cost_model *c = &cpu->cost;
-    uint64_t filled = vmm->vm.pmap.filled;
-    uint64_t emulated = vmm->vm.n.priv_emulated + vmm->vm.n.device_accesses;
-    uint64_t reflected = vmm->vm.n.reflected;
+    uint64_t filled = vmm->cur->pmap.filled;
+    uint64_t emulated = vmm->cur->n.priv_emulated + vmm->cur->n.device_accesses;
+    uint64_t reflected = vmm->cur->n.reflected;
     vmm_exception_body(cpu, e);
     charge(vmm, c->trap_round_trip +
-                (vmm->vm.n.priv_emulated + vmm->vm.n.device_accesses - emulated) * c->emulate_priv +
-                (vmm->vm.n.reflected - reflected) * c->reflect +
-                (vmm->vm.pmap.filled - filled) * c->page_zero);
+                (vmm->cur->n.priv_emulated + vmm->cur->n.device_accesses - emulated) * c->emulate_priv +
+                (vmm->cur->n.reflected - reflected) * c->reflect +
+                (vmm->cur->pmap.filled - filled) * c->page_zero);
     cpu_recompute_stop(cpu);
 }
 
 static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
 {
     struct vmm *vmm = cpu->exception_ctx;
-    vmm->vm.n.traps[e->code & (EXC_COUNT - 1)]++;
+    vmm->cur->n.traps[e->code & (EXC_COUNT - 1)]++;
     switch (e->code) {
     case EXC_TLBL: case EXC_TLBS: case EXC_MOD:
         handle_tlb(vmm, e);
         return;
     case EXC_CPU:
-        if (e->ce == 0 && vmm->vm.v->tc_mode >= TC_KERNEL) {
+        if (e->ce == 0 && vmm->cur->v->tc_mode >= TC_KERNEL) {
             emulate_priv(vmm);
             return;
         }
         break;
     case EXC_RI:
-        if (vmm->vm.v->tc_mode >= TC_KERNEL && emulate_rdhwr(vmm))
+        if (vmm->cur->v->tc_mode >= TC_KERNEL && emulate_rdhwr(vmm))
             return;
         break;
     case EXC_INT:
@@ -476,121 +480,250 @@ static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
     reflect(vmm, e);
 }
 
-static void register_stats(struct vmm *vmm)
+static const char *const exc_stat_names[EXC_COUNT] = {
+    [EXC_INT] = "Int", [EXC_MOD] = "Mod", [EXC_TLBL] = "TLBL", [EXC_TLBS] = "TLBS",
+    [EXC_ADEL] = "AdEL", [EXC_ADES] = "AdES", [EXC_IBE] = "IBE", [EXC_DBE] = "DBE",
+    [EXC_SYS] = "Sys", [EXC_BP] = "Bp", [EXC_RI] = "RI", [EXC_CPU] = "CpU",
+    [EXC_OV] = "Ov", [EXC_TR] = "Tr",
+};
+
+static void register_vm_stats(struct stats *st, struct vm *vm)
 {
-    static const char *const exc_names[EXC_COUNT] = {
-        [EXC_INT] = "Int", [EXC_MOD] = "Mod", [EXC_TLBL] = "TLBL", [EXC_TLBS] = "TLBS",
-        [EXC_ADEL] = "AdEL", [EXC_ADES] = "AdES", [EXC_IBE] = "IBE", [EXC_DBE] = "DBE",
-        [EXC_SYS] = "Sys", [EXC_BP] = "Bp", [EXC_RI] = "RI", [EXC_CPU] = "CpU",
-        [EXC_OV] = "Ov", [EXC_TR] = "Tr",
-    };
-    struct stats *st = &vmm->stats;
-    struct vm *vm = &vmm->vm;
-    stats_init(st);
-    cpu_register_stats(vmm->cpu, st);
-    vmm->hwtlb->ops->register_stats(vmm->hwtlb, st);
-    frames_register_stats(&vmm->frames, st);
-    pmap_register_stats(&vm->pmap, st, "vm1");
-    stats_add(st, &vm->uart.tx_bytes, "vm1.uart.tx_bytes");
+    char px[16];
+    snprintf(px, sizeof(px), "vm%u", vm->id);
+    pmap_register_stats(&vm->pmap, st, px);
+    stats_add(st, &vm->uart.tx_bytes, "%s.uart.tx_bytes", px);
     for (int i = 0; i < EXC_COUNT; i++)
-        if (exc_names[i])
-            stats_add(st, &vm->n.traps[i], "vm1.traps.%s", exc_names[i]);
-    stats_add(st, &vm->n.priv_emulated, "vm1.priv_emulated");
-    stats_add(st, &vm->n.reflected, "vm1.reflected");
-    stats_add(st, &vm->n.refill_reflected, "vm1.tlb.refill_reflected");
-    stats_add(st, &vm->n.useg_fills, "vm1.tlb.vmm_fills_mapped");
-    stats_add(st, &vm->n.kseg_fills, "vm1.tlb.vmm_fills_kseg");
-    stats_add(st, &vm->n.tlb_writes, "vm1.tlb.guest_writes");
-    stats_add(st, &vm->n.device_accesses, "vm1.devices.accesses");
-    stats_add(st, &vm->n.hw_flushes, "vm1.tlb.hw_flushes");
-    stats_add(st, &vm->n.vmm_cycles, "vm1.cycles.vmm");
+        if (exc_stat_names[i])
+            stats_add(st, &vm->n.traps[i], "%s.traps.%s", px, exc_stat_names[i]);
+    stats_add(st, &vm->n.priv_emulated, "%s.priv_emulated", px);
+    stats_add(st, &vm->n.reflected, "%s.reflected", px);
+    stats_add(st, &vm->n.refill_reflected, "%s.tlb.refill_reflected", px);
+    stats_add(st, &vm->n.useg_fills, "%s.tlb.vmm_fills_mapped", px);
+    stats_add(st, &vm->n.kseg_fills, "%s.tlb.vmm_fills_kseg", px);
+    stats_add(st, &vm->n.tlb_writes, "%s.tlb.guest_writes", px);
+    stats_add(st, &vm->n.device_accesses, "%s.devices.accesses", px);
+    stats_add(st, &vm->n.hw_flushes, "%s.tlb.hw_flushes", px);
+    stats_add(st, &vm->n.vmm_cycles, "%s.cycles.vmm", px);
+}
+
+/* Builds VM number id (1..) from its spec. */
+static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct vmm_config *cfg,
+                     const struct vmm_vm_spec *sp, char *err, size_t errlen)
+{
+    unsigned guest_entries = cfg->tlb_entries;
+    struct elf_image img;
+    char msg[256];
+    vm->id = id;
+    if (elf_load_file(sp->elf, sp->mem_bytes, &img, msg, sizeof(msg)) != 0) {
+        snprintf(err, errlen, "%s: %s", sp->elf, msg);
+        return -1;
+    }
+    snprintf(err, errlen, "cannot create VM %u (out of memory)", id);
+    vm->v = cpu_new(NULL, sp->mem_bytes, &vm->bus, guest_entries);
+    if (!vm->v || pmap_init(&vm->pmap, &vmm->frames, id, sp->mem_bytes) != 0) {
+        elf_free(&img);
+        return -1;
+    }
+    if (cfg->cost)
+        vm->v->cost = *cfg->cost;
+    vm->vtlb = cfg->tlb_new(vm->v, &guest_entries);
+    if (!vm->vtlb) {
+        elf_free(&img);
+        return -1;
+    }
+    vm->v->mmu = vm->vtlb;
+    cpu_reset(vm->v);
+    memset(vm->hw_src, -1, sizeof(vm->hw_src));
+    if (cfg->vms > 1)
+        snprintf(vm->prefix, sizeof(vm->prefix), "[vm%u] ", id);
+    bus_init(&vm->bus, NULL, sp->mem_bytes);
+    uart_init(&vm->uart, cfg->out_fd, vm->prefix);
+    uart_attach(&vm->uart, &vm->bus);
+    malta_attach_softres(vm->v, &vm->bus);
+    int rc = pmap_load_elf(&vm->pmap, &img);
+    uint32_t entry = img.entry;
+    elf_free(&img);
+    if (rc != 0)
+        return -1;
+    malta_boot_to(vm->v, sp->mem_bytes, entry, sp->elf, sp->cmdline, write_guest, &vm->pmap);
+    memcpy(vm->gpr, vm->v->gpr, sizeof(vm->gpr));
+    vm->pc = vm->v->pc;
+    vm->npc = vm->v->npc;
+    vm->ds_pc = 1;
+    vm->vcpu = sched_add(&vmm->sched, id, 0, sp->weight);
+    return vm->vcpu == SCHED_NONE ? -1 : 0;
 }
 
 int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_path,
                char *err, size_t errlen)
 {
-    struct elf_image img;
-    char msg[256];
-    struct vm *vm = &vmm->vm;
-    unsigned hw_entries = VMM_HW_TLB_ENTRIES, guest_entries = cfg->tlb_entries;
+    unsigned hw_entries = VMM_HW_TLB_ENTRIES;
+    struct vmm_vm_spec specs[VMM_MAX_VMS];
 
     memset(vmm, 0, sizeof(*vmm));
-    if (elf_load_file(elf_path, cfg->mem_bytes, &img, msg, sizeof(msg)) != 0) {
-        snprintf(err, errlen, "%s: %s", elf_path, msg);
+    if (cfg->vms < 1 || cfg->vms > VMM_MAX_VMS) {
+        snprintf(err, errlen, "from 1 to %d VMs", VMM_MAX_VMS);
         return -1;
     }
-    /* Machine memory: the VM's RAM plus room for the VMM's own frames to come. */
-    uint64_t pool = (uint64_t)cfg->mem_bytes + (1u << 20);
-    if (frames_init(&vmm->frames, pool) != 0) {
-        snprintf(err, errlen, "cannot allocate %llu bytes of machine memory",
-                 (unsigned long long)pool);
-        elf_free(&img);
+    uint64_t pool = 1u << 20;          /* every VM's RAM plus room for the VMM's own frames */
+    for (unsigned i = 0; i < cfg->vms; i++) {
+        specs[i] = cfg->spec ? cfg->spec[i]
+                             : (struct vmm_vm_spec){ .elf = elf_path, .cmdline = cfg->cmdline,
+                                                     .mem_bytes = cfg->mem_bytes, .weight = 1 };
+        if (!cfg->spec && cfg->image_name)
+            specs[i].elf = elf_path;
+        pool += specs[i].mem_bytes;
+    }
+    if (pool > (1u << 30) || frames_init(&vmm->frames, pool) != 0) {
+        snprintf(err, errlen, "cannot have %llu bytes of machine memory (at most 1 GiB: fewer "
+                 "VMs or less memory each)", (unsigned long long)pool);
         return -1;
     }
+    sched_init(&vmm->sched, cfg->quantum_cycles);
     bus_init(&vmm->hwbus, frames_host(&vmm->frames, 0), (uint32_t)pool);
     vmm->cpu = cpu_new(frames_host(&vmm->frames, 0), (uint32_t)pool, &vmm->hwbus, hw_entries);
-    vm->v = cpu_new(NULL, cfg->mem_bytes, &vm->bus, guest_entries);
-    if (!vmm->cpu || !vm->v || pmap_init(&vm->pmap, &vmm->frames, 1, cfg->mem_bytes) != 0) {
+    if (!vmm->cpu || !(vmm->hwtlb = cfg->tlb_new(vmm->cpu, &hw_entries))) {
         snprintf(err, errlen, "out of memory");
-        elf_free(&img);
         vmm_destroy(vmm);
         return -1;
     }
-    if (cfg->cost) {
+    if (cfg->cost)
         vmm->cpu->cost = *cfg->cost;
-        vm->v->cost = *cfg->cost;
-    }
-    vmm->hwtlb = cfg->tlb_new(vmm->cpu, &hw_entries);
-    vm->vtlb = cfg->tlb_new(vm->v, &guest_entries);
     vmm->cpu->mmu = vmm->hwtlb;
-    vm->v->mmu = vm->vtlb;
     cpu_reset(vmm->cpu);
-    cpu_reset(vm->v);
-    memset(vm->hw_src, -1, sizeof(vm->hw_src));
+    for (unsigned i = 0; i < cfg->vms; i++) {
+        vmm->nvms++;
+        if (vm_create(vmm, &vmm->vms[i], i + 1, cfg, &specs[i], err, errlen) != 0) {
+            vmm_destroy(vmm);
+            return -1;
+        }
+    }
 
-    /* The guest: devices, image, boot arguments. */
-    vm->id = 1;
-    bus_init(&vm->bus, NULL, cfg->mem_bytes);
-    uart_init(&vm->uart, cfg->out_fd, NULL);
-    uart_attach(&vm->uart, &vm->bus);
-    malta_attach_softres(vm->v, &vm->bus);
-    pmap_load_elf(&vm->pmap, &img);
-    malta_boot_to(vm->v, cfg->mem_bytes, img.entry, cfg->image_name ? cfg->image_name : elf_path,
-                  cfg->cmdline, write_guest, &vm->pmap);
-    elf_free(&img);
+    /* The machine runs guests deprivileged, with every exception entering the VMM. */
+    vmm->cpu->exception = vmm_exception;
+    vmm->cpu->exception_ctx = vmm;
+    vmm->max_insns = cfg->max_insns;
 
-    /* The machine runs the guest deprivileged, with every exception entering the VMM. */
-    struct cpu *cpu = vmm->cpu;
-    memcpy(cpu->gpr, vm->v->gpr, sizeof(cpu->gpr));
-    cpu->pc = vm->v->pc;
-    cpu->npc = vm->v->npc;
-    cpu->exception = vmm_exception;
-    cpu->exception_ctx = vmm;
-    cpu->insn_limit = cfg->max_insns;
-    vmm->seg_key = ~0u;                    /* sync_hw sets SegCtl and starts a clean TLB */
-    sync_hw(vmm);
-    register_stats(vmm);
+    struct stats *st = &vmm->stats;
+    stats_init(st);
+    cpu_register_stats(vmm->cpu, st);
+    vmm->hwtlb->ops->register_stats(vmm->hwtlb, st);
+    frames_register_stats(&vmm->frames, st);
+    stats_add(st, &vmm->world_switches, "machine.world_switches");
+    for (unsigned i = 0; i < vmm->nvms; i++)
+        register_vm_stats(st, &vmm->vms[i]);
+    sched_register_stats(&vmm->sched, st);
     return 0;
+}
+
+/* Puts vm on the CPU: its registers, an empty hardware TLB (no translation of another VM
+ * survives a switch), the hardware state its CP0 asks for, and any interrupt now due. */
+static void switch_to(struct vmm *vmm, struct vm *vm)
+{
+    struct cpu *cpu = vmm->cpu;
+    struct vm *old = vmm->cur;
+    if (old == vm)
+        return;
+    if (old) {
+        memcpy(old->gpr, cpu->gpr, sizeof(old->gpr));
+        old->hi = cpu->hi; old->lo = cpu->lo;
+        old->pc = cpu->pc; old->npc = cpu->npc; old->ds_pc = cpu->ds_pc;
+        old->llbit = cpu->llbit; old->ll_va = cpu->ll_va;
+        vmm->world_switches++;
+        charge(vmm, cpu->cost.world_switch);
+    }
+    vmm->cur = vm;
+    memcpy(cpu->gpr, vm->gpr, sizeof(cpu->gpr));
+    cpu->hi = vm->hi; cpu->lo = vm->lo;
+    cpu->pc = vm->pc; cpu->npc = vm->npc; cpu->ds_pc = vm->ds_pc;
+    cpu->llbit = vm->llbit; cpu->ll_va = vm->ll_va;
+    vmm->seg_key = ~0u;                       /* sync_hw sets SegCtl and empties the TLB */
+    sync_hw(vmm);
+}
+
+static void vm_done(struct vmm *vmm, struct vm *vm, enum cpu_stop why, int code)
+{
+    vm->state = VM_DONE;
+    vm->why = why;
+    vm->exit_code = code;
+    vm->end_pc = vmm->cpu->pc;
+    uart_flush(&vm->uart);
+    sched_remove(&vmm->sched, vm->vcpu, cpu_cycles(vmm->cpu));
 }
 
 enum cpu_stop vmm_run(struct vmm *vmm)
 {
-    enum cpu_stop why = cpu_run(vmm->cpu);
-    uart_flush(&vmm->vm.uart);
-    cpu_update_stats(vmm->cpu);
-    return why;
+    struct cpu *cpu = vmm->cpu;
+    enum cpu_stop result = CPU_STOP_POWEROFF;
+    while (sched_live(&vmm->sched) > 0) {
+        uint64_t now = cpu_cycles(cpu);
+        sched_tick(&vmm->sched, now);
+        uint32_t id = sched_pick(&vmm->sched, now);
+        if (id == SCHED_NONE) {
+            /* Every VM waits for its timer: time jumps to the earliest. */
+            uint64_t next = sched_idle_jump(&vmm->sched, now);
+            if (next == SCHED_NO_WAKE)
+                break;
+            cpu->cycles_extra += next - now;
+            cpu->n.idle_cycles += next - now;
+            continue;
+        }
+        struct vm *vm = NULL;
+        for (unsigned i = 0; i < vmm->nvms; i++)
+            if (vmm->vms[i].vcpu == id)
+                vm = &vmm->vms[i];
+        switch_to(vmm, vm);
+        /* The slice, in instructions, and the machine-wide limit. */
+        uint64_t end = sched_slice_end(&vmm->sched, id, now);
+        uint64_t insns = end > now ? (end - now + cpu->cost.insn - 1) / cpu->cost.insn : 1;
+        uint64_t limit = cpu->icount + insns;
+        int global = vmm->max_insns && vmm->max_insns <= limit;
+        cpu->insn_limit = global ? vmm->max_insns : limit;
+        cpu->stop = CPU_STOP_NONE;
+        cpu_recompute_stop(cpu);
+        enum cpu_stop why = cpu_run(cpu);
+        sched_account(&vmm->sched, id, cpu_cycles(cpu) - now);
+        switch (why) {
+        case CPU_STOP_INSN_LIMIT:
+            if (global && cpu->icount >= vmm->max_insns) {
+                result = CPU_STOP_INSN_LIMIT;
+                goto out;
+            }
+            break;                                     /* end of the slice */
+        case CPU_STOP_YIELD:
+            sched_halt(&vmm->sched, id, cpu_cycles(cpu), vm->v->timer_cycle);
+            break;
+        case CPU_STOP_EXIT:
+            vm_done(vmm, vm, why, cpu->exit_code);
+            break;
+        default:                                       /* powered off, hung, stuck */
+            vm_done(vmm, vm, why, vm->v->stop == CPU_STOP_POWEROFF ? 0 : cpu->exit_code);
+            break;
+        }
+        vm->v->stop = CPU_STOP_NONE;
+    }
+out:
+    for (unsigned i = 0; i < vmm->nvms; i++)
+        uart_flush(&vmm->vms[i].uart);
+    sched_flush_stats(&vmm->sched, cpu_cycles(cpu));
+    cpu_update_stats(cpu);
+    return result;
 }
 
 void vmm_destroy(struct vmm *vmm)
 {
-    struct vm *vm = &vmm->vm;
-    if (vm->vtlb)
-        vm->vtlb->ops->destroy(vm->vtlb);
+    for (unsigned i = 0; i < VMM_MAX_VMS; i++) {
+        struct vm *vm = &vmm->vms[i];
+        if (vm->vtlb)
+            vm->vtlb->ops->destroy(vm->vtlb);
+        cpu_free(vm->v);
+        if (vm->pmap.frames)
+            pmap_destroy(&vm->pmap);
+    }
     if (vmm->hwtlb)
         vmm->hwtlb->ops->destroy(vmm->hwtlb);
-    cpu_free(vm->v);
     cpu_free(vmm->cpu);
-    pmap_destroy(&vm->pmap);
     frames_destroy(&vmm->frames);
     stats_free(&vmm->stats);
     memset(vmm, 0, sizeof(*vmm));

@@ -1,5 +1,5 @@
 /* vmm.h - the hypervisor: guests run deprivileged on the machine's CPU, the VMM owns the
- * hardware. This first version runs ONE virtual machine on the software-managed TLB,
+ * hardware. It runs several virtual machines, one vCPU each, on the software-managed TLB,
  * Disco-style (docs/vmm.md): the guest's kernel mode is hardware supervisor mode with
  * kseg0/kseg1 made mapped and supervisor-accessible through SegCtl; every exception enters
  * the VMM (cpu->exception), which fills the hardware TLB itself (kseg0/kseg1, and useg
@@ -22,10 +22,12 @@
 #include "frames.h"
 #include "machine.h"
 #include "pmap.h"
+#include "sched.h"
 #include "stats.h"
 #include "uart.h"
 
 #define VMM_HW_TLB_ENTRIES 64
+#define VMM_MAX_VMS 8
 
 struct vm_counters {
     uint64_t traps[EXC_COUNT];     /* hardware exceptions that entered the VMM, by cause */
@@ -40,8 +42,20 @@ struct vm_counters {
     uint64_t vmm_cycles;           /* modelled cycles spent in the VMM (cost.h) */
 };
 
+/* What became of a VM. */
+enum vm_state { VM_RUNNING, VM_DONE };
+
 struct vm {
-    unsigned id;
+    unsigned id;                   /* 1.. */
+    uint32_t vcpu;                 /* its scheduler id */
+    enum vm_state state;
+    enum cpu_stop why;             /* how it ended */
+    int exit_code;
+    uint32_t end_pc;
+    char prefix[16];               /* "[vmN] " on its console lines when several VMs run */
+    /* The machine's registers while another VM runs. */
+    uint32_t gpr[33], hi, lo, pc, npc, ds_pc, ll_va;
+    int llbit;
     struct pmap pmap;
     struct cpu *v;                 /* the guest's CP0, TLB and exception model (never runs) */
     struct mmu *vtlb;              /* the guest's TLB as it programmed it */
@@ -56,14 +70,30 @@ struct vmm {
     struct bus hwbus;              /* nothing on it: guests never reach devices directly */
     struct cpu *cpu;               /* the machine */
     struct mmu *hwtlb;
-    struct vm vm;
+    struct vm vms[VMM_MAX_VMS];
+    unsigned nvms;
+    struct vm *cur;                /* the VM on the CPU */
+    struct sched sched;
+    uint64_t max_insns;            /* machine-wide instruction limit (0: none) */
+    uint64_t world_switches;
     unsigned hw_next;              /* round-robin victim for VMM TLB fills */
     uint32_t seg_key;              /* the guest segment map the hardware TLB was filled for */
     struct stats stats;
 };
 
+/* One VM: its image, boot command line, RAM and scheduling weight. */
+struct vmm_vm_spec {
+    const char *elf;
+    const char *cmdline;
+    uint32_t mem_bytes;
+    unsigned weight;               /* 1..1000 */
+};
+
 struct vmm_config {
-    uint32_t mem_bytes;            /* the VM's guest-physical RAM */
+    unsigned vms;                  /* how many VMs (1..VMM_MAX_VMS) */
+    const struct vmm_vm_spec *spec; /* vms specs; or NULL: every VM boots elf_path, cmdline */
+    uint64_t quantum_cycles;       /* scheduler quantum (0: sched's default) */
+    uint32_t mem_bytes;            /* each VM's guest-physical RAM (without spec) */
     unsigned tlb_entries;          /* the guest's TLB size (Config1.MMUSize + 1) */
     mmu_ctor tlb_new;              /* builds an R4K TLB of *(unsigned *)arg entries */
     uint64_t max_insns;
@@ -75,6 +105,8 @@ struct vmm_config {
 
 int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_path,
                char *err, size_t errlen);
+/* Runs every VM until each has stopped (or the machine-wide instruction limit). Returns
+ * CPU_STOP_INSN_LIMIT for the limit, else CPU_STOP_POWEROFF; each VM's end is in vms[]. */
 enum cpu_stop vmm_run(struct vmm *vmm);
 void vmm_destroy(struct vmm *vmm);
 

@@ -61,8 +61,13 @@ expect nested-fault 3 'exception loop: AdEL at pc 0x80000180, kernel mode, after
 expect vmm-hello 0 '' 'ok' -- "$tv" run "$tmp/hello.elf"
 expect vmm-exit7 7 '' '' -- "$tv" run "$tmp/exit7.elf"
 expect vmm-limit 3 'instruction limit reached' '' -- "$tv" run --max-insns 1000 "$tmp/spin.elf"
-expect vmm-two 2 'only one VM' '' -- "$tv" run --vms 2 "$tmp/hello.elf"
+expect vmm-two 0 '' $'[vm1] ok\n[vm2] ok' -- "$tv" run --vms 2 "$tmp/hello.elf"
 expect vmm-bad-vms 2 "bad --vms '0'" '' -- "$tv" run --vms 0 "$tmp/hello.elf"
+expect vmm-too-many 2 "bad --vms '9'" '' -- "$tv" run --vms 9 "$tmp/hello.elf"
+expect vmm-vm-spec 0 '' $'[vm1] ok\n[vm2] ok' -- "$tv" run --vm "$tmp/hello.elf,mem=8M" --vm "$tmp/hello.elf,weight=3"
+expect vmm-vm-bad 2 "bad --vm" '' -- "$tv" run --vm "$tmp/hello.elf,color=red"
+expect vmm-vm-native 2 'not with --native' '' -- "$tv" run --native --vm "$tmp/hello.elf"
+expect vmm-vm-noelf 2 'nonexistent.elf' '' -- "$tv" run --vm "$tmp/nonexistent.elf"
 expect vmm-pagewalk 2 'shadow page-table back end' '' -- "$tv" run --mmu pagewalk "$tmp/hello.elf"
 
 # The stats file holds exact counters: hello.elf is 20 instructions ending in the SOFTRES store.

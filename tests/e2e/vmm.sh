@@ -40,6 +40,30 @@ for w in "workload=selftest" "workload=ktest n=50" "workload=forkwait n=50" \
 	# shellcheck disable=SC2086
 	compare "kernel $w" '^\[kstat\]' "$k" $w
 done
+# Four VMs side by side, different guests and workloads: each VM's console lines (prefix
+# stripped) are exactly its native output.
+k=$build/guest/kernel/kernel-swtlb.elf
+specs=("$k,mem=64M -- workload=forkwait n=100" "$k,mem=64M,weight=2 -- workload=compute iters=20"
+       "$k,mem=64M -- workload=pmake workers=4 jobs=8" "$build/guest/bare/isa_alu.elf,mem=16M")
+args=()
+for sp in "${specs[@]}"; do args+=(--vm "$sp"); done
+timeout 300 "$tv" run "${args[@]}" >"$tmp/four" 2>&1 </dev/null; r4=$?
+ok4=1
+[ "$r4" = 0 ] || ok4=0
+for i in 1 2 3 4; do
+	sp=${specs[$((i - 1))]}
+	elf=${sp%%,*}
+	mem=$(sed 's/.*mem=\([0-9]*M\).*/\1/' <<<"$sp")
+	bargs=""; case $sp in *" -- "*) bargs=${sp#* -- };; esac
+	# shellcheck disable=SC2086
+	"$tv" run --native --mem "$mem" "$elf" -- $bargs 2>&1 | grep -v '^\[kstat\]' >"$tmp/nat$i"
+	grep "^\[vm$i\] " "$tmp/four" | sed "s/^\[vm$i\] //" | grep -v '^\[kstat\]' >"$tmp/vm$i"
+	if ! cmp -s "$tmp/nat$i" "$tmp/vm$i"; then
+		ok4=0; diff -u --label native --label "vm$i" "$tmp/nat$i" "$tmp/vm$i" | head -10
+	fi
+done
+if [ $ok4 = 1 ]; then echo "ok four VMs side by side"; pass=$((pass + 1)); else echo "FAIL four VMs (exit $r4)"; fail=$((fail + 1)); fi
+
 # Modelled time under the VMM splits exactly into guest instructions, VMM work and idle.
 "$tv" run --stats "$tmp/c.json" "$build/guest/kernel/kernel-swtlb.elf" -- workload=idle ticks=2 rounds=2 >/dev/null 2>&1
 got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["counters"]; m=d["cost"]
