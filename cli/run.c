@@ -32,6 +32,9 @@ static const char run_usage[] =
     "  --vms N              VMM: N VMs (1..8) each boot ELF; their console lines are\n"
     "                       prefixed [vmN] when N > 1\n"
     "  --quantum CYCLES     VMM: scheduler quantum (default 100000)\n"
+    "  --idle-detect off|wait|spin|both\n"
+    "                       VMM: halt a vCPU that executes wait, that is found spinning in\n"
+    "                       an idle loop, both (default), or neither\n"
     "  --vm 'ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]'\n"
     "                       VMM: one VM of its own (repeat for up to 8 different VMs;\n"
     "                       weight is its proportional share, 1..1000)\n"
@@ -204,7 +207,7 @@ static int report_vms(struct vmm *vmm, enum cpu_stop why)
     return status;
 }
 
-enum { O_NATIVE = 256, O_MMU, O_MEM, O_TLB, O_PWE, O_PWW, O_MAXI, O_STATS, O_COST, O_VMS, O_QUANTUM, O_VM };
+enum { O_NATIVE = 256, O_MMU, O_MEM, O_TLB, O_PWE, O_PWW, O_MAXI, O_STATS, O_COST, O_VMS, O_QUANTUM, O_VM, O_IDLE };
 
 int cmd_run(int argc, char **argv)
 {
@@ -221,6 +224,7 @@ int cmd_run(int argc, char **argv)
         { "vms", required_argument, NULL, O_VMS },
         { "quantum", required_argument, NULL, O_QUANTUM },
         { "vm", required_argument, NULL, O_VM },
+        { "idle-detect", required_argument, NULL, O_IDLE },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -229,6 +233,7 @@ int cmd_run(int argc, char **argv)
     static struct vmm_vm_spec specs[VMM_MAX_VMS];
     static char spec_text[VMM_MAX_VMS][1024];
     unsigned nspecs = 0;
+    int idle_detect = VMM_IDLE_WAIT | VMM_IDLE_SPIN;
     uint64_t mem = 128u << 20, tlb = 64, max_insns = 0, v;
     struct pw_config pwc = { .tlb_entries = 64, .tlb_ways = 4 };
     const char *stats_path = NULL, *cost_path = NULL;
@@ -278,6 +283,13 @@ int cmd_run(int argc, char **argv)
             if (parse_vm_spec(optarg, &specs[nspecs], spec_text[nspecs]))
                 return usage_error("bad --vm '%s': ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]", optarg);
             nspecs++;
+            break;
+        case O_IDLE:
+            if (strcmp(optarg, "off") == 0) idle_detect = 0;
+            else if (strcmp(optarg, "wait") == 0) idle_detect = VMM_IDLE_WAIT;
+            else if (strcmp(optarg, "spin") == 0) idle_detect = VMM_IDLE_SPIN;
+            else if (strcmp(optarg, "both") == 0) idle_detect = VMM_IDLE_WAIT | VMM_IDLE_SPIN;
+            else return usage_error("bad --idle-detect '%s': off, wait, spin or both", optarg);
             break;
         case O_QUANTUM:
             if (parse_uint(optarg, &quantum) || quantum == 0 || quantum > 0xFFFFFFFFu)
@@ -345,6 +357,7 @@ int cmd_run(int argc, char **argv)
     if (!native) {
         struct vmm_config vc = {
             .vms = (unsigned)vms, .spec = nspecs ? specs : NULL, .quantum_cycles = quantum,
+            .idle_detect = idle_detect,
             .mem_bytes = (uint32_t)mem, .tlb_entries = tlb_n, .tlb_new = new_swtlb,
             .max_insns = max_insns, .image_name = elf, .cmdline = cmdline,
             .out_fd = STDOUT_FILENO, .cost = &cost,

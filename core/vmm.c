@@ -376,6 +376,8 @@ static void emulate_priv(struct vmm *vmm)
         cpu->npc = cpu->pc + 4;
         vmm->cur->n.priv_emulated++;
         sync_hw(vmm);
+        if (!vmm->idle_wait)
+            return;                        /* no detection: the guest's idle loop spins */
         if (!cpu_interrupt_pending(v)) {
             /* The vCPU halts until its timer; the scheduler runs another VM or idles. */
             int can_wake = (v->cp0.status & (ST_IE | ST_EXL | ST_ERL)) == ST_IE &&
@@ -505,6 +507,9 @@ static void register_vm_stats(struct stats *st, struct vm *vm)
     stats_add(st, &vm->n.device_accesses, "%s.devices.accesses", px);
     stats_add(st, &vm->n.hw_flushes, "%s.tlb.hw_flushes", px);
     stats_add(st, &vm->n.vmm_cycles, "%s.cycles.vmm", px);
+    stats_add(st, &vm->n.idle_wait_halts, "%s.idle.wait_halts", px);
+    stats_add(st, &vm->n.idle_spin_halts, "%s.idle.spin_halts", px);
+    stats_add(st, &vm->n.end_cycle, "%s.end_cycle", px);
 }
 
 /* Builds VM number id (1..) from its spec. */
@@ -604,6 +609,8 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
     vmm->cpu->exception = vmm_exception;
     vmm->cpu->exception_ctx = vmm;
     vmm->max_insns = cfg->max_insns;
+    vmm->idle_wait = (cfg->idle_detect & VMM_IDLE_WAIT) != 0;
+    vmm->idle_spin = (cfg->idle_detect & VMM_IDLE_SPIN) != 0;
 
     struct stats *st = &vmm->stats;
     stats_init(st);
@@ -642,8 +649,54 @@ static void switch_to(struct vmm *vmm, struct vm *vm)
     sync_hw(vmm);
 }
 
+/* Is the guest kernel spinning in an idle loop at cpu->pc: inside a loop of at most
+ * VMM_IDLE_LOOP_MAX instructions closed by a backward branch, with no store, no privileged
+ * or trapping instruction in it, while it has interrupts enabled (it can only be waiting
+ * for one)? Decided from the guest's code, read through its own mappings. */
+static int spinning_idle(struct vmm *vmm)
+{
+    struct cpu *cpu = vmm->cpu, *v = vmm->cur->v;
+    const uint32_t im7 = 1u << (ST_IM_SHIFT + 7);
+    if (v->tc_mode != TC_KERNEL || (v->cp0.status & (ST_IE | ST_EXL | ST_ERL)) != ST_IE ||
+        !(v->cp0.status & im7))
+        return 0;                          /* idle loops are the kernel's, interrupts on */
+    /* From the instruction before pc: pc may be the loop branch's delay slot. */
+    for (uint32_t b = (cpu->pc & ~3u) - 4; b < (cpu->pc & ~3u) + 4 * VMM_IDLE_LOOP_MAX; b += 4) {
+        uint32_t w;
+        struct dinsn d;
+        if (guest_fetch(vmm, b, &w))
+            return 0;
+        cpu_decode(w, &d);
+        int branch = d.op == OP_B || d.op == OP_BEQ || d.op == OP_BNE || d.op == OP_BLEZ ||
+                     d.op == OP_BGTZ || d.op == OP_BLTZ || d.op == OP_BGEZ;
+        if (!branch)
+            continue;
+        uint32_t target = b + 4 + d.imm;
+        if (target > b || target > (cpu->pc & ~3u) || b + 4 - target > 4 * VMM_IDLE_LOOP_MAX)
+            return 0;                      /* not a short backward loop around pc */
+        for (uint32_t a = target; a <= b + 4; a += 4) {
+            if (guest_fetch(vmm, a, &w))
+                return 0;
+            cpu_decode(w, &d);
+            switch (d.op) {
+            case OP_SB: case OP_SH: case OP_SW: case OP_SWL: case OP_SWR: case OP_SC:
+            case OP_MFC0: case OP_MTC0: case OP_DI: case OP_EI: case OP_TLBR: case OP_TLBWI:
+            case OP_TLBWR: case OP_TLBP: case OP_ERET: case OP_WAIT: case OP_CACHE:
+            case OP_SYSCALL: case OP_BREAK: case OP_SDBBP: case OP_RI: case OP_CPU1:
+            case OP_CPU2: case OP_JAL: case OP_JALR: case OP_BLTZAL: case OP_BGEZAL:
+                return 0;
+            default:
+                break;
+            }
+        }
+        return 1;
+    }
+    return 0;
+}
+
 static void vm_done(struct vmm *vmm, struct vm *vm, enum cpu_stop why, int code)
 {
+    vm->n.end_cycle = cpu_cycles(vmm->cpu);
     vm->state = VM_DONE;
     vm->why = why;
     vm->exit_code = code;
@@ -676,6 +729,8 @@ enum cpu_stop vmm_run(struct vmm *vmm)
         switch_to(vmm, vm);
         /* The slice, in instructions, and the machine-wide limit. */
         uint64_t end = sched_slice_end(&vmm->sched, id, now);
+        if (vm->probe && end > now + VMM_IDLE_PROBE_CYCLES)
+            end = now + VMM_IDLE_PROBE_CYCLES;
         uint64_t insns = end > now ? (end - now + cpu->cost.insn - 1) / cpu->cost.insn : 1;
         uint64_t limit = cpu->icount + insns;
         int global = vmm->max_insns && vmm->max_insns <= limit;
@@ -690,8 +745,18 @@ enum cpu_stop vmm_run(struct vmm *vmm)
                 result = CPU_STOP_INSN_LIMIT;
                 goto out;
             }
-            break;                                     /* end of the slice */
+            /* End of the slice: spinning idle? Then it waits for its timer like wait. */
+            if (vmm->idle_spin && spinning_idle(vmm)) {
+                vm->n.idle_spin_halts++;
+                vm->probe = VMM_IDLE_PROBES;
+                sched_halt(&vmm->sched, id, cpu_cycles(cpu), vm->v->timer_cycle);
+            } else if (vm->probe) {
+                vm->probe--;                           /* still handling its interrupt */
+            }
+            break;
         case CPU_STOP_YIELD:
+            vm->n.idle_wait_halts++;
+            vm->probe = 0;
             sched_halt(&vmm->sched, id, cpu_cycles(cpu), vm->v->timer_cycle);
             break;
         case CPU_STOP_EXIT:

@@ -28,6 +28,11 @@
 
 #define VMM_HW_TLB_ENTRIES 64
 #define VMM_MAX_VMS 8
+#define VMM_IDLE_WAIT 1            /* wait halts the vCPU until its next interrupt */
+#define VMM_IDLE_SPIN 2            /* a spinning idle loop is inferred and halts the vCPU */
+#define VMM_IDLE_PROBE_CYCLES 4000 /* slice of a vCPU last found spinning ... */
+#define VMM_IDLE_PROBES 8          /* ... for this many slices after it was found */
+#define VMM_IDLE_LOOP_MAX 8        /* longest loop body (instructions) taken as an idle loop */
 
 struct vm_counters {
     uint64_t traps[EXC_COUNT];     /* hardware exceptions that entered the VMM, by cause */
@@ -40,6 +45,9 @@ struct vm_counters {
     uint64_t tlb_writes;           /* guest tlbwi/tlbwr (each drops its hardware copies) */
     uint64_t hw_flushes;           /* whole hardware TLB dropped (guest segment map changed) */
     uint64_t vmm_cycles;           /* modelled cycles spent in the VMM (cost.h) */
+    uint64_t idle_wait_halts;      /* halts because the guest executed wait */
+    uint64_t idle_spin_halts;      /* halts because the guest was found spinning idle */
+    uint64_t end_cycle;            /* machine cycle at which the VM stopped */
 };
 
 /* What became of a VM. */
@@ -56,6 +64,7 @@ struct vm {
     /* The machine's registers while another VM runs. */
     uint32_t gpr[33], hi, lo, pc, npc, ds_pc, ll_va;
     int llbit;
+    int probe;                     /* found spinning lately: its next slices are short */
     struct pmap pmap;
     struct cpu *v;                 /* the guest's CP0, TLB and exception model (never runs) */
     struct mmu *vtlb;              /* the guest's TLB as it programmed it */
@@ -75,6 +84,7 @@ struct vmm {
     struct vm *cur;                /* the VM on the CPU */
     struct sched sched;
     uint64_t max_insns;            /* machine-wide instruction limit (0: none) */
+    int idle_wait, idle_spin;      /* idle detection: halt on wait; infer spinning idle loops */
     uint64_t world_switches;
     unsigned hw_next;              /* round-robin victim for VMM TLB fills */
     uint32_t seg_key;              /* the guest segment map the hardware TLB was filled for */
@@ -93,6 +103,7 @@ struct vmm_config {
     unsigned vms;                  /* how many VMs (1..VMM_MAX_VMS) */
     const struct vmm_vm_spec *spec; /* vms specs; or NULL: every VM boots elf_path, cmdline */
     uint64_t quantum_cycles;       /* scheduler quantum (0: sched's default) */
+    int idle_detect;               /* VMM_IDLE_* bits (default both) */
     uint32_t mem_bytes;            /* each VM's guest-physical RAM (without spec) */
     unsigned tlb_entries;          /* the guest's TLB size (Config1.MMUSize + 1) */
     mmu_ctor tlb_new;              /* builds an R4K TLB of *(unsigned *)arg entries */
