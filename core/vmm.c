@@ -702,6 +702,10 @@ static void vm_done(struct vmm *vmm, struct vm *vm, enum cpu_stop why, int code)
     vm->exit_code = code;
     vm->end_pc = vmm->cpu->pc;
     uart_flush(&vm->uart);
+    /* Its frames go back to the pool (zeroed again when handed out). The hardware TLB may
+     * still map them: empty it now, before any other VM can be given them. */
+    hw_flush(vmm);
+    pmap_destroy(&vm->pmap);
     sched_remove(&vmm->sched, vm->vcpu, cpu_cycles(vmm->cpu));
 }
 

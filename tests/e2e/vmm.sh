@@ -64,6 +64,19 @@ for i in 1 2 3 4; do
 done
 if [ $ok4 = 1 ]; then echo "ok four VMs side by side"; pass=$((pass + 1)); else echo "FAIL four VMs (exit $r4)"; fail=$((fail + 1)); fi
 
+# Isolation: VM 1 writes a secret over all its RAM and powers off; its frames go back to
+# the pool; VM 2 waits, then reads all of its RAM (on those same frames) and finds only
+# zeros, and a TLB entry naming frames beyond its RAM gives it a bus error (code 7).
+"$tv" run --stats "$tmp/iso.json" --vm "$build/guest/bare/secret_fill.elf,mem=16M" \
+	--vm "$build/guest/bare/secret_scan.elf,mem=16M" >"$tmp/iso" 2>&1; riso=$?
+want=$'[vm1] secret_fill: 3917824 words written\n[vm2] secret_scan: 3917824 words read, 0 nonzero, 0 secret\n[vm2] secret_scan: beyond-RAM load: 1 exception, code 7'
+reused=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print(c["machine.frames.peak_used"] < c["vm1.pmap.filled"] + c["vm2.pmap.filled"] and c["machine.frames.freed"] == c["machine.frames.allocated"])' "$tmp/iso.json")
+if [ $riso = 0 ] && [ "$(cat "$tmp/iso")" = "$want" ] && [ "$reused" = True ]; then
+	echo "ok isolation: frames reused, no secret seen, beyond-RAM access is a bus error"; pass=$((pass + 1))
+else
+	echo "FAIL isolation (exit $riso, frames reused: $reused)"; cat "$tmp/iso"; fail=$((fail + 1))
+fi
+
 # Idle detection matters: a busy VM next to an idle one finishes in nearly the time it takes
 # alone when the idle VM's wait (or spinning idle loop) halts it, in about twice that
 # without detection.
