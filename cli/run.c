@@ -32,6 +32,7 @@ static const char run_usage[] =
     "  --vms N              VMM: N VMs (1..8) each boot ELF; their console lines are\n"
     "                       prefixed [vmN] when N > 1\n"
     "  --quantum CYCLES     VMM: scheduler quantum (default 100000)\n"
+    "  --quiet              VMM: no summary table on stderr at the end\n"
     "  --idle-detect off|wait|spin|both\n"
     "                       VMM: halt a vCPU that executes wait, that is found spinning in\n"
     "                       an idle loop, both (default), or neither\n"
@@ -173,6 +174,39 @@ static int report(struct cpu *cpu, enum cpu_stop why)
     return status;
 }
 
+static const char *vm_end_name(const struct vm *vm)
+{
+    if (vm->state != VM_DONE)
+        return "running";
+    switch (vm->why) {
+    case CPU_STOP_POWEROFF: return "poweroff";
+    case CPU_STOP_EXIT: return "exit";
+    case CPU_STOP_HANG: return "hung";
+    case CPU_STOP_FAULT_LOOP: return "stuck";
+    default: return "stopped";
+    }
+}
+
+/* The table on stderr after a VMM run: per VM, how it ended and what the VMM did for it. */
+static void print_vmm_summary(struct vmm *vmm)
+{
+    fprintf(stderr, "tlbvisor: %-4s %-9s %14s %10s %10s %10s %10s %14s\n", "vm", "end",
+            "cycles run", "traps", "emulated", "reflected", "refills", "vmm cycles");
+    for (unsigned i = 0; i < vmm->nvms; i++) {
+        struct vm *vm = &vmm->vms[i];
+        uint64_t traps = 0;
+        for (int e = 0; e < EXC_COUNT; e++)
+            traps += vm->n.traps[e];
+        char name[8];
+        snprintf(name, sizeof(name), "vm%u", vm->id);
+        fprintf(stderr, "tlbvisor: %-4s %-9s %14llu %10llu %10llu %10llu %10llu %14llu\n", name,
+                vm_end_name(vm), (unsigned long long)vmm->sched.v[vm->vcpu].cycles_run,
+                (unsigned long long)traps, (unsigned long long)vm->n.priv_emulated,
+                (unsigned long long)vm->n.reflected, (unsigned long long)vm->n.refill_reflected,
+                (unsigned long long)vm->n.vmm_cycles);
+    }
+}
+
 /* The exit status of a VMM run: the machine-wide limit (3), else the first VM (in order)
  * that did not end with status 0; a diagnostic for each VM that hung or got stuck. */
 static int report_vms(struct vmm *vmm, enum cpu_stop why)
@@ -207,7 +241,7 @@ static int report_vms(struct vmm *vmm, enum cpu_stop why)
     return status;
 }
 
-enum { O_NATIVE = 256, O_MMU, O_MEM, O_TLB, O_PWE, O_PWW, O_MAXI, O_STATS, O_COST, O_VMS, O_QUANTUM, O_VM, O_IDLE };
+enum { O_NATIVE = 256, O_MMU, O_MEM, O_TLB, O_PWE, O_PWW, O_MAXI, O_STATS, O_COST, O_VMS, O_QUANTUM, O_VM, O_IDLE, O_QUIET };
 
 int cmd_run(int argc, char **argv)
 {
@@ -225,6 +259,7 @@ int cmd_run(int argc, char **argv)
         { "quantum", required_argument, NULL, O_QUANTUM },
         { "vm", required_argument, NULL, O_VM },
         { "idle-detect", required_argument, NULL, O_IDLE },
+        { "quiet", no_argument, NULL, O_QUIET },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -233,7 +268,7 @@ int cmd_run(int argc, char **argv)
     static struct vmm_vm_spec specs[VMM_MAX_VMS];
     static char spec_text[VMM_MAX_VMS][1024];
     unsigned nspecs = 0;
-    int idle_detect = VMM_IDLE_WAIT | VMM_IDLE_SPIN;
+    int idle_detect = VMM_IDLE_WAIT | VMM_IDLE_SPIN, quiet = 0;
     uint64_t mem = 128u << 20, tlb = 64, max_insns = 0, v;
     struct pw_config pwc = { .tlb_entries = 64, .tlb_ways = 4 };
     const char *stats_path = NULL, *cost_path = NULL;
@@ -284,6 +319,7 @@ int cmd_run(int argc, char **argv)
                 return usage_error("bad --vm '%s': ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]", optarg);
             nspecs++;
             break;
+        case O_QUIET: quiet = 1; break;
         case O_IDLE:
             if (strcmp(optarg, "off") == 0) idle_detect = 0;
             else if (strcmp(optarg, "wait") == 0) idle_detect = VMM_IDLE_WAIT;
@@ -369,6 +405,8 @@ int cmd_run(int argc, char **argv)
         }
         vmm.cpu->trace_exceptions = getenv("TLBVISOR_TRACE_EXC") != NULL;
         int status = report_vms(&vmm, vmm_run(&vmm));
+        if (!quiet)
+            print_vmm_summary(&vmm);
         if (stats_path && write_stats(&vmm.stats, stats_path, "disco", elf, &vmm.cpu->cost) != 0)
             status = status ? status : 2;
         vmm_destroy(&vmm);

@@ -15,7 +15,7 @@ compare() { # NAME FILTER ELF ARGS...
 	local name=$1 filter=$2 elf=$3
 	shift 3
 	timeout 120 "$tv" run --native --max-insns 3000000000 "$elf" -- "$@" >"$tmp/n" 2>&1 </dev/null; rn=$?
-	timeout 120 "$tv" run --max-insns 3000000000 --stats "$tmp/s.json" "$elf" -- "$@" >"$tmp/v" 2>&1 </dev/null; rv=$?
+	timeout 120 "$tv" run --quiet --max-insns 3000000000 --stats "$tmp/s.json" "$elf" -- "$@" >"$tmp/v" 2>&1 </dev/null; rv=$?
 	grep -v "$filter" "$tmp/n" >"$tmp/n2"; grep -v "$filter" "$tmp/v" >"$tmp/v2"
 	if [ "$rn" = "$rv" ] && [ "$rn" = 0 ] && cmp -s "$tmp/n2" "$tmp/v2"; then
 		echo "ok $name ($(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print("priv_emulated=%d reflected=%d refill_reflected=%d" % (c["vm1.priv_emulated"], c["vm1.reflected"], c["vm1.tlb.refill_reflected"]))' "$tmp/s.json"))"
@@ -68,7 +68,7 @@ if [ $ok4 = 1 ]; then echo "ok four VMs side by side"; pass=$((pass + 1)); else 
 # the pool; VM 2 waits, then reads all of its RAM (on those same frames) and finds only
 # zeros, and a TLB entry naming frames beyond its RAM gives it a bus error (code 7).
 "$tv" run --stats "$tmp/iso.json" --vm "$build/guest/bare/secret_fill.elf,mem=16M" \
-	--vm "$build/guest/bare/secret_scan.elf,mem=16M" >"$tmp/iso" 2>&1; riso=$?
+	--vm "$build/guest/bare/secret_scan.elf,mem=16M" >"$tmp/iso" 2>"$tmp/iso.err"; riso=$?
 want=$'[vm1] secret_fill: 3917824 words written\n[vm2] secret_scan: 3917824 words read, 0 nonzero, 0 secret\n[vm2] secret_scan: beyond-RAM load: 1 exception, code 7'
 reused=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print(c["machine.frames.peak_used"] < c["vm1.pmap.filled"] + c["vm2.pmap.filled"] and c["machine.frames.freed"] == c["machine.frames.allocated"])' "$tmp/iso.json")
 if [ $riso = 0 ] && [ "$(cat "$tmp/iso")" = "$want" ] && [ "$reused" = True ]; then
