@@ -641,6 +641,8 @@ static void switch_to(struct vmm *vmm, struct vm *vm)
         charge(vmm, cpu->cost.world_switch);
     }
     vmm->cur = vm;
+    cpu->exc_no_progress = 0;                 /* exception-loop detection is per guest */
+    cpu->last_exc_icount = cpu->icount;
     memcpy(cpu->gpr, vm->gpr, sizeof(cpu->gpr));
     cpu->hi = vm->hi; cpu->lo = vm->lo;
     cpu->pc = vm->pc; cpu->npc = vm->npc; cpu->ds_pc = vm->ds_pc;

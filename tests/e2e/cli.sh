@@ -68,6 +68,10 @@ expect vmm-vm-spec 0 '' $'[vm1] ok\n[vm2] ok' -- "$tv" run --vm "$tmp/hello.elf,
 expect vmm-vm-bad 2 "bad --vm" '' -- "$tv" run --vm "$tmp/hello.elf,color=red"
 expect vmm-vm-native 2 'not with --native' '' -- "$tv" run --native --vm "$tmp/hello.elf"
 expect vmm-vm-noelf 2 'nonexistent.elf' '' -- "$tv" run --vm "$tmp/nonexistent.elf"
+expect vmm-crash-others-go-on 3 'vm1 stuck in an exception loop at pc 0xbfc00380; stopped' '[vm2] ok' \
+	-- "$tv" run --quiet --vm "$tmp/ibe_loop.elf" --vm "$tmp/hello.elf"
+expect vmm-runaway 3 'instruction limit reached' '[vm2] ok' \
+	-- "$tv" run --quiet --max-insns 2000000 --vm "$tmp/spin.elf" --vm "$tmp/hello.elf"
 expect vmm-pagewalk 2 'shadow page-table back end' '' -- "$tv" run --mmu pagewalk "$tmp/hello.elf"
 
 # The stats file holds exact counters: hello.elf is 20 instructions ending in the SOFTRES store.
