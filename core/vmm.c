@@ -482,12 +482,6 @@ static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
     reflect(vmm, e);
 }
 
-static const char *const exc_stat_names[EXC_COUNT] = {
-    [EXC_INT] = "Int", [EXC_MOD] = "Mod", [EXC_TLBL] = "TLBL", [EXC_TLBS] = "TLBS",
-    [EXC_ADEL] = "AdEL", [EXC_ADES] = "AdES", [EXC_IBE] = "IBE", [EXC_DBE] = "DBE",
-    [EXC_SYS] = "Sys", [EXC_BP] = "Bp", [EXC_RI] = "RI", [EXC_CPU] = "CpU",
-    [EXC_OV] = "Ov", [EXC_TR] = "Tr",
-};
 
 static void register_vm_stats(struct stats *st, struct vm *vm)
 {
@@ -496,8 +490,8 @@ static void register_vm_stats(struct stats *st, struct vm *vm)
     pmap_register_stats(&vm->pmap, st, px);
     stats_add(st, &vm->uart.tx_bytes, "%s.uart.tx_bytes", px);
     for (int i = 0; i < EXC_COUNT; i++)
-        if (exc_stat_names[i])
-            stats_add(st, &vm->n.traps[i], "%s.traps.%s", px, exc_stat_names[i]);
+        if (strcmp(cpu_exc_name(i), "?") != 0)
+            stats_add(st, &vm->n.traps[i], "%s.traps.%s", px, cpu_exc_name(i));
     stats_add(st, &vm->n.priv_emulated, "%s.priv_emulated", px);
     stats_add(st, &vm->n.reflected, "%s.reflected", px);
     stats_add(st, &vm->n.refill_reflected, "%s.tlb.refill_reflected", px);
