@@ -102,6 +102,14 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
         } \
         fpage = f_->tag; fppn = f_->ppn; fbase = f_->base; \
         d = fbase + ((res_pc & 0xFFFu) >> 2); run = d; } while (0)
+/* Decodes the instruction at d (on the current page) in place. */
+#define DECODE_HERE() do { \
+        uint32_t w_; \
+        struct dinsn *wd_ = (struct dinsn *)d; \
+        memcpy(&w_, cpu->ram + ((size_t)fppn << 12) + ((size_t)(d - fbase) << 2), 4); \
+        cpu_decode(w_, wd_); \
+        wd_->h = labels[wd_->op]; \
+        cpu->n.decoded_insns++; } while (0)
 /* State for an event before d runs, d in sequence (or &far). */
 #define SYNC_BEFORE() do { \
         cpu->pc = d == &far ? far_pc : PC_OF(d); cpu->npc = cpu->pc + 4; cpu->ds_pc = 1; \
@@ -207,15 +215,9 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
 
 #include "cpu_insns.inc"
 
-L_DECODE: {
-        uint32_t w;
-        struct dinsn *wd = (struct dinsn *)d;
-        memcpy(&w, cpu->ram + ((size_t)fppn << 12) + ((size_t)(d - fbase) << 2), 4);
-        cpu_decode(w, wd);
-        wd->h = labels[wd->op];
-        cpu->n.decoded_insns++;
-        goto *d->h;
-    }
+L_DECODE:
+    DECODE_HERE();
+    goto *d->h;
 L_PAGE_END:
     /* Sequential execution ran off the page: run..d-1 have run. */
     cnt += (uint64_t)(d - run);
@@ -263,15 +265,9 @@ L_EVENT_BP:
 
 #include "cpu_insns.inc"
 
-S_DECODE: {
-        uint32_t w;
-        struct dinsn *wd = (struct dinsn *)d;
-        memcpy(&w, cpu->ram + ((size_t)fppn << 12) + ((size_t)(d - fbase) << 2), 4);
-        cpu_decode(w, wd);
-        wd->h = labels[wd->op];
-        cpu->n.decoded_insns++;
-        goto *slot_labels[d->op];
-    }
+S_DECODE:
+    DECODE_HERE();
+    goto *slot_labels[d->op];
 S_PAGE_END:
     /* The delay slot is the first instruction of the next page. */
     cnt += (uint64_t)(d - run);
