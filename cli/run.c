@@ -395,7 +395,7 @@ int cmd_run(int argc, char **argv)
             .vms = (unsigned)vms, .spec = nspecs ? specs : NULL, .quantum_cycles = quantum,
             .idle_detect = idle_detect,
             .mem_bytes = (uint32_t)mem, .tlb_entries = tlb_n, .tlb_new = new_swtlb,
-            .max_insns = max_insns, .image_name = elf, .cmdline = cmdline,
+            .max_insns = max_insns, .cmdline = cmdline,
             .out_fd = STDOUT_FILENO, .cost = &cost,
         };
         static struct vmm vmm;                 /* large: keep it off the stack */

@@ -570,8 +570,6 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
         specs[i] = cfg->spec ? cfg->spec[i]
                              : (struct vmm_vm_spec){ .elf = elf_path, .cmdline = cfg->cmdline,
                                                      .mem_bytes = cfg->mem_bytes, .weight = 1 };
-        if (!cfg->spec && cfg->image_name)
-            specs[i].elf = elf_path;
         pool += specs[i].mem_bytes;
     }
     if (pool > (1u << 30) || frames_init(&vmm->frames, pool) != 0) {

@@ -108,7 +108,6 @@ struct vmm_config {
     unsigned tlb_entries;          /* the guest's TLB size (Config1.MMUSize + 1) */
     mmu_ctor tlb_new;              /* builds an R4K TLB of *(unsigned *)arg entries */
     uint64_t max_insns;
-    const char *image_name;
     const char *cmdline;
     int out_fd;
     const struct cost_model *cost;
