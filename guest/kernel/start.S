@@ -2,6 +2,7 @@
  * start.S - kernel entry, exception entry/exit, context switch and the idle loops.
  */
 #include "frame.h"   /* guest/common: struct frame, FRAME_SAVE/FRAME_RESTORE_ERET */
+#include "start.h"   /* guest/common: CLEAR_BSS */
 
 	.section .text.start, "ax"
 	.set	noreorder
@@ -18,16 +19,8 @@ _start:
 	ehb
 	lui	sp, %hi(boot_stack_top)
 	addiu	sp, sp, %lo(boot_stack_top)
-	lui	t0, %hi(__bss_start)
-	addiu	t0, t0, %lo(__bss_start)
-	lui	t1, %hi(__bss_end)
-	addiu	t1, t1, %lo(__bss_end)
-1:	beq	t0, t1, 2f
-	nop
-	sw	zero, 0(t0)
-	b	1b
-	addiu	t0, t0, 4
-2:	move	gp, zero
+	CLEAR_BSS
+	move	gp, zero
 	jal	kmain
 	addiu	sp, sp, -16
 3:	b	3b

@@ -8,6 +8,7 @@
  * exit(main's return value).
  */
 #include "asm.h"
+#include "start.h"   /* guest/common: CLEAR_BSS */
 
 	.section .text.start, "ax"
 	.set	noreorder
@@ -17,16 +18,8 @@
 _start:
 	lui	sp, %hi(rt_stack_top)
 	addiu	sp, sp, %lo(rt_stack_top)
-	lui	t0, %hi(__bss_start)
-	addiu	t0, t0, %lo(__bss_start)
-	lui	t1, %hi(__bss_end)
-	addiu	t1, t1, %lo(__bss_end)
-1:	beq	t0, t1, 2f
-	nop
-	sw	zero, 0(t0)
-	b	1b
-	addiu	t0, t0, 4
-2:	move	s0, a0
+	CLEAR_BSS
+	move	s0, a0
 	move	s1, a1
 	move	s2, a2
 	move	s3, a3
