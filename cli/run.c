@@ -15,6 +15,8 @@
 #include "core/machine.h"
 #include "core/mmu.h"
 #include "core/vmm.h"
+#include "mips/disco.h"
+#include "mips/l2tlb.h"
 #include "mips/r4k_tlb.h"
 #include "pagewalk/pw.h"
 
@@ -23,14 +25,14 @@ static const char run_usage[] =
     "\n"
     "Boots ELF (MIPS32 little-endian, linked in kseg0/kseg1) as QEMU's Malta bootloader\n"
     "would, and runs it until it powers off: with --native directly on the emulated\n"
-    "Malta-like machine; without it as a deprivileged guest of the VMM (Disco-style, on the\n"
-    "software-managed TLB; one VM so far).\n"
+    "Malta-like machine; without it as deprivileged guests of the VMM (Disco-style, on the\n"
+    "software-managed TLB).\n"
     "The guest console (UART) goes to stdout; diagnostics go to stderr.\n"
     "\n"
     "options:\n"
     "  --native             run directly on the machine (no VMM)\n"
     "  --vms N              VMM: N VMs (1..8) each boot ELF; their console lines are\n"
-    "                       prefixed [vmN] when N > 1\n"
+    "                       prefixed [vmN] when N > 1; default 1 (without --native)\n"
     "  --quantum CYCLES     VMM: scheduler quantum (default 100000)\n"
     "  --quiet              VMM: no summary table on stderr at the end\n"
     "  --idle-detect off|wait|spin|both\n"
@@ -39,6 +41,10 @@ static const char run_usage[] =
     "  --vm 'ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]'\n"
     "                       VMM: one VM of its own (repeat for up to 8 different VMs;\n"
     "                       weight is its proportional share, 1..1000)\n"
+    "  --l2tlb on|off       VMM: Disco's L2 software TLB, which resolves a refill from a\n"
+    "                       translation the guest wrote earlier without running its refill\n"
+    "                       handler (default on)\n"
+    "  --l2tlb-entries N    VMM: L2 TLB entries per VM, 1..1048576 (default 4096)\n"
     "  --mmu swtlb|pagewalk MMU personality (default swtlb): R4K software-managed TLB, or\n"
     "                       x86-like hardware page walker with a hardware TLB\n"
     "  --mem SIZE           guest RAM, e.g. 64M, 256M (default 128M, at most 256M)\n"
@@ -241,7 +247,8 @@ static int report_vms(struct vmm *vmm, enum cpu_stop why)
     return status;
 }
 
-enum { O_NATIVE = 256, O_MMU, O_MEM, O_TLB, O_PWE, O_PWW, O_MAXI, O_STATS, O_COST, O_VMS, O_QUANTUM, O_VM, O_IDLE, O_QUIET };
+enum { O_NATIVE = 256, O_MMU, O_MEM, O_TLB, O_PWE, O_PWW, O_MAXI, O_STATS, O_COST, O_VMS, O_QUANTUM, O_VM, O_IDLE, O_QUIET,
+       O_L2, O_L2N };
 
 int cmd_run(int argc, char **argv)
 {
@@ -258,17 +265,20 @@ int cmd_run(int argc, char **argv)
         { "vms", required_argument, NULL, O_VMS },
         { "quantum", required_argument, NULL, O_QUANTUM },
         { "vm", required_argument, NULL, O_VM },
+        { "l2tlb", required_argument, NULL, O_L2 },
+        { "l2tlb-entries", required_argument, NULL, O_L2N },
         { "idle-detect", required_argument, NULL, O_IDLE },
         { "quiet", no_argument, NULL, O_QUIET },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     int native = 0, pagewalk = 0;
-    uint64_t vms = 1, quantum = 0;
+    uint64_t vms = 1, quantum = 0, l2n = 0;
+    struct disco_opts disco = { .l2tlb = 1, .l2tlb_entries = L2TLB_DEFAULT_ENTRIES };
     static struct vmm_vm_spec specs[VMM_MAX_VMS];
     static char spec_text[VMM_MAX_VMS][1024];
     unsigned nspecs = 0;
-    int idle_detect = VMM_IDLE_WAIT | VMM_IDLE_SPIN, quiet = 0;
+    int idle_detect = IDLE_DETECT_WAIT | IDLE_DETECT_SPIN, quiet = 0;
     uint64_t mem = 128u << 20, tlb = 64, max_insns = 0, v;
     struct pw_config pwc = { .tlb_entries = 64, .tlb_ways = 4 };
     const char *stats_path = NULL, *cost_path = NULL;
@@ -322,14 +332,24 @@ int cmd_run(int argc, char **argv)
         case O_QUIET: quiet = 1; break;
         case O_IDLE:
             if (strcmp(optarg, "off") == 0) idle_detect = 0;
-            else if (strcmp(optarg, "wait") == 0) idle_detect = VMM_IDLE_WAIT;
-            else if (strcmp(optarg, "spin") == 0) idle_detect = VMM_IDLE_SPIN;
-            else if (strcmp(optarg, "both") == 0) idle_detect = VMM_IDLE_WAIT | VMM_IDLE_SPIN;
+            else if (strcmp(optarg, "wait") == 0) idle_detect = IDLE_DETECT_WAIT;
+            else if (strcmp(optarg, "spin") == 0) idle_detect = IDLE_DETECT_SPIN;
+            else if (strcmp(optarg, "both") == 0) idle_detect = IDLE_DETECT_WAIT | IDLE_DETECT_SPIN;
             else return usage_error("bad --idle-detect '%s': off, wait, spin or both", optarg);
             break;
         case O_QUANTUM:
             if (parse_uint(optarg, &quantum) || quantum == 0 || quantum > 0xFFFFFFFFu)
                 return usage_error("bad --quantum '%s': cycles, 1..4294967295", optarg);
+            break;
+        case O_L2:
+            if (strcmp(optarg, "on") == 0) disco.l2tlb = 1;
+            else if (strcmp(optarg, "off") == 0) disco.l2tlb = 0;
+            else return usage_error("bad --l2tlb '%s': on or off", optarg);
+            break;
+        case O_L2N:
+            if (parse_uint(optarg, &l2n) || l2n < L2TLB_MIN_ENTRIES || l2n > L2TLB_MAX_ENTRIES)
+                return usage_error("bad --l2tlb-entries '%s': 1..1048576", optarg);
+            disco.l2tlb_entries = (unsigned)l2n;
             break;
         case 'h': fputs(run_usage, stdout); return 0;
         default:
@@ -394,7 +414,8 @@ int cmd_run(int argc, char **argv)
         struct vmm_config vc = {
             .vms = (unsigned)vms, .spec = nspecs ? specs : NULL, .quantum_cycles = quantum,
             .idle_detect = idle_detect,
-            .mem_bytes = (uint32_t)mem, .tlb_entries = tlb_n, .tlb_new = new_swtlb,
+            .mem_bytes = (uint32_t)mem, .tlb_entries = tlb_n,
+            .backend = &disco_backend, .backend_opts = &disco,
             .max_insns = max_insns, .cmdline = cmdline,
             .out_fd = STDOUT_FILENO, .cost = &cost,
         };
@@ -407,7 +428,7 @@ int cmd_run(int argc, char **argv)
         int status = report_vms(&vmm, vmm_run(&vmm));
         if (!quiet)
             print_vmm_summary(&vmm);
-        if (stats_path && write_stats(&vmm.stats, stats_path, "disco", elf, &vmm.cpu->cost) != 0)
+        if (stats_path && write_stats(&vmm.stats, stats_path, vmm.backend->name, elf, &vmm.cpu->cost) != 0)
             status = status ? status : 2;
         vmm_destroy(&vmm);
         return status;

@@ -1,15 +1,10 @@
-/* vmm.c - trap-and-emulate for one deprivileged guest on the software-managed TLB
- * (vmm.h, docs/vmm.md).
+/* vmm.c - trap-and-emulate for deprivileged guests (vmm.h, docs/vmm.md).
  *
  * Every hardware exception enters vmm_exception. Its outcomes:
- *  - TLB miss in guest kseg0/kseg1: the VMM maps the guest-physical page (VPN -> MFN through
- *    the pmap) itself; a device page is never mapped, so an access to it traps and the VMM
- *    emulates the load or store against the guest's UART or SOFTRES.
- *  - TLB miss in a mapped guest segment: if the guest's own TLB maps the page, the VMM
- *    installs VPN -> MFN in the hardware TLB; otherwise the miss is reflected to the guest's
- *    refill (or general) vector, and the guest's tlbwr, which traps, is emulated.
- *  - Coprocessor Unusable from guest kernel mode: a privileged instruction, emulated against
- *    the guest's CP0 (vm->v).
+ *  - TLBL/TLBS/Mod: the back end's (mmu_backend.h): it fills the machine's MMU and retries,
+ *    emulates a device access, or reflects what the guest's own MMU model says.
+ *  - Coprocessor Unusable from guest kernel mode: a privileged instruction, offered to the
+ *    back end (MMU operations) and otherwise emulated against the guest's CP0 (vm->v).
  *  - The machine's timer interrupt: the guest's Count/Compare event; delivered when the guest
  *    has interrupts enabled.
  *  - Everything else belongs to the guest and is reflected to its vectors.
@@ -24,9 +19,11 @@
 #include "emul.h"
 #include "malta.h"
 #include "mmu.h"
+#include "mmu_backend.h"
 #include "vmm.h"
 
 #define TIMER_PERIOD_CYCLES (2ull << 32)
+#define VMM_MACHINE_TLB_ENTRIES 64 /* Config1.MMUSize + 1 of the machine (never seen by guests) */
 
 /* SegCtl while a guest runs: in guest kernel mode kseg3, sseg, kseg1 and kseg0 are mapped
  * and reachable from (hardware) supervisor mode (MSK); in guest supervisor mode only sseg
@@ -37,8 +34,6 @@
 #define VMM_SEGCTL1_KERNEL (SC_CFG(SC_AM_MSK) | SC_CFG(SC_AM_MSK) << 16)
 #define VMM_SEGCTL0_SUPER  (SC_CFG(SC_AM_MK) | SC_CFG(SC_AM_MSK) << 16)
 #define VMM_SEGCTL1_SUPER  (SC_CFG(SC_AM_MK) | SC_CFG(SC_AM_MK) << 16)
-
-static void hw_flush(struct vmm *vmm);
 
 static void write_guest(void *ctx, uint32_t gpa, const void *src, uint32_t len)
 {
@@ -78,15 +73,7 @@ static void sync_hw(struct vmm *vmm)
         cpu->cp0.segctl[1] = sc1;
         cpu_tc_flush(cpu);
     }
-    /* The VMM's fills follow the guest's segment map (ERL, its SegCtl): when that changes,
-     * they are all dropped. */
-    uint32_t key = (vc->status & ST_ERL) ^ vc->segctl[0] ^ (vc->segctl[1] * 3u) ^ (vc->segctl[2] * 5u);
-    if (key != vmm->seg_key) {
-        vmm->seg_key = key;
-        hw_flush(vmm);
-    }
-    if ((cpu->cp0.entryhi ^ vc->entryhi) & 0xFF)
-        cpu_cp0_write(cpu, CP0_ENTRYHI, 0, (cpu->cp0.entryhi & ~0xFFu) | (vc->entryhi & 0xFF));
+    vmm->backend->sync(vmm);                        /* the guest's ASID, segment map */
     cpu->timer_cycle = v->timer_cycle;
     cpu_recompute_stop(cpu);
 }
@@ -99,7 +86,7 @@ static void propagate_stop(struct vmm *vmm)
 }
 
 /* Reflects e to the guest: the guest's exception entry, exactly as on the bare machine. */
-static void reflect(struct vmm *vmm, const struct cpu_exc *e)
+void vmm_reflect(struct vmm *vmm, const struct cpu_exc *e)
 {
     struct cpu *cpu = vmm->cpu, *v = vmm->cur->v;
     v->pc = cpu->pc;
@@ -116,10 +103,10 @@ static void reflect(struct vmm *vmm, const struct cpu_exc *e)
     propagate_stop(vmm);
 }
 
-static void reflect_code(struct vmm *vmm, int code)
+void vmm_reflect_code(struct vmm *vmm, int code)
 {
     struct cpu_exc e = { .code = code };
-    reflect(vmm, &e);
+    vmm_reflect(vmm, &e);
 }
 
 /* Takes a pending, enabled guest interrupt before the instruction at cpu->pc, which may be
@@ -128,47 +115,12 @@ static void deliver_pending(struct vmm *vmm)
 {
     sync_time(vmm);
     if (cpu_interrupt_pending(vmm->cur->v))
-        reflect_code(vmm, EXC_INT);
-}
-
-/* Installs the hardware entry for the even/odd pair of va (4 KiB pages), replacing any entry
- * for the same pair. src: the guest TLB index it copies, or -1. */
-static void hw_fill(struct vmm *vmm, uint32_t va, uint32_t lo0, uint32_t lo1, int global, int src)
-{
-    struct cpu *cpu = vmm->cpu;
-    struct cp0 *c = &cpu->cp0;
-    uint32_t asid = c->entryhi & 0xFF;
-    c->entryhi = (va & ~0x1FFFu) | asid;
-    c->pagemask = 0;
-    vmm->hwtlb->ops->tlb_op(vmm->hwtlb, MMU_TLBP);
-    unsigned idx = (c->index & 0x80000000u) ? vmm->hw_next++ % VMM_HW_TLB_ENTRIES : c->index;
-    c->index = idx;
-    c->entrylo0 = lo0 | (global ? 1u : 0);
-    c->entrylo1 = lo1 | (global ? 1u : 0);
-    vmm->hwtlb->ops->tlb_op(vmm->hwtlb, MMU_TLBWI);
-    vmm->cur->hw_src[idx] = (int8_t)src;
-}
-
-/* The guest rewrote its TLB entry idx: drop the hardware entries copied from it. */
-static void guest_tlb_written(struct vmm *vmm, int idx)
-{
-    struct cp0 *c = &vmm->cpu->cp0;
-    uint32_t hi = c->entryhi;
-    for (unsigned i = 0; i < VMM_HW_TLB_ENTRIES; i++) {
-        if (vmm->cur->hw_src[i] != idx)
-            continue;
-        c->index = i;
-        vmm->hwtlb->ops->tlb_op(vmm->hwtlb, MMU_TLBR);
-        c->entrylo0 = c->entrylo1 = 0;
-        vmm->hwtlb->ops->tlb_op(vmm->hwtlb, MMU_TLBWI);
-        vmm->cur->hw_src[i] = -1;
-    }
-    c->entryhi = hi;
+        vmm_reflect_code(vmm, EXC_INT);
 }
 
 /* Retries the trapped instruction after a fill. In a delay slot the branch runs again (as
  * after the guest's own eret to EPC = the branch), so its destination is taken again. */
-static void retry(struct vmm *vmm)
+void vmm_retry(struct vmm *vmm)
 {
     struct cpu *cpu = vmm->cpu;
     if (cpu->ds_pc == cpu->pc)
@@ -176,60 +128,47 @@ static void retry(struct vmm *vmm)
     cpu->npc = cpu->pc + 4;
 }
 
-static int in_kseg01(uint32_t va) { return va >= 0x80000000u && va < 0xC0000000u; }
-
-/* Invalidates every hardware TLB entry (each keeps a distinct VPN2 in sseg, V=0). */
-static void hw_flush(struct vmm *vmm)
-{
-    struct cp0 *c = &vmm->cpu->cp0;
-    uint32_t hi = c->entryhi;
-    for (unsigned i = 0; i < VMM_HW_TLB_ENTRIES; i++) {
-        c->index = i;
-        c->entryhi = (0xC0000000u + i * 0x2000u) | (hi & 0xFF);
-        c->pagemask = 0;
-        c->entrylo0 = c->entrylo1 = 0;
-        vmm->hwtlb->ops->tlb_op(vmm->hwtlb, MMU_TLBWI);
-        vmm->cur->hw_src[i] = -1;
-    }
-    c->entryhi = hi;
-    vmm->cur->n.hw_flushes++;
-}
-
 /* Reads the guest instruction at va (kseg0/kseg1, or mapped by the guest's TLB). */
 static int guest_fetch(struct vmm *vmm, uint32_t va, uint32_t *insn)
 {
     uint32_t gpa;
+    struct mmu *gm = vmm->cur->v->mmu;
     enum seg_kind k = cpu_seg_lookup(vmm->cur->v, va, &gpa);
     if (k == SEG_ERROR || (k == SEG_MAPPED &&
-        vmm->cur->vtlb->ops->translate(vmm->cur->vtlb, va, MMU_FETCH, 0, &gpa) != MMU_OK))
+        gm->ops->translate(gm, va, MMU_FETCH, 0, &gpa) != MMU_OK))
         return -1;
     return pmap_read(&vmm->cur->pmap, gpa, insn, 4);
 }
 
+static int idle_fetch(void *ctx, uint32_t va, uint32_t *insn)
+{
+    return guest_fetch(ctx, va, insn);
+}
+
 /* Emulates the load or store at cpu->pc against the guest device at gpa's page. */
-static void emulate_device(struct vmm *vmm)
+void vmm_emulate_device(struct vmm *vmm)
 {
     struct cpu *cpu = vmm->cpu;
     struct emul_mem m;
     uint32_t insn, val;
     if (guest_fetch(vmm, cpu->pc, &insn) || emul_decode_mem(insn, cpu->gpr, &m)) {
-        reflect_code(vmm, EXC_DBE);
+        vmm_reflect_code(vmm, EXC_DBE);
         return;
     }
     uint32_t gpa;
     enum seg_kind k = cpu_seg_lookup(vmm->cur->v, m.va, &gpa);
     if (k == SEG_MAPPED &&
-        vmm->cur->vtlb->ops->translate(vmm->cur->vtlb, m.va, m.store ? MMU_STORE : MMU_LOAD, 0,
-                                     &gpa) != MMU_OK)
+        vmm->cur->v->mmu->ops->translate(vmm->cur->v->mmu, m.va, m.store ? MMU_STORE : MMU_LOAD,
+                                         0, &gpa) != MMU_OK)
         k = SEG_ERROR;
     if (k == SEG_ERROR) {
-        reflect_code(vmm, EXC_DBE);
+        vmm_reflect_code(vmm, EXC_DBE);
         return;
     }
     int rc = m.store ? bus_write(&vmm->cur->bus, gpa, m.size, m.value)
                      : bus_read(&vmm->cur->bus, gpa, m.size, &val);
     if (rc) {
-        reflect_code(vmm, EXC_DBE);
+        vmm_reflect_code(vmm, EXC_DBE);
         return;
     }
     if (!m.store)
@@ -240,108 +179,67 @@ static void emulate_device(struct vmm *vmm)
     propagate_stop(vmm);
 }
 
-/* EntryLo for the guest-physical page of va under the guest's TLB, or 0 (V=0). */
-static uint32_t guest_lo(struct vmm *vmm, uint32_t va, int *bus_error)
+/* The kind of a privileged instruction, for vmN.priv.KIND; -1 if the VMM does not emulate
+ * it (the guest gets the Coprocessor Unusable it would get from a real CPU... never, for
+ * a kernel-mode guest: only for opcodes no MIPS32r2 CPU has). */
+static int priv_kind(int op)
 {
-    uint32_t gpa, mfn;
-    struct mmu *vtlb = vmm->cur->vtlb;
-    if (vtlb->ops->translate(vtlb, va, MMU_LOAD, 0, &gpa) != MMU_OK)
-        return 0;
-    mfn = pmap_fill(&vmm->cur->pmap, gpa >> 12);
-    if (mfn == PMAP_NONE) {
-        *bus_error = 1;
-        return 0;
+    switch (op) {
+    case OP_MFC0: return VMM_PRIV_mfc0;
+    case OP_MTC0: return VMM_PRIV_mtc0;
+    case OP_TLBP: return VMM_PRIV_tlbp;
+    case OP_TLBR: return VMM_PRIV_tlbr;
+    case OP_TLBWI: return VMM_PRIV_tlbwi;
+    case OP_TLBWR: return VMM_PRIV_tlbwr;
+    case OP_ERET: return VMM_PRIV_eret;
+    case OP_WAIT: return VMM_PRIV_wait;
+    case OP_DI: case OP_EI: return VMM_PRIV_di_ei;
+    case OP_CACHE: return VMM_PRIV_cache;
+    case OP_RDPGPR: case OP_WRPGPR: return VMM_PRIV_shadow_regs;
+    default: return -1;
     }
-    uint32_t dirty = vtlb->ops->translate(vtlb, va, MMU_STORE, 0, &gpa) == MMU_OK ? 4u : 0;
-    return (mfn << 6) | dirty | 2u;
 }
 
-static void handle_tlb(struct vmm *vmm, const struct cpu_exc *e)
+/* Counts an emulated privileged instruction and continues after it. */
+static void priv_done(struct vmm *vmm, int kind)
 {
     struct cpu *cpu = vmm->cpu;
-    uint32_t va = e->badvaddr;
-    int fetch = e->code == EXC_TLBL && va == cpu->pc;
-
-    uint32_t upa;
-    enum seg_kind k = cpu_seg_lookup(vmm->cur->v, va, &upa);
-    if (k == SEG_ERROR) {
-        /* Not reachable in the guest's mode (the hardware allowed more than the guest's map). */
-        struct cpu_exc g = { .code = e->code == EXC_TLBL ? EXC_ADEL : EXC_ADES,
-                             .has_badvaddr = 1, .badvaddr = va };
-        reflect(vmm, &g);
-        return;
-    }
-    if (k == SEG_UNMAPPED) {
-        /* Unmapped for the guest (kseg0/kseg1, useg with ERL): the VMM's own mapping of its
-         * guest-physical RAM. */
-        uint32_t pair = upa & ~0x1FFFu;
-        uint32_t m0 = pmap_fill(&vmm->cur->pmap, pair >> 12);
-        uint32_t m1 = pmap_fill(&vmm->cur->pmap, (pair >> 12) + 1);
-        uint32_t mine = (va & 0x1000u) ? m1 : m0;
-        if (mine == PMAP_NONE) {
-            if (fetch)
-                reflect_code(vmm, EXC_IBE);
-            else
-                emulate_device(vmm);
-            return;
-        }
-        hw_fill(vmm, va, m0 == PMAP_NONE ? 0 : (m0 << 6) | 6u, m1 == PMAP_NONE ? 0 : (m1 << 6) | 6u,
-                in_kseg01(va), -1);
-        vmm->cur->n.kseg_fills++;
-        retry(vmm);
-        return;
-    }
-    /* A mapped segment: does the guest's TLB map it? */
-    struct mmu *vtlb = vmm->cur->vtlb;
-    uint32_t gpa;
-    int access = e->code == EXC_TLBS || e->code == EXC_MOD ? MMU_STORE : MMU_LOAD;
-    int f = vtlb->ops->translate(vtlb, va, access, 0, &gpa);
-    if (f != MMU_OK) {
-        struct cpu_exc g = { .code = f == MMU_MOD ? EXC_MOD : e->code, .has_badvaddr = 1,
-                             .badvaddr = va, .tlb_context = 1, .refill = f == MMU_REFILL };
-        reflect(vmm, &g);
-        return;
-    }
-    int bus_error = 0;
-    uint32_t lo0 = guest_lo(vmm, va & ~0x1000u, &bus_error);
-    int be0 = bus_error;
-    bus_error = 0;
-    uint32_t lo1 = guest_lo(vmm, va | 0x1000u, &bus_error);
-    if ((va & 0x1000u) ? bus_error : be0) {
-        /* The guest mapped a frame it does not have: a bus error, as on the bare machine. */
-        if (fetch)
-            reflect_code(vmm, EXC_IBE);
-        else
-            emulate_device(vmm);
-        return;
-    }
-    /* Which guest entry is this (for dropping the copy when the guest rewrites it)? */
-    struct cp0 *vc = &vmm->cur->v->cp0;
-    uint32_t saved_hi = vc->entryhi, saved_index = vc->index;
-    vc->entryhi = (va & ~0x1FFFu) | (saved_hi & 0xFF);
-    vtlb->ops->tlb_op(vtlb, MMU_TLBP);
-    int src = (vc->index & 0x80000000u) ? -2 : (int)vc->index;
-    vc->entryhi = saved_hi;
-    vc->index = saved_index;
-    hw_fill(vmm, va, lo0, lo1, 0, src);
-    vmm->cur->n.useg_fills++;
-    retry(vmm);
+    vmm->cur->n.priv_emulated++;
+    vmm->cur->n.priv[kind]++;
+    cpu->pc = cpu->npc;
+    cpu->npc = cpu->pc + 4;
+    cpu->ds_pc = 1;
 }
 
+/* Emulates the privileged instruction at cpu->pc against the guest's CP0 (vm->v); the back
+ * end performs the MMU operations. Guest-visible state: whatever the instruction changes
+ * on the bare machine (registers, CP0, the guest's MMU model), then a pending interrupt. */
 static void emulate_priv(struct vmm *vmm)
 {
     struct cpu *cpu = vmm->cpu, *v = vmm->cur->v;
-    struct mmu *vtlb = vmm->cur->vtlb;
     uint32_t insn;
     struct dinsn d;
     uint32_t *r = cpu->gpr;
 
     if (guest_fetch(vmm, cpu->pc, &insn)) {
-        reflect_code(vmm, EXC_IBE);
+        vmm_reflect_code(vmm, EXC_IBE);
         return;
     }
     cpu_decode(insn, &d);
+    int kind = priv_kind(d.op);
+    if (kind < 0) {
+        struct cpu_exc e = { .code = EXC_CPU, .ce = 0 };
+        vmm_reflect(vmm, &e);
+        return;
+    }
     sync_time(vmm);
+    if (vmm->backend->priv_op(vmm, &d)) {
+        priv_done(vmm, kind);
+        sync_hw(vmm);
+        deliver_pending(vmm);
+        propagate_stop(vmm);
+        return;
+    }
     switch (d.op) {
     case OP_MFC0: r[d.rt] = cpu_cp0_read(v, d.rd, (int)d.imm); break;
     case OP_MTC0: cpu_cp0_write(v, d.rd, (int)d.imm, r[d.rt]); break;
@@ -354,27 +252,16 @@ static void emulate_priv(struct vmm *vmm)
     case OP_ERET:
         cpu_eret(v);
         cpu->llbit = 0;
+        vmm->cur->n.priv_emulated++;
+        vmm->cur->n.priv[kind]++;
         cpu->pc = v->pc;
         cpu->npc = v->pc + 4;
         cpu->ds_pc = 1;
-        vmm->cur->n.priv_emulated++;
         sync_hw(vmm);
         deliver_pending(vmm);
         return;
-    case OP_TLBR: vtlb->ops->tlb_op(vtlb, MMU_TLBR); break;
-    case OP_TLBP: vtlb->ops->tlb_op(vtlb, MMU_TLBP); break;
-    case OP_TLBWI: case OP_TLBWR: {
-        int idx = d.op == OP_TLBWI ? (int)((v->cp0.index & 0x7FFFFFFFu) % v->tlb_entries)
-                                   : (int)cpu_random(v);
-        vtlb->ops->tlb_op(vtlb, d.op == OP_TLBWI ? MMU_TLBWI : MMU_TLBWR);
-        guest_tlb_written(vmm, idx);
-        vmm->cur->n.tlb_writes++;
-        break;
-    }
     case OP_WAIT:
-        cpu->pc = cpu->npc;
-        cpu->npc = cpu->pc + 4;
-        vmm->cur->n.priv_emulated++;
+        priv_done(vmm, kind);
         sync_hw(vmm);
         if (!vmm->idle_wait)
             return;                        /* no detection: the guest's idle loop spins */
@@ -385,18 +272,10 @@ static void emulate_priv(struct vmm *vmm)
             cpu_request_stop(cpu, can_wake ? CPU_STOP_YIELD : CPU_STOP_HANG, 0);
         }
         return;
-    case OP_CACHE: break;
     case OP_RDPGPR: case OP_WRPGPR: r[d.rd] = r[d.rt]; break;
-    default: {
-        struct cpu_exc e = { .code = EXC_CPU, .ce = 0 };
-        reflect(vmm, &e);
-        return;
+    default: break;                        /* cache: nothing to do */
     }
-    }
-    vmm->cur->n.priv_emulated++;
-    cpu->pc = cpu->npc;
-    cpu->npc = cpu->pc + 4;
-    cpu->ds_pc = 1;
+    priv_done(vmm, kind);
     sync_hw(vmm);
     deliver_pending(vmm);
     propagate_stop(vmm);
@@ -425,6 +304,7 @@ static int emulate_rdhwr(struct vmm *vmm)
     }
     cpu->gpr[d.rt] = v;
     vmm->cur->n.priv_emulated++;
+    vmm->cur->n.priv[VMM_PRIV_rdhwr]++;
     cpu->pc = cpu->npc;
     cpu->npc = cpu->pc + 4;
     return 1;
@@ -432,7 +312,7 @@ static int emulate_rdhwr(struct vmm *vmm)
 
 /* Charges the VMM's work to simulated time (cost.h): it is the machine's time, so the
  * guest's Count sees it, as it would on real hardware. */
-static void charge(struct vmm *vmm, uint64_t cycles)
+void vmm_charge(struct vmm *vmm, uint64_t cycles)
 {
     vmm->cpu->cycles_extra += cycles;
     vmm->cur->n.vmm_cycles += cycles;
@@ -448,7 +328,7 @@ static void vmm_exception(struct cpu *cpu, const struct cpu_exc *e)
     uint64_t emulated = vmm->cur->n.priv_emulated + vmm->cur->n.device_accesses;
     uint64_t reflected = vmm->cur->n.reflected;
     vmm_exception_body(cpu, e);
-    charge(vmm, c->trap_round_trip +
+    vmm_charge(vmm, c->trap_round_trip +
                 (vmm->cur->n.priv_emulated + vmm->cur->n.device_accesses - emulated) * c->emulate_priv +
                 (vmm->cur->n.reflected - reflected) * c->reflect +
                 (vmm->cur->pmap.filled - filled) * c->page_zero);
@@ -461,7 +341,7 @@ static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
     vmm->cur->n.traps[e->code & (EXC_COUNT - 1)]++;
     switch (e->code) {
     case EXC_TLBL: case EXC_TLBS: case EXC_MOD:
-        handle_tlb(vmm, e);
+        vmm->backend->fault(vmm, e);
         return;
     case EXC_CPU:
         if (e->ce == 0 && vmm->cur->v->tc_mode >= TC_KERNEL) {
@@ -479,11 +359,11 @@ static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
         sync_hw(vmm);
         return;
     }
-    reflect(vmm, e);
+    vmm_reflect(vmm, e);
 }
 
 
-static void register_vm_stats(struct stats *st, struct vm *vm)
+static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
 {
     char px[16];
     snprintf(px, sizeof(px), "vm%u", vm->id);
@@ -493,24 +373,27 @@ static void register_vm_stats(struct stats *st, struct vm *vm)
         if (strcmp(cpu_exc_name(i), "?") != 0)
             stats_add(st, &vm->n.traps[i], "%s.traps.%s", px, cpu_exc_name(i));
     stats_add(st, &vm->n.priv_emulated, "%s.priv_emulated", px);
+    static const char *const kinds[] = {
+#define VMM_PRIV_NAME(k) #k,
+        VMM_PRIV_KINDS(VMM_PRIV_NAME)
+#undef VMM_PRIV_NAME
+    };
+    for (int i = 0; i < VMM_PRIV_COUNT; i++)
+        stats_add(st, &vm->n.priv[i], "%s.priv.%s", px, kinds[i]);
     stats_add(st, &vm->n.reflected, "%s.reflected", px);
     stats_add(st, &vm->n.refill_reflected, "%s.tlb.refill_reflected", px);
-    stats_add(st, &vm->n.useg_fills, "%s.tlb.vmm_fills_mapped", px);
-    stats_add(st, &vm->n.kseg_fills, "%s.tlb.vmm_fills_kseg", px);
-    stats_add(st, &vm->n.tlb_writes, "%s.tlb.guest_writes", px);
     stats_add(st, &vm->n.device_accesses, "%s.devices.accesses", px);
-    stats_add(st, &vm->n.hw_flushes, "%s.tlb.hw_flushes", px);
     stats_add(st, &vm->n.vmm_cycles, "%s.cycles.vmm", px);
     stats_add(st, &vm->n.idle_wait_halts, "%s.idle.wait_halts", px);
     stats_add(st, &vm->n.idle_spin_halts, "%s.idle.spin_halts", px);
     stats_add(st, &vm->n.end_cycle, "%s.end_cycle", px);
+    vmm->backend->register_vm_stats(vmm, vm, st, px);
 }
 
 /* Builds VM number id (1..) from its spec. */
 static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct vmm_config *cfg,
                      const struct vmm_vm_spec *sp, char *err, size_t errlen)
 {
-    unsigned guest_entries = cfg->tlb_entries;
     struct elf_image img;
     char msg[256];
     vm->id = id;
@@ -519,21 +402,18 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
         return -1;
     }
     snprintf(err, errlen, "cannot create VM %u (out of memory)", id);
-    vm->v = cpu_new(NULL, sp->mem_bytes, &vm->bus, guest_entries);
+    vm->v = cpu_new(NULL, sp->mem_bytes, &vm->bus, cfg->tlb_entries);
     if (!vm->v || pmap_init(&vm->pmap, &vmm->frames, id, sp->mem_bytes) != 0) {
         elf_free(&img);
         return -1;
     }
     if (cfg->cost)
         vm->v->cost = *cfg->cost;
-    vm->vtlb = cfg->tlb_new(vm->v, &guest_entries);
-    if (!vm->vtlb) {
+    if (vmm->backend->vm_init(vmm, vm, cfg) != 0) {
         elf_free(&img);
         return -1;
     }
-    vm->v->mmu = vm->vtlb;
     cpu_reset(vm->v);
-    memset(vm->hw_src, -1, sizeof(vm->hw_src));
     if (cfg->vms > 1)
         snprintf(vm->prefix, sizeof(vm->prefix), "[vm%u] ", id);
     bus_init(&vm->bus, NULL, sp->mem_bytes);
@@ -557,7 +437,6 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
 int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_path,
                char *err, size_t errlen)
 {
-    unsigned hw_entries = VMM_HW_TLB_ENTRIES;
     struct vmm_vm_spec specs[VMM_MAX_VMS];
 
     memset(vmm, 0, sizeof(*vmm));
@@ -579,15 +458,20 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
     }
     sched_init(&vmm->sched, cfg->quantum_cycles);
     bus_init(&vmm->hwbus, frames_host(&vmm->frames, 0), (uint32_t)pool);
-    vmm->cpu = cpu_new(frames_host(&vmm->frames, 0), (uint32_t)pool, &vmm->hwbus, hw_entries);
-    if (!vmm->cpu || !(vmm->hwtlb = cfg->tlb_new(vmm->cpu, &hw_entries))) {
+    vmm->cpu = cpu_new(frames_host(&vmm->frames, 0), (uint32_t)pool, &vmm->hwbus,
+                       VMM_MACHINE_TLB_ENTRIES);
+    if (!vmm->cpu) {
         snprintf(err, errlen, "out of memory");
         vmm_destroy(vmm);
         return -1;
     }
     if (cfg->cost)
         vmm->cpu->cost = *cfg->cost;
-    vmm->cpu->mmu = vmm->hwtlb;
+    vmm->backend = cfg->backend;
+    if (vmm->backend->init(vmm, cfg, err, errlen) != 0) {
+        vmm_destroy(vmm);
+        return -1;
+    }
     cpu_reset(vmm->cpu);
     for (unsigned i = 0; i < cfg->vms; i++) {
         vmm->nvms++;
@@ -601,23 +485,24 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
     vmm->cpu->exception = vmm_exception;
     vmm->cpu->exception_ctx = vmm;
     vmm->max_insns = cfg->max_insns;
-    vmm->idle_wait = (cfg->idle_detect & VMM_IDLE_WAIT) != 0;
-    vmm->idle_spin = (cfg->idle_detect & VMM_IDLE_SPIN) != 0;
+    vmm->idle_wait = (cfg->idle_detect & IDLE_DETECT_WAIT) != 0;
+    vmm->idle_spin = (cfg->idle_detect & IDLE_DETECT_SPIN) != 0;
 
     struct stats *st = &vmm->stats;
     stats_init(st);
     cpu_register_stats(vmm->cpu, st);
-    vmm->hwtlb->ops->register_stats(vmm->hwtlb, st);
+    vmm->cpu->mmu->ops->register_stats(vmm->cpu->mmu, st);
     frames_register_stats(&vmm->frames, st);
     stats_add(st, &vmm->world_switches, "machine.world_switches");
+    vmm->backend->register_stats(vmm, st);
     for (unsigned i = 0; i < vmm->nvms; i++)
-        register_vm_stats(st, &vmm->vms[i]);
+        register_vm_stats(vmm, st, &vmm->vms[i]);
     sched_register_stats(&vmm->sched, st);
     return 0;
 }
 
-/* Puts vm on the CPU: its registers, an empty hardware TLB (no translation of another VM
- * survives a switch), the hardware state its CP0 asks for, and any interrupt now due. */
+/* Puts vm on the CPU: its registers, the back end's world switch (no translation of another
+ * VM stays usable), the hardware state its CP0 asks for. */
 static void switch_to(struct vmm *vmm, struct vm *vm)
 {
     struct cpu *cpu = vmm->cpu;
@@ -629,8 +514,9 @@ static void switch_to(struct vmm *vmm, struct vm *vm)
         old->hi = cpu->hi; old->lo = cpu->lo;
         old->pc = cpu->pc; old->npc = cpu->npc; old->ds_pc = cpu->ds_pc;
         old->llbit = cpu->llbit; old->ll_va = cpu->ll_va;
+        vmm->backend->switch_out(vmm, old);
         vmm->world_switches++;
-        charge(vmm, cpu->cost.world_switch);
+        vmm_charge(vmm, cpu->cost.world_switch);
     }
     vmm->cur = vm;
     cpu->exc_no_progress = 0;                 /* exception-loop detection is per guest */
@@ -639,53 +525,8 @@ static void switch_to(struct vmm *vmm, struct vm *vm)
     cpu->hi = vm->hi; cpu->lo = vm->lo;
     cpu->pc = vm->pc; cpu->npc = vm->npc; cpu->ds_pc = vm->ds_pc;
     cpu->llbit = vm->llbit; cpu->ll_va = vm->ll_va;
-    vmm->seg_key = ~0u;                       /* sync_hw sets SegCtl and empties the TLB */
+    vmm->backend->switch_in(vmm, vm);
     sync_hw(vmm);
-}
-
-/* Is the guest kernel spinning in an idle loop at cpu->pc: inside a loop of at most
- * VMM_IDLE_LOOP_MAX instructions closed by a backward branch, with no store, no privileged
- * or trapping instruction in it, while it has interrupts enabled (it can only be waiting
- * for one)? Decided from the guest's code, read through its own mappings. */
-static int spinning_idle(struct vmm *vmm)
-{
-    struct cpu *cpu = vmm->cpu, *v = vmm->cur->v;
-    const uint32_t im7 = 1u << (ST_IM_SHIFT + 7);
-    if (v->tc_mode != TC_KERNEL || (v->cp0.status & (ST_IE | ST_EXL | ST_ERL)) != ST_IE ||
-        !(v->cp0.status & im7))
-        return 0;                          /* idle loops are the kernel's, interrupts on */
-    /* From the instruction before pc: pc may be the loop branch's delay slot. */
-    for (uint32_t b = (cpu->pc & ~3u) - 4; b < (cpu->pc & ~3u) + 4 * VMM_IDLE_LOOP_MAX; b += 4) {
-        uint32_t w;
-        struct dinsn d;
-        if (guest_fetch(vmm, b, &w))
-            return 0;
-        cpu_decode(w, &d);
-        int branch = d.op == OP_B || d.op == OP_BEQ || d.op == OP_BNE || d.op == OP_BLEZ ||
-                     d.op == OP_BGTZ || d.op == OP_BLTZ || d.op == OP_BGEZ;
-        if (!branch)
-            continue;
-        uint32_t target = b + 4 + d.imm;
-        if (target > b || target > (cpu->pc & ~3u) || b + 4 - target > 4 * VMM_IDLE_LOOP_MAX)
-            return 0;                      /* not a short backward loop around pc */
-        for (uint32_t a = target; a <= b + 4; a += 4) {
-            if (guest_fetch(vmm, a, &w))
-                return 0;
-            cpu_decode(w, &d);
-            switch (d.op) {
-            case OP_SB: case OP_SH: case OP_SW: case OP_SWL: case OP_SWR: case OP_SC:
-            case OP_MFC0: case OP_MTC0: case OP_DI: case OP_EI: case OP_TLBR: case OP_TLBWI:
-            case OP_TLBWR: case OP_TLBP: case OP_ERET: case OP_WAIT: case OP_CACHE:
-            case OP_SYSCALL: case OP_BREAK: case OP_SDBBP: case OP_RI: case OP_CPU1:
-            case OP_CPU2: case OP_JAL: case OP_JALR: case OP_BLTZAL: case OP_BGEZAL:
-                return 0;
-            default:
-                break;
-            }
-        }
-        return 1;
-    }
-    return 0;
 }
 
 static void vm_done(struct vmm *vmm, struct vm *vm, enum cpu_stop why, int code)
@@ -696,9 +537,9 @@ static void vm_done(struct vmm *vmm, struct vm *vm, enum cpu_stop why, int code)
     vm->exit_code = code;
     vm->end_pc = vmm->cpu->pc;
     uart_flush(&vm->uart);
-    /* Its frames go back to the pool (zeroed again when handed out). The hardware TLB may
-     * still map them: empty it now, before any other VM can be given them. */
-    hw_flush(vmm);
+    /* Its frames go back to the pool (zeroed again when handed out). The machine's MMU may
+     * still map them: the back end drops that now, before any other VM can be given them. */
+    vmm->backend->unmapped(vmm, vm, 0, vm->pmap.npages);
     pmap_destroy(&vm->pmap);
     sched_remove(&vmm->sched, vm->vcpu, cpu_cycles(vmm->cpu));
 }
@@ -727,8 +568,8 @@ enum cpu_stop vmm_run(struct vmm *vmm)
         switch_to(vmm, vm);
         /* The slice, in instructions, and the machine-wide limit. */
         uint64_t end = sched_slice_end(&vmm->sched, id, now);
-        if (vm->probe && end > now + VMM_IDLE_PROBE_CYCLES)
-            end = now + VMM_IDLE_PROBE_CYCLES;
+        if (vm->probe && end > now + IDLE_PROBE_CYCLES)
+            end = now + IDLE_PROBE_CYCLES;
         uint64_t insns = end > now ? (end - now + cpu->cost.insn - 1) / cpu->cost.insn : 1;
         uint64_t limit = cpu->icount + insns;
         int global = vmm->max_insns && vmm->max_insns <= limit;
@@ -744,9 +585,9 @@ enum cpu_stop vmm_run(struct vmm *vmm)
                 goto out;
             }
             /* End of the slice: spinning idle? Then it waits for its timer like wait. */
-            if (vmm->idle_spin && spinning_idle(vmm)) {
+            if (vmm->idle_spin && idle_spinning(vm->v, cpu->pc, idle_fetch, vmm)) {
                 vm->n.idle_spin_halts++;
-                vm->probe = VMM_IDLE_PROBES;
+                vm->probe = IDLE_PROBES;
                 sched_halt(&vmm->sched, id, cpu_cycles(cpu), vm->v->timer_cycle);
             } else if (vm->probe) {
                 vm->probe--;                           /* still handling its interrupt */
@@ -778,14 +619,14 @@ void vmm_destroy(struct vmm *vmm)
 {
     for (unsigned i = 0; i < VMM_MAX_VMS; i++) {
         struct vm *vm = &vmm->vms[i];
-        if (vm->vtlb)
-            vm->vtlb->ops->destroy(vm->vtlb);
+        if (vm->be)
+            vmm->backend->vm_fini(vmm, vm);
         cpu_free(vm->v);
         if (vm->pmap.frames)
             pmap_destroy(&vm->pmap);
     }
-    if (vmm->hwtlb)
-        vmm->hwtlb->ops->destroy(vmm->hwtlb);
+    if (vmm->be)
+        vmm->backend->fini(vmm);
     cpu_free(vmm->cpu);
     frames_destroy(&vmm->frames);
     stats_free(&vmm->stats);

@@ -1,14 +1,14 @@
 /* vmm.h - the hypervisor: guests run deprivileged on the machine's CPU, the VMM owns the
- * hardware. It runs several virtual machines, one vCPU each, on the software-managed TLB,
- * Disco-style (docs/vmm.md): the guest's kernel mode is hardware supervisor mode with
- * kseg0/kseg1 made mapped and supervisor-accessible through SegCtl; every exception enters
- * the VMM (cpu->exception), which fills the hardware TLB itself (kseg0/kseg1, and useg
- * pages the guest's own TLB already maps), emulates privileged instructions and device
- * registers, and reflects everything else to the guest's vectors.
+ * hardware (docs/vmm.md). It runs several virtual machines, one vCPU each: the guest's
+ * kernel mode is hardware supervisor mode with kseg0/kseg1 made mapped and
+ * supervisor-accessible through SegCtl; every exception enters the VMM (cpu->exception),
+ * which emulates privileged instructions and device registers, hands translation faults and
+ * MMU operations to the memory-virtualization back end (mmu_backend.h), and reflects
+ * everything else to the guest's vectors.
  *
- * The guest's view of CP0 and of its TLB is a complete second `struct cpu` that never runs
- * (vm->v): its CP0 registers and its R4K TLB are the architectural model the native machine
- * uses, so mfc0/mtc0/tlbp/tlbr/tlbwi/tlbwr/eret and exception entry behave for the guest
+ * The guest's view of CP0 and of its MMU is a complete second `struct cpu` that never runs
+ * (vm->v): its CP0 registers and MMU model are the architectural model the native machine
+ * uses, so mfc0/mtc0/eret, the MMU instructions and exception entry behave for the guest
  * exactly as on the bare machine. */
 #ifndef TLBVISOR_VMM_H
 #define TLBVISOR_VMM_H
@@ -20,30 +20,32 @@
 #include "cost.h"
 #include "cpu.h"
 #include "frames.h"
+#include "idle.h"
 #include "machine.h"
 #include "pmap.h"
 #include "sched.h"
 #include "stats.h"
 #include "uart.h"
 
-#define VMM_HW_TLB_ENTRIES 64
 #define VMM_MAX_VMS 8
-#define VMM_IDLE_WAIT 1            /* wait halts the vCPU until its next interrupt */
-#define VMM_IDLE_SPIN 2            /* a spinning idle loop is inferred and halts the vCPU */
-#define VMM_IDLE_PROBE_CYCLES 4000 /* slice of a vCPU last found spinning ... */
-#define VMM_IDLE_PROBES 8          /* ... for this many slices after it was found */
-#define VMM_IDLE_LOOP_MAX 8        /* longest loop body (instructions) taken as an idle loop */
+
+/* Emulated privileged instructions, by kind (vmN.priv.KIND). */
+#define VMM_PRIV_KINDS(X) X(mfc0) X(mtc0) X(tlbp) X(tlbr) X(tlbwi) X(tlbwr) X(eret) X(wait) \
+    X(di_ei) X(cache) X(rdhwr) X(shadow_regs)
+enum vmm_priv {
+#define VMM_PRIV_ENUM(k) VMM_PRIV_##k,
+    VMM_PRIV_KINDS(VMM_PRIV_ENUM)
+#undef VMM_PRIV_ENUM
+    VMM_PRIV_COUNT
+};
 
 struct vm_counters {
     uint64_t traps[EXC_COUNT];     /* hardware exceptions that entered the VMM, by cause */
     uint64_t priv_emulated;        /* privileged instructions emulated */
+    uint64_t priv[VMM_PRIV_COUNT]; /* ... by kind */
     uint64_t reflected;            /* exceptions reflected to the guest */
     uint64_t refill_reflected;     /* of which TLB refills (the guest's refill handler ran) */
-    uint64_t kseg_fills;           /* hardware TLB fills for guest kseg0/kseg1 by the VMM */
-    uint64_t useg_fills;           /* hardware TLB fills from the guest's own TLB entries */
     uint64_t device_accesses;      /* emulated UART/SOFTRES loads and stores */
-    uint64_t tlb_writes;           /* guest tlbwi/tlbwr (each drops its hardware copies) */
-    uint64_t hw_flushes;           /* whole hardware TLB dropped (guest segment map changed) */
     uint64_t vmm_cycles;           /* modelled cycles spent in the VMM (cost.h) */
     uint64_t idle_wait_halts;      /* halts because the guest executed wait */
     uint64_t idle_spin_halts;      /* halts because the guest was found spinning idle */
@@ -66,19 +68,22 @@ struct vm {
     int llbit;
     int probe;                     /* found spinning lately: its next slices are short */
     struct pmap pmap;
-    struct cpu *v;                 /* the guest's CP0, TLB and exception model (never runs) */
-    struct mmu *vtlb;              /* the guest's TLB as it programmed it */
+    struct cpu *v;                 /* the guest's CP0, MMU model and exception model (never
+                                    * runs); v->mmu is the back end's model of the guest's MMU */
     struct bus bus;                /* the guest's devices */
     struct uart uart;
-    int8_t hw_src[VMM_HW_TLB_ENTRIES]; /* per hardware entry: the guest TLB index it copies */
+    void *be;                      /* the back end's per-VM state (only the back end's) */
     struct vm_counters n;
 };
+
+struct mmu_backend;
 
 struct vmm {
     struct frames frames;
     struct bus hwbus;              /* nothing on it: guests never reach devices directly */
-    struct cpu *cpu;               /* the machine */
-    struct mmu *hwtlb;
+    struct cpu *cpu;               /* the machine; cpu->mmu belongs to the back end */
+    const struct mmu_backend *backend;
+    void *be;                      /* the back end's machine-wide state (only the back end's) */
     struct vm vms[VMM_MAX_VMS];
     unsigned nvms;
     struct vm *cur;                /* the VM on the CPU */
@@ -86,8 +91,6 @@ struct vmm {
     uint64_t max_insns;            /* machine-wide instruction limit (0: none) */
     int idle_wait, idle_spin;      /* idle detection: halt on wait; infer spinning idle loops */
     uint64_t world_switches;
-    unsigned hw_next;              /* round-robin victim for VMM TLB fills */
-    uint32_t seg_key;              /* the guest segment map the hardware TLB was filled for */
     struct stats stats;
 };
 
@@ -103,10 +106,11 @@ struct vmm_config {
     unsigned vms;                  /* how many VMs (1..VMM_MAX_VMS) */
     const struct vmm_vm_spec *spec; /* vms specs; or NULL: every VM boots elf_path, cmdline */
     uint64_t quantum_cycles;       /* scheduler quantum (0: sched's default) */
-    int idle_detect;               /* VMM_IDLE_* bits (default both) */
+    int idle_detect;               /* IDLE_DETECT_* bits (default both) */
     uint32_t mem_bytes;            /* each VM's guest-physical RAM (without spec) */
     unsigned tlb_entries;          /* the guest's TLB size (Config1.MMUSize + 1) */
-    mmu_ctor tlb_new;              /* builds an R4K TLB of *(unsigned *)arg entries */
+    const struct mmu_backend *backend; /* the memory-virtualization technique */
+    const void *backend_opts;      /* its options (the back end's own struct), or NULL */
     uint64_t max_insns;
     const char *cmdline;
     int out_fd;
@@ -119,5 +123,18 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
  * CPU_STOP_INSN_LIMIT for the limit, else CPU_STOP_POWEROFF; each VM's end is in vms[]. */
 enum cpu_stop vmm_run(struct vmm *vmm);
 void vmm_destroy(struct vmm *vmm);
+
+/* Services of the core for the back ends (mmu_backend.h). Each acts on vmm->cur, whose
+ * trapping instruction is at cpu->pc (cpu->npc: where execution continues after it). */
+/* Reflects e to the guest: its exception entry, exactly as on the bare machine. */
+void vmm_reflect(struct vmm *vmm, const struct cpu_exc *e);
+void vmm_reflect_code(struct vmm *vmm, int code);
+/* Runs the trapping instruction again (from its branch if it is in a delay slot). */
+void vmm_retry(struct vmm *vmm);
+/* Emulates the trapping load or store against the guest's devices (or reflects the bus
+ * error the bare machine would raise). */
+void vmm_emulate_device(struct vmm *vmm);
+/* Charges cycles of VMM work to the machine's time and to the VM. */
+void vmm_charge(struct vmm *vmm, uint64_t cycles);
 
 #endif

@@ -191,6 +191,17 @@ static int r4k_tlb_op(struct mmu *m, int op)
     return 0;
 }
 
+void r4k_tlb_peek(const struct mmu *m, unsigned idx, struct r4k_tlb_view *out)
+{
+    const struct r4k_tlb *t = (const struct r4k_tlb *)m;
+    const struct r4k_entry *e = &t->e[idx % t->n];
+    out->entryhi = e->vpn2 | e->asid;
+    out->pagemask = e->mask;
+    out->lo[0] = e->lo[0];
+    out->lo[1] = e->lo[1];
+    out->g = e->g;
+}
+
 static void r4k_asid_changed(struct mmu *m)
 {
     cpu_tc_flush(m->cpu);

@@ -11,35 +11,41 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 
-compare() { # NAME FILTER ELF ARGS...
+compare() { # NAME FILTER ELF ARGS... (VMM options in $vmm_opts)
 	local name=$1 filter=$2 elf=$3
 	shift 3
 	timeout 120 "$tv" run --native --max-insns 3000000000 "$elf" -- "$@" >"$tmp/n" 2>&1 </dev/null; rn=$?
-	timeout 120 "$tv" run --quiet --max-insns 3000000000 --stats "$tmp/s.json" "$elf" -- "$@" >"$tmp/v" 2>&1 </dev/null; rv=$?
+	# shellcheck disable=SC2086
+	timeout 120 "$tv" run --quiet $vmm_opts --max-insns 3000000000 --stats "$tmp/s.json" "$elf" -- "$@" >"$tmp/v" 2>&1 </dev/null; rv=$?
 	grep -v "$filter" "$tmp/n" >"$tmp/n2"; grep -v "$filter" "$tmp/v" >"$tmp/v2"
 	if [ "$rn" = "$rv" ] && [ "$rn" = 0 ] && cmp -s "$tmp/n2" "$tmp/v2"; then
-		echo "ok $name ($(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print("priv_emulated=%d reflected=%d refill_reflected=%d" % (c["vm1.priv_emulated"], c["vm1.reflected"], c["vm1.tlb.refill_reflected"]))' "$tmp/s.json"))"
+		echo "ok $name $vmm_opts ($(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print("priv_emulated=%d reflected=%d refill_reflected=%d l2tlb_hits=%d" % (c["vm1.priv_emulated"], c["vm1.reflected"], c["vm1.tlb.refill_reflected"], c["vm1.l2tlb.hits"]))' "$tmp/s.json"))"
 		pass=$((pass + 1))
 	else
-		echo "FAIL $name: exit $rn native, $rv under the VMM"
+		echo "FAIL $name $vmm_opts: exit $rn native, $rv under the VMM"
 		diff -u --label native --label vmm "$tmp/n2" "$tmp/v2" | head -20
 		fail=$((fail + 1))
 	fi
 }
 
-for p in hello isa_alu isa_mem isa_branch exceptions cp0 tlb timer supervisor; do
-	compare "bare $p" '^\[kstat\]' "$build/guest/bare/$p.elf"
-done
+# Every program, with the L2 software TLB (the default) and without it; with a 16-entry
+# guest TLB too, where the L2 TLB serves the most refills.
 k=$build/guest/kernel/kernel-swtlb.elf
-for w in "workload=selftest" "workload=ktest n=50" "workload=forkwait n=50" \
-	"workload=memtouch mb=2 rounds=1" "workload=compute iters=20" \
-	"workload=mmapchurn n=20 pages=8" "workload=ctxswitch n=100" \
-	"workload=pmake workers=4 jobs=8" "workload=dbrand mb=2 ops=5000" \
-	"workload=idle ticks=2 rounds=2" "workload=idle ticks=2 rounds=2 idle=spin" \
-	"workload=crashme"; do
-	# shellcheck disable=SC2086
-	compare "kernel $w" '^\[kstat\]' "$k" $w
+for vmm_opts in "--l2tlb on" "--l2tlb off" "--tlb-entries 16"; do
+	for p in hello isa_alu isa_mem isa_branch exceptions cp0 tlb tlb_evict timer supervisor; do
+		compare "bare $p" '^\[kstat\]' "$build/guest/bare/$p.elf"
+	done
+	for w in "workload=selftest" "workload=ktest n=50" "workload=forkwait n=50" \
+		"workload=memtouch mb=2 rounds=1" "workload=compute iters=20" \
+		"workload=mmapchurn n=20 pages=8" "workload=ctxswitch n=100" \
+		"workload=pmake workers=4 jobs=8" "workload=dbrand mb=2 ops=5000" \
+		"workload=idle ticks=2 rounds=2" "workload=idle ticks=2 rounds=2 idle=spin" \
+		"workload=crashme"; do
+		# shellcheck disable=SC2086
+		compare "kernel $w" '^\[kstat\]' "$k" $w
+	done
 done
+vmm_opts=""
 # Four VMs side by side, different guests and workloads: each VM's console lines (prefix
 # stripped) are exactly its native output.
 k=$build/guest/kernel/kernel-swtlb.elf
