@@ -196,8 +196,8 @@ static const char *vm_end_name(const struct vm *vm)
 /* The table on stderr after a VMM run: per VM, how it ended and what the VMM did for it. */
 static void print_vmm_summary(struct vmm *vmm)
 {
-    fprintf(stderr, "tlbvisor: %-4s %-9s %14s %10s %10s %10s %10s %14s\n", "vm", "end",
-            "cycles run", "traps", "emulated", "reflected", "refills", "vmm cycles");
+    fprintf(stderr, "tlbvisor: %-4s %-9s %14s %10s %10s %10s %10s %10s %14s\n", "vm", "end",
+            "cycles run", "traps", "emulated", "reflected", "refills", "resolved", "vmm cycles");
     for (unsigned i = 0; i < vmm->nvms; i++) {
         struct vm *vm = &vmm->vms[i];
         uint64_t traps = 0;
@@ -205,10 +205,11 @@ static void print_vmm_summary(struct vmm *vmm)
             traps += vm->n.traps[e];
         char name[8];
         snprintf(name, sizeof(name), "vm%u", vm->id);
-        fprintf(stderr, "tlbvisor: %-4s %-9s %14llu %10llu %10llu %10llu %10llu %14llu\n", name,
-                vm_end_name(vm), (unsigned long long)vmm->sched.v[vm->vcpu].cycles_run,
+        fprintf(stderr, "tlbvisor: %-4s %-9s %14llu %10llu %10llu %10llu %10llu %10llu %14llu\n",
+                name, vm_end_name(vm), (unsigned long long)vmm->sched.v[vm->vcpu].cycles_run,
                 (unsigned long long)traps, (unsigned long long)vm->n.priv_emulated,
                 (unsigned long long)vm->n.reflected, (unsigned long long)vm->n.refill_reflected,
+                (unsigned long long)vmm->backend->vm_resolved(vmm, vm),
                 (unsigned long long)vm->n.vmm_cycles);
     }
 }

@@ -390,6 +390,14 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
     vmm->backend->register_vm_stats(vmm, vm, st, px);
 }
 
+/* A guest-physical page of the VM loses its frame (pmap_unmap): the back end drops every
+ * translation to it first. */
+static void vm_page_unmapped(void *ctx, uint32_t gpfn)
+{
+    struct vm *vm = ctx;
+    vm->owner->backend->unmapped(vm->owner, vm, gpfn, 1);
+}
+
 /* Builds VM number id (1..) from its spec. */
 static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct vmm_config *cfg,
                      const struct vmm_vm_spec *sp, char *err, size_t errlen)
@@ -409,10 +417,12 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
     }
     if (cfg->cost)
         vm->v->cost = *cfg->cost;
+    vm->owner = vmm;
     if (vmm->backend->vm_init(vmm, vm, cfg) != 0) {
         elf_free(&img);
         return -1;
     }
+    pmap_set_unmap_hook(&vm->pmap, vm_page_unmapped, vm);
     cpu_reset(vm->v);
     if (cfg->vms > 1)
         snprintf(vm->prefix, sizeof(vm->prefix), "[vm%u] ", id);

@@ -73,6 +73,7 @@ struct vm {
     struct bus bus;                /* the guest's devices */
     struct uart uart;
     void *be;                      /* the back end's per-VM state (only the back end's) */
+    struct vmm *owner;
     struct vm_counters n;
 };
 
