@@ -25,15 +25,19 @@
 #define TIMER_PERIOD_CYCLES (2ull << 32)
 #define VMM_MACHINE_TLB_ENTRIES 64 /* Config1.MMUSize + 1 of the machine (never seen by guests) */
 
-/* SegCtl while a guest runs: in guest kernel mode kseg3, sseg, kseg1 and kseg0 are mapped
- * and reachable from (hardware) supervisor mode (MSK); in guest supervisor mode only sseg
- * is (kseg0/kseg1/kseg3 mapped kernel-only, MK), so that the hardware raises the address
- * errors the guest expects; useg as reset. */
+/* The machine's Segmentation Control while a guest runs follows the guest's own segment
+ * map in the guest's current mode: a segment the guest may reach is mapped for every
+ * hardware mode (MUSK), so that the VMM sees each first access as a TLB miss and maps it
+ * (unmapped guest segments onto the guest's RAM, mapped ones from the guest's TLB); a
+ * segment it may not reach is kernel-only (MK), so that the hardware, which runs the guest
+ * in supervisor or user mode, raises the address error the guest expects. */
 #define SC_CFG(am) ((uint32_t)(am) << SC_AM_SHIFT)
-#define VMM_SEGCTL0_KERNEL (SC_CFG(SC_AM_MSK) | SC_CFG(SC_AM_MSK) << 16)
-#define VMM_SEGCTL1_KERNEL (SC_CFG(SC_AM_MSK) | SC_CFG(SC_AM_MSK) << 16)
-#define VMM_SEGCTL0_SUPER  (SC_CFG(SC_AM_MK) | SC_CFG(SC_AM_MSK) << 16)
-#define VMM_SEGCTL1_SUPER  (SC_CFG(SC_AM_MK) | SC_CFG(SC_AM_MK) << 16)
+
+static uint32_t machine_seg_cfg(const struct cpu *v, uint32_t seg_va)
+{
+    uint32_t pa;
+    return SC_CFG(cpu_seg_lookup(v, seg_va, &pa) == SEG_ERROR ? SC_AM_MK : SC_AM_MUSK);
+}
 
 static void write_guest(void *ctx, uint32_t gpa, const void *src, uint32_t len)
 {
@@ -65,12 +69,13 @@ static void sync_hw(struct vmm *vmm)
     if ((cpu->cp0.status & ST_WRITABLE) != st)
         cpu_cp0_write(cpu, CP0_STATUS, 0, st);
     cpu->cp0.hwrena = vc->hwrena;                   /* user-mode rdhwr as the guest allows */
-    int super = v->tc_mode == TC_SUPER;
-    uint32_t sc0 = super ? VMM_SEGCTL0_SUPER : VMM_SEGCTL0_KERNEL;
-    uint32_t sc1 = super ? VMM_SEGCTL1_SUPER : VMM_SEGCTL1_KERNEL;
-    if (cpu->cp0.segctl[0] != sc0 || cpu->cp0.segctl[1] != sc1) {
+    uint32_t sc0 = machine_seg_cfg(v, 0xE0000000u) | machine_seg_cfg(v, 0xC0000000u) << 16;
+    uint32_t sc1 = machine_seg_cfg(v, 0xA0000000u) | machine_seg_cfg(v, 0x80000000u) << 16;
+    uint32_t sc2 = machine_seg_cfg(v, 0x40000000u) | machine_seg_cfg(v, 0x00000000u) << 16;
+    if (cpu->cp0.segctl[0] != sc0 || cpu->cp0.segctl[1] != sc1 || cpu->cp0.segctl[2] != sc2) {
         cpu->cp0.segctl[0] = sc0;
         cpu->cp0.segctl[1] = sc1;
+        cpu->cp0.segctl[2] = sc2;
         cpu_tc_flush(cpu);
     }
     vmm->backend->sync(vmm);                        /* the guest's ASID, segment map */

@@ -405,11 +405,20 @@ static int disco_priv_op(struct vmm *vmm, const struct dinsn *d)
     }
 }
 
-/* The key of the guest's segment map (its ERL and SegCtl): the VMM's fills depend on it. */
+/* The key of the guest's segment map (its ERL and SegCtl): the VMM's fills depend on it.
+ * A segment that is unmapped in kernel mode and mapped in the others (MUSUK) makes the
+ * guest's mode part of it. */
 static uint32_t seg_key(const struct cpu *v)
 {
     const struct cp0 *vc = &v->cp0;
-    return (vc->status & ST_ERL) ^ vc->segctl[0] ^ (vc->segctl[1] * 3u) ^ (vc->segctl[2] * 5u);
+    uint32_t key = (vc->status & ST_ERL) ^ vc->segctl[0] ^ (vc->segctl[1] * 3u) ^
+                   (vc->segctl[2] * 5u);
+    for (int i = 0; i < 6; i++) {
+        uint32_t cfg = vc->segctl[i / 2] >> (16 * (i % 2));
+        if (((cfg >> SC_AM_SHIFT) & SC_AM_MASK) == SC_AM_MUSUK)
+            return key ^ (uint32_t)(v->tc_mode + 1) * 0x9E3779B1u;
+    }
+    return key;
 }
 
 static void disco_sync(struct vmm *vmm)

@@ -32,7 +32,7 @@ compare() { # NAME FILTER ELF ARGS... (VMM options in $vmm_opts)
 # guest TLB too, where the L2 TLB serves the most refills.
 k=$build/guest/kernel/kernel-swtlb.elf
 for vmm_opts in "--l2tlb on" "--l2tlb off" "--tlb-entries 16"; do
-	for p in hello isa_alu isa_mem isa_branch exceptions cp0 tlb tlb_evict timer supervisor; do
+	for p in hello isa_alu isa_mem isa_branch exceptions cp0 tlb tlb_evict timer supervisor segctl; do
 		compare "bare $p" '^\[kstat\]' "$build/guest/bare/$p.elf"
 	done
 	for w in "workload=selftest" "workload=ktest n=50" "workload=forkwait n=50" \
