@@ -388,6 +388,8 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
     stats_add(st, &vm->n.reflected, "%s.reflected", px);
     stats_add(st, &vm->n.refill_reflected, "%s.tlb.refill_reflected", px);
     stats_add(st, &vm->n.device_accesses, "%s.devices.accesses", px);
+    stats_add(st, &vm->n.instructions, "%s.instructions", px);
+    stats_add(st, &vm->n.guest_cycles, "%s.cycles.guest", px);
     stats_add(st, &vm->n.vmm_cycles, "%s.cycles.vmm", px);
     stats_add(st, &vm->n.idle_wait_halts, "%s.idle.wait_halts", px);
     stats_add(st, &vm->n.idle_spin_halts, "%s.idle.spin_halts", px);
@@ -591,8 +593,11 @@ enum cpu_stop vmm_run(struct vmm *vmm)
         cpu->insn_limit = global ? vmm->max_insns : limit;
         cpu->stop = CPU_STOP_NONE;
         cpu_recompute_stop(cpu);
+        uint64_t icount = cpu->icount;
         enum cpu_stop why = cpu_run(cpu);
         sched_account(&vmm->sched, id, cpu_cycles(cpu) - now);
+        vm->n.instructions += cpu->icount - icount;
+        vm->n.guest_cycles = vm->n.instructions * cpu->cost.insn;
         switch (why) {
         case CPU_STOP_INSN_LIMIT:
             if (global && cpu->icount >= vmm->max_insns) {

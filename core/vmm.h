@@ -46,6 +46,8 @@ struct vm_counters {
     uint64_t reflected;            /* exceptions reflected to the guest */
     uint64_t refill_reflected;     /* of which TLB refills (the guest's refill handler ran) */
     uint64_t device_accesses;      /* emulated UART/SOFTRES loads and stores */
+    uint64_t instructions;         /* guest instructions the VM executed */
+    uint64_t guest_cycles;         /* modelled cycles of those (instructions x insn) */
     uint64_t vmm_cycles;           /* modelled cycles spent in the VMM (cost.h) */
     uint64_t idle_wait_halts;      /* halts because the guest executed wait */
     uint64_t idle_spin_halts;      /* halts because the guest was found spinning idle */

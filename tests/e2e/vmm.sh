@@ -53,7 +53,7 @@ specs=("$k,mem=64M -- workload=forkwait n=100" "$k,mem=64M,weight=2 -- workload=
        "$k,mem=64M -- workload=pmake workers=4 jobs=8" "$build/guest/bare/isa_alu.elf,mem=16M")
 args=()
 for sp in "${specs[@]}"; do args+=(--vm "$sp"); done
-timeout 300 "$tv" run "${args[@]}" >"$tmp/four" 2>&1 </dev/null; r4=$?
+timeout 300 "$tv" run --stats "$tmp/four.json" "${args[@]}" >"$tmp/four" 2>&1 </dev/null; r4=$?
 ok4=1
 [ "$r4" = 0 ] || ok4=0
 for i in 1 2 3 4; do
@@ -68,6 +68,13 @@ for i in 1 2 3 4; do
 		ok4=0; diff -u --label native --label "vm$i" "$tmp/nat$i" "$tmp/vm$i" | head -10
 	fi
 done
+# The machine's time is exactly the VMs' guest and VMM cycles plus idle time.
+split=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["counters"]
+vms = range(1, 5)
+print(sum(c["vm%d.instructions" % i] for i in vms) == c["cpu.instructions"] and
+      c["cpu.cycles"] == sum(c["vm%d.cycles.guest" % i] + c["vm%d.cycles.vmm" % i] for i in vms) + c["cpu.idle_cycles"]
+      and c["machine.world_switches"] > 0)' "$tmp/four.json")
+[ "$split" = True ] || { ok4=0; echo "cycle split of the four VMs: $split"; }
 if [ $ok4 = 1 ]; then echo "ok four VMs side by side"; pass=$((pass + 1)); else echo "FAIL four VMs (exit $r4)"; fail=$((fail + 1)); fi
 
 # Isolation: VM 1 writes a secret over all its RAM and powers off; its frames go back to
@@ -107,7 +114,8 @@ done
 # Modelled time under the VMM splits exactly into guest instructions, VMM work and idle.
 "$tv" run --stats "$tmp/c.json" "$build/guest/kernel/kernel-swtlb.elf" -- workload=idle ticks=2 rounds=2 >/dev/null 2>&1
 got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["counters"]; m=d["cost"]
-print(c["vm1.cycles.vmm"] > 0 and c["cpu.idle_cycles"] > 0 and c["cpu.cycles"] == c["cpu.instructions"] * m["insn"] + c["vm1.cycles.vmm"] + c["cpu.idle_cycles"])' "$tmp/c.json")
+print(c["vm1.cycles.vmm"] > 0 and c["cpu.idle_cycles"] > 0 and c["cpu.cycles"] == c["cpu.instructions"] * m["insn"] + c["vm1.cycles.vmm"] + c["cpu.idle_cycles"]
+      and c["vm1.instructions"] == c["cpu.instructions"] and c["vm1.cycles.guest"] == c["cpu.instructions"] * m["insn"])' "$tmp/c.json")
 if [ "$got" = True ]; then echo "ok cycles = guest + vmm + idle"; pass=$((pass + 1)); else echo "FAIL cycles split: $got"; fail=$((fail + 1)); fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
