@@ -16,7 +16,7 @@ for w in "compute iters=3000" "forkwait n=2000" "memtouch mb=32 rounds=2" "pmake
 	"$tv" run --native --stats "$tmp/n.json" "$k" -- workload=$w >/dev/null
 	t1=$(now)
 	# shellcheck disable=SC2086
-	"$tv" run --stats "$tmp/v.json" "$k" -- workload=$w >/dev/null
+	"$tv" run --quiet --stats "$tmp/v.json" "$k" -- workload=$w >/dev/null
 	t2=$(now)
 	python3 - "$w" "$t0" "$t1" "$t2" "$tmp/n.json" "$tmp/v.json" <<'PY'
 import json, sys

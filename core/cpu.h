@@ -203,6 +203,8 @@ void cpu_phys_written(struct cpu *cpu, uint32_t pa, unsigned bytes);
 /* How the current mode sees va: through the MMU, unmapped (at *pa), or an address error. */
 enum seg_kind { SEG_MAPPED, SEG_UNMAPPED, SEG_ERROR };
 enum seg_kind cpu_seg_lookup(const struct cpu *cpu, uint32_t va, uint32_t *pa);
+/* The same in mode (TC_USER .. TC_KERNEL_ERL) instead of the current one. */
+enum seg_kind cpu_seg_lookup_mode(const struct cpu *cpu, int mode, uint32_t va, uint32_t *pa);
 /* Debug access for tools and tests: translate without side effects on the TLB; -1 if unmapped. */
 int cpu_debug_read(struct cpu *cpu, uint32_t va, unsigned size, uint32_t *val);
 

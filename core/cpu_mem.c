@@ -33,10 +33,14 @@ static uint32_t seg_cfg(const struct cpu *cpu, uint32_t va, int *big)
 /* Classifies va for the current mode; for unmapped segments sets *pa. */
 enum seg_kind cpu_seg_lookup(const struct cpu *cpu, uint32_t va, uint32_t *pa)
 {
+    return cpu_seg_lookup_mode(cpu, cpu->tc_mode, va, pa);
+}
+
+enum seg_kind cpu_seg_lookup_mode(const struct cpu *cpu, int mode, uint32_t va, uint32_t *pa)
+{
     int big;
     uint32_t cfg = seg_cfg(cpu, va, &big);
     unsigned am = (cfg >> SC_AM_SHIFT) & SC_AM_MASK;
-    int mode = cpu->tc_mode;                        /* user, super, kernel, kernel+ERL */
     int kernel = mode >= TC_KERNEL;
     enum seg_kind k;
 

@@ -26,17 +26,24 @@
 #define VMM_MACHINE_TLB_ENTRIES 64 /* Config1.MMUSize + 1 of the machine (never seen by guests) */
 
 /* The machine's Segmentation Control while a guest runs follows the guest's own segment
- * map in the guest's current mode: a segment the guest may reach is mapped for every
- * hardware mode (MUSK), so that the VMM sees each first access as a TLB miss and maps it
- * (unmapped guest segments onto the guest's RAM, mapped ones from the guest's TLB); a
- * segment it may not reach is kernel-only (MK), so that the hardware, which runs the guest
- * in supervisor or user mode, raises the address error the guest expects. */
+ * map: every segment is mapped for the hardware, so that the VMM sees each first access as
+ * a TLB miss and maps it (unmapped guest segments onto the guest's RAM, mapped ones from
+ * the guest's TLB), and its access mode makes the hardware raise the address errors the
+ * guest expects. The hardware runs guest user mode as user mode and guest kernel and
+ * supervisor modes as supervisor mode, so a segment is
+ *   MUSK if guest user mode may reach it, MSK if only the guest's present privileged mode
+ *   (kernel, or supervisor while the guest is in it) may, MK if neither may.
+ * In guest user mode the privileged side is the guest's kernel: the configuration is the
+ * same on both sides of a system call, and the translation cache survives it. */
 #define SC_CFG(am) ((uint32_t)(am) << SC_AM_SHIFT)
 
 static uint32_t machine_seg_cfg(const struct cpu *v, uint32_t seg_va)
 {
     uint32_t pa;
-    return SC_CFG(cpu_seg_lookup(v, seg_va, &pa) == SEG_ERROR ? SC_AM_MK : SC_AM_MUSK);
+    int priv = v->tc_mode == TC_USER ? TC_KERNEL : v->tc_mode;
+    if (cpu_seg_lookup_mode(v, TC_USER, seg_va, &pa) != SEG_ERROR)
+        return SC_CFG(SC_AM_MUSK);
+    return SC_CFG(cpu_seg_lookup_mode(v, priv, seg_va, &pa) != SEG_ERROR ? SC_AM_MSK : SC_AM_MK);
 }
 
 static void write_guest(void *ctx, uint32_t gpa, const void *src, uint32_t len)
