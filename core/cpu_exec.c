@@ -37,6 +37,7 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 const void *cpu_undecoded_handler;
+const void *const *cpu_handlers;
 const void *cpu_page_end_handler;
 
 /* The longest run: a page of instructions plus a delay slot. */
@@ -64,6 +65,12 @@ enum cpu_stop cpu_run(struct cpu *cpu)
         CPU_OPS(CPU_OP_LABEL)
 #undef CPU_OP_LABEL
     };
+    static void *const fused_labels[FUSE_COUNT] = {
+        [FUSE_NONE] = NULL,
+#define CPU_FUSE_LABEL(n) [FUSE_##n] = &&F_##n,
+        CPU_FUSED(CPU_FUSE_LABEL)
+#undef CPU_FUSE_LABEL
+    };
     uint32_t *const r = cpu->gpr;
     uint32_t fpage = 0, fppn = 0, far_pc = 0;
     struct dinsn *fbase = NULL;
@@ -77,6 +84,7 @@ enum cpu_stop cpu_run(struct cpu *cpu)
      * touched off the fast path, so they stay out of the registers. */
 
     cpu_undecoded_handler = &&L_DECODE;
+    cpu_handlers = (const void *const *)labels;
     cpu_page_end_handler = &&L_PAGE_END;
 
 #define PC_OF(x) (fpage + (uint32_t)(((x) - fbase) << 2))
@@ -103,6 +111,11 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
             if (b_->h == &&L_EVENT_BP) { b_->h = cpu->bp_h; b_->op = cpu->bp_op; } \
             cpu->bp = NULL; \
         } \
+        b_ = cpu->bp_prev; \
+        if (b_) { \
+            if (b_->h == labels[b_->op]) b_->h = cpu->bp_prev_h; \
+            cpu->bp_prev = NULL; \
+        } \
         stop_lim = run_limit(cpu->run_stop); } while (0)
 /* Makes pc's page the current one and d the instruction at pc, starting a run with cnt
  * instructions before it; raises the fetch exception (with cpu->npc = npc_ and
@@ -120,13 +133,20 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
         } \
         fpage = f_->tag; fppn = f_->ppn; fbase = f_->base; \
         d = fbase + ((res_pc & 0xFFFu) >> 2); SET_CNT(d, cnt); } while (0)
-/* Decodes the instruction at d (on the current page) in place. */
+/* Gives a (plain, on the page, followed by a decoded b on the page) its fused handler. */
+#define FUSE(a, b) do { \
+        int k_ = (a)->h == labels[(a)->op] ? cpu_fuse((a), (b)) : FUSE_NONE; \
+        if (k_ != FUSE_NONE) (a)->h = fused_labels[k_]; } while (0)
+/* Decodes the instruction at d (on the current page) in place, and fuses it with its
+ * neighbours where a fused handler exists. */
 #define DECODE_HERE() do { \
         uint32_t w_; \
         struct dinsn *wd_ = (struct dinsn *)d; \
         memcpy(&w_, cpu->ram + ((size_t)fppn << 12) + ((size_t)(d - fbase) << 2), 4); \
         cpu_decode(w_, wd_); \
         wd_->h = labels[wd_->op]; \
+        if (wd_ > fbase) FUSE(wd_ - 1, wd_); \
+        if (wd_ < fbase + (DPAGE_INSNS - 1)) FUSE(wd_, wd_ + 1); \
         cpu->n.decoded_insns++; } while (0)
 /* State for an event before d runs, d in sequence (or &far). */
 #define SYNC_BEFORE() do { \
@@ -151,6 +171,10 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
             struct dinsn *b_ = (struct dinsn *)(run_at) + k_; \
             cpu->bp = b_; cpu->bp_h = b_->h; cpu->bp_op = b_->op; \
             b_->h = &&L_EVENT_BP; b_->op = OP_EVENT_BP; stop_lim = 0; \
+            if (b_ > fbase && b_[-1].h != labels[b_[-1].op]) { \
+                cpu->bp_prev = b_ - 1; cpu->bp_prev_h = b_[-1].h; \
+                b_[-1].h = labels[b_[-1].op]; \
+            } \
         } } while (0)
 /* Close the run through d and continue at next (a dinsn pointer, or &far). */
 #define CLOSE_RUN_TO(next) do { \
@@ -177,26 +201,34 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
                       CUR_CNT + RUN_MAX >= cpu->icount_stop))) \
             NEXT_RESOLVE(); \
         RELOAD_STOP(); } while (0)
-#define LOAD(T) do { \
-        uint32_t va_ = RS + d->imm; struct tc_entry *e_ = TC_ENTRY(va_); \
+/* After a slow path of the first half of a fused pair: if the slow path wrote over the
+ * second instruction (a store to code, a walker A/D update), the pair was split, and the
+ * second must be dispatched afresh. A load or store handler goes on with NEXT anyway, so
+ * the test is right for every handler. */
+#define SPLIT_CHECK() do { if (d->h == labels[d->op]) NEXT(); } while (0)
+/* Loads rt from va; out gets the value too. */
+#define LOAD_VA(T, va, out) do { \
+        uint32_t va_ = (va); struct tc_entry *e_ = TC_ENTRY(va_); \
         if (likely(((e_->tag_r ^ va_) & (0xFFFFF000u | (sizeof(T) - 1))) == 0)) { \
             T v_; memcpy(&v_, (const void *)(uintptr_t)(va_ + e_->addend), sizeof(T)); \
-            r[d->rt] = (uint32_t)(int32_t)v_; cpu->n.tc_hits++; \
+            r[d->rt] = (out) = (uint32_t)(int32_t)v_; cpu->n.tc_hits++; \
         } else { \
             uint32_t v_; SYNC(); \
             if (!cpu_load_slow(cpu, va_, sizeof(T), &v_)) RESTART(); \
-            r[d->rt] = (uint32_t)(int32_t)(T)v_; \
-            AFTER_SLOW(); \
+            r[d->rt] = (out) = (uint32_t)(int32_t)(T)v_; \
+            AFTER_SLOW(); SPLIT_CHECK(); \
         } } while (0)
-#define STORE(T) do { \
-        uint32_t va_ = RS + d->imm; struct tc_entry *e_ = TC_ENTRY(va_); \
+#define LOAD(T) do { uint32_t o_; LOAD_VA(T, RS + d->imm, o_); (void)o_; } while (0)
+#define STORE(T) STORE_VA(T, RS + d->imm)
+#define STORE_VA(T, va) do { \
+        uint32_t va_ = (va); struct tc_entry *e_ = TC_ENTRY(va_); \
         if (likely(((e_->tag_w ^ va_) & (0xFFFFF000u | (sizeof(T) - 1))) == 0)) { \
             T v_ = (T)RT; memcpy((void *)(uintptr_t)(va_ + e_->addend), &v_, sizeof(T)); \
             cpu->n.tc_hits++; \
         } else { \
             SYNC(); \
             if (!cpu_store_slow(cpu, va_, sizeof(T), RT)) RESTART(); \
-            AFTER_SLOW(); \
+            AFTER_SLOW(); SPLIT_CHECK(); \
         } } while (0)
 
     /* ---- instructions in sequence ---- */
@@ -269,6 +301,97 @@ L_CHK:
     /* A delay slot has run; the run that starts at its branch's target needs the test. */
     d = tgt_real;
     RUN_START();
+
+    /* ---- fused pairs, in sequence only: the first instruction's result goes straight to
+     * the second (cpu_fuse says which operand); each half behaves as its own handler. ---- */
+F_ADDU_LW: { uint32_t v = RS + RT, o; r[d->rd] = v; d++; LOAD_VA(uint32_t, v + d->imm, o); NEXT(); }
+F_ADDU_LBU: { uint32_t v = RS + RT, o; r[d->rd] = v; d++; LOAD_VA(uint8_t, v + d->imm, o); NEXT(); }
+F_ADDIU_ADDU: { uint32_t v = RS + d->imm; r[d->rt] = v; d++; r[d->rd] = v + RT; NEXT(); }
+F_SLL_ADDU: { uint32_t v = RT << d->imm; r[d->rd] = v; d++; r[d->rd] = RS + v; NEXT(); }
+F_LW_SLT: { uint32_t o; LOAD_VA(uint32_t, RS + d->imm, o); d++;
+        r[d->rd] = (int32_t)o < (int32_t)RT; NEXT(); }
+F_XOR_SLL: { uint32_t v = RS ^ RT; r[d->rd] = v; d++; r[d->rd] = v << d->imm; NEXT(); }
+F_ADDIU_SLTU: { uint32_t v = RS + d->imm; r[d->rt] = v; d++; r[d->rd] = v < RT; NEXT(); }
+F_ORI_SLTU: { uint32_t v = RS | d->imm; r[d->rt] = v; d++; r[d->rd] = v < RT; NEXT(); }
+F_SLT_BEQZ: { uint32_t v = (int32_t)RS < (int32_t)RT; r[d->rd] = v; d++; BRANCH(v == 0); }
+F_SLT_BNEZ: { uint32_t v = (int32_t)RS < (int32_t)RT; r[d->rd] = v; d++; BRANCH(v != 0); }
+F_SLTU_BEQZ: { uint32_t v = RS < RT; r[d->rd] = v; d++; BRANCH(v == 0); }
+F_SLTU_BNEZ: { uint32_t v = RS < RT; r[d->rd] = v; d++; BRANCH(v != 0); }
+F_SLTIU_BEQZ: { uint32_t v = RS < d->imm; r[d->rt] = v; d++; BRANCH(v == 0); }
+F_SLTIU_BNEZ: { uint32_t v = RS < d->imm; r[d->rt] = v; d++; BRANCH(v != 0); }
+F_SLL_ORI: { uint32_t v = RT << d->imm; r[d->rd] = v; d++; r[d->rt] = v | d->imm; NEXT(); }
+F_SLL_XOR: { uint32_t v = RT << d->imm; r[d->rd] = v; d++; r[d->rd] = v ^ RT; NEXT(); }
+F_SLT_MOVN: { uint32_t v = (int32_t)RS < (int32_t)RT; r[d->rd] = v; d++;
+        if (v != 0) r[d->rd] = RS;
+        NEXT(); }
+F_LW_JR: { uint32_t o; LOAD_VA(uint32_t, RS + d->imm, o); d++; JUMP_TO(o); }
+F_ADDIU_SW: { uint32_t v = RS + d->imm; r[d->rt] = v; d++; STORE_VA(uint32_t, v + d->imm); NEXT(); }
+F_MOVE_LW: { uint32_t v = RS, o; r[d->rd] = v; d++; LOAD_VA(uint32_t, v + d->imm, o); NEXT(); }
+F_ANDI_XOR: { uint32_t v = RS & d->imm; r[d->rt] = v; d++; r[d->rd] = v ^ RT; NEXT(); }
+    /* Independent pairs: one dispatch fewer. */
+F_SW_SW: STORE(uint32_t); d++; STORE(uint32_t); NEXT();
+F_LW_LW: LOAD(uint32_t); d++; LOAD(uint32_t); NEXT();
+F_LW_SLL: LOAD(uint32_t); d++; r[d->rd] = RT << d->imm; NEXT();
+F_LW_SRL: LOAD(uint32_t); d++; r[d->rd] = RT >> d->imm; NEXT();
+F_LBU_ANDI: LOAD(uint8_t); d++; r[d->rt] = RS & d->imm; NEXT();
+F_SLL_ADDIU: r[d->rd] = RT << d->imm; d++; r[d->rt] = RS + d->imm; NEXT();
+F_ADDU_ADDIU: r[d->rd] = RS + RT; d++; r[d->rt] = RS + d->imm; NEXT();
+F_SW_SLL: STORE(uint32_t); d++; r[d->rd] = RT << d->imm; NEXT();
+F_SRL_BNE: r[d->rd] = RT >> d->imm; d++; BRANCH(RS != RT);
+F_ADDIU_ADDIU: r[d->rt] = RS + d->imm; d++; r[d->rt] = RS + d->imm; NEXT();
+    /* A branch and its delay slot: the branch's condition, link and target are taken before
+     * the slot runs, as the architecture orders them; the slot cannot fault. */
+#define SLOT_NOP do { } while (0)
+#define SLOT_MOVE r[d->rd] = RS
+#define SLOT_ADDIU r[d->rt] = RS + d->imm
+#define SLOT_ADDU r[d->rd] = RS + RT
+#define SLOT_XOR r[d->rd] = RS ^ RT
+/* A PC-relative branch at d and its slot. */
+#define BRANCH_SLOT(cond, slot) do { \
+        if (cond) { \
+            const struct dinsn *to_; \
+            uintptr_t t_ = (uintptr_t)(d + 1) + (uintptr_t)((intptr_t)(int32_t)d->imm * 4); \
+            if (likely(t_ - (uintptr_t)fbase < DPAGE_INSNS * sizeof(struct dinsn))) \
+                to_ = (const struct dinsn *)t_; \
+            else { far_pc = CUR_PC + 4 + d->imm; to_ = &far; } \
+            d++; slot; CLOSE_RUN_TO(to_); \
+        } \
+        d++; slot; NEXT(); } while (0)
+/* j/jal at d (the slot is on this page) and its slot. */
+#define JUMP_SLOT(low28, slot) do { \
+        uint32_t l_ = (low28); const struct dinsn *to_; \
+        if (likely(((l_ ^ fpage) & 0x0FFFF000u) == 0)) to_ = fbase + ((l_ & 0xFFFu) >> 2); \
+        else { uint32_t j_ = ((CUR_PC + 4) & 0xF0000000u) | l_; to_ = TARGET(j_); } \
+        d++; slot; CLOSE_RUN_TO(to_); } while (0)
+/* jr at d and its slot. */
+#define JR_SLOT(slot) do { \
+        uint32_t j_ = RS; const struct dinsn *to_ = TARGET(j_); \
+        d++; slot; CLOSE_RUN_TO(to_); } while (0)
+F_BEQ_NOP: BRANCH_SLOT(RS == RT, SLOT_NOP);
+F_BEQ_MOVE: BRANCH_SLOT(RS == RT, SLOT_MOVE);
+F_BEQ_ADDIU: BRANCH_SLOT(RS == RT, SLOT_ADDIU);
+F_BEQ_ADDU: BRANCH_SLOT(RS == RT, SLOT_ADDU);
+F_BNE_NOP: BRANCH_SLOT(RS != RT, SLOT_NOP);
+F_BNE_MOVE: BRANCH_SLOT(RS != RT, SLOT_MOVE);
+F_BNE_ADDIU: BRANCH_SLOT(RS != RT, SLOT_ADDIU);
+F_BNE_ADDU: BRANCH_SLOT(RS != RT, SLOT_ADDU);
+F_BNE_XOR: BRANCH_SLOT(RS != RT, SLOT_XOR);
+F_B_NOP: BRANCH_SLOT(1, SLOT_NOP);
+F_B_MOVE: BRANCH_SLOT(1, SLOT_MOVE);
+F_B_ADDIU: BRANCH_SLOT(1, SLOT_ADDIU);
+F_B_ADDU: BRANCH_SLOT(1, SLOT_ADDU);
+F_J_NOP: JUMP_SLOT(d->imm, SLOT_NOP);
+F_J_MOVE: JUMP_SLOT(d->imm, SLOT_MOVE);
+F_J_ADDIU: JUMP_SLOT(d->imm, SLOT_ADDIU);
+F_J_ADDU: JUMP_SLOT(d->imm, SLOT_ADDU);
+F_JAL_NOP: r[31] = CUR_PC + 8; JUMP_SLOT(d->imm, SLOT_NOP);
+F_JAL_MOVE: r[31] = CUR_PC + 8; JUMP_SLOT(d->imm, SLOT_MOVE);
+F_JAL_ADDIU: r[31] = CUR_PC + 8; JUMP_SLOT(d->imm, SLOT_ADDIU);
+F_JAL_ADDU: r[31] = CUR_PC + 8; JUMP_SLOT(d->imm, SLOT_ADDU);
+F_JR_NOP: JR_SLOT(SLOT_NOP);
+F_JR_MOVE: JR_SLOT(SLOT_MOVE);
+F_JR_ADDIU: JR_SLOT(SLOT_ADDIU);
+F_JR_ADDU: JR_SLOT(SLOT_ADDU);
 
 #undef V
 #undef NEXT
