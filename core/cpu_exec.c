@@ -10,22 +10,33 @@
  * is included twice), and the slot variant knows that it is in a delay slot (for EPC and
  * Cause.BD) and continues at tgt.
  *
- * Counting: instructions are counted per straight-line run, not one by one. run is the
- * first instruction of the current run and cnt the number dispatched before it; while d
- * runs, icount = cnt + (d - run) + 1. A run ends at each branch (when its slot completes),
- * page crossing and exception. At the start of a run (run_start), the count is compared
- * with stop, the count at which cpu_service_events must run (timer, interrupts, the
- * instruction limit); only when stop falls within reach of this run (RUN_MAX) is anything
- * done: an event breakpoint is planted on the exact instruction at which icount reaches
- * stop (its handler and op are swapped for EVENT_BP, and put back when the run ends), so
- * events are exact to the instruction at no cost per instruction. stop_at is the value
- * the run-start test compares with: stop, or 0 while a breakpoint is planted, so that the
- * end of the run removes it. Slow paths that change translations or interrupt state kick
- * the loop (cpu_kick); the handler then ends the run at once (NEXT_RESOLVE).
+ * Fused pairs: a decoded instruction may get a fused handler (F_*) that also runs the next
+ * instruction (cpu_fuse picks the pairs). Only dispatch in sequence uses it; a fused pair
+ * is split while an event breakpoint sits on its second instruction (plant, DISARM) and for
+ * good when that instruction is forgotten (cpu_mem.c), also by the pair's own first half
+ * (SPLIT_CHECK).
  *
- * Two sentinels leave the fast path: the entry after the last instruction of a page
- * (page_end: continue on the next page) and `far` (continue at far_pc, looked up again: a
- * jump off the page, an exception vector, or after anything that changed translations). */
+ * Counting: instructions are counted per straight-line run, not one by one, as one biased
+ * pointer: kb = 16 * (instructions before the run) - (uintptr_t)(its first dinsn), so the
+ * count before an instruction x of the run is CNT_AT(x) = (kb + x) / 16 and SYNC sets
+ * icount = CNT_AT(d) + 1. A run ends at each taken branch, page crossing and exception; a
+ * taken branch closes it through the delay slot before it dispatches the slot (TAKE: kb
+ * then refers to the target), a branch not taken leaves it running. At the start of a run
+ * (RUN_START; for a branch target, in TAKE) the count is compared with stop, the count at
+ * which cpu_service_events must run (timer, interrupts, the instruction limit); only when
+ * stop falls within reach of this run (RUN_MAX) is anything done (run_start; after a delay
+ * slot, through the check sentinel chk): an event breakpoint is planted on the exact
+ * instruction at which icount reaches stop (its handler and op are swapped for EVENT_BP,
+ * and put back when the run ends), so events are exact to the instruction at no cost per
+ * instruction. stop_lim is the value the run-start test compares 16 * count with:
+ * run_limit(stop), or 0 while a breakpoint is planted, so that the end of the run removes
+ * it. Slow paths that change translations or interrupt state kick the loop (cpu_kick); the
+ * handler then ends the run at once (NEXT_RESOLVE).
+ *
+ * Three sentinels leave the fast path: the entry after the last instruction of a page
+ * (page_end: continue on the next page), `far` (continue at far_pc, looked up again: a
+ * jump off the page, an exception vector, or after anything that changed translations)
+ * and `chk` (after a delay slot: the run-start test, then tgt_real). */
 #include <string.h>
 
 #include "bus.h"
@@ -44,7 +55,8 @@ const void *cpu_page_end_handler;
 #define RUN_MAX (DPAGE_INSNS + 2)
 
 /* The run-start test is 16 * cnt >= run_limit(stop), i.e. cnt + RUN_MAX >= stop: a run that
- * starts with cnt instructions before it may reach stop. No count reaches 2^58. */
+ * starts with cnt instructions before it may reach stop. No count reaches 2^58. cpu_run
+ * keeps run_limit(cpu->run_stop) in run_lim. */
 static inline uint64_t run_limit(uint64_t stop)
 {
     if (stop <= RUN_MAX)
@@ -78,7 +90,7 @@ enum cpu_stop cpu_run(struct cpu *cpu)
     struct dinsn chk = { .h = &&L_CHK, .op = OP_FAR };
     const struct dinsn *d, *tgt = NULL, *tgt_real = NULL;
     struct tc_entry *tc;
-    uint64_t kb = 0, cnt, stop_lim;
+    uint64_t kb = 0, cnt, stop_lim, run_lim = run_limit(cpu->run_stop);
     uint32_t res_pc, tgt_pc = 0;
     /* The planted event breakpoint and what it replaced live in cpu->bp*: they are only
      * touched off the fast path, so they stay out of the registers. */
@@ -103,7 +115,10 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
 #define CNT_AT(x) ((kb + (uintptr_t)(x)) >> 4)
 #define SET_CNT(x, c) (kb = ((uint64_t)(c) << 4) - (uintptr_t)(x))
 #define RELOAD_STOP() do { \
-        cpu->run_stop = cpu->icount_stop; stop_lim = run_limit(cpu->bp ? 0 : cpu->run_stop); \
+        if (cpu->run_stop != cpu->icount_stop) { \
+            cpu->run_stop = cpu->icount_stop; run_lim = run_limit(cpu->run_stop); \
+        } \
+        stop_lim = cpu->bp ? 0 : run_lim; \
         tc = cpu->tc[cpu->tc_mode]; } while (0)
 #define DISARM() do { \
         struct dinsn *b_ = cpu->bp; \
@@ -116,7 +131,7 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
             if (b_->h == labels[b_->op]) b_->h = cpu->bp_prev_h; \
             cpu->bp_prev = NULL; \
         } \
-        stop_lim = run_limit(cpu->run_stop); } while (0)
+        stop_lim = run_lim; } while (0)
 /* Makes pc's page the current one and d the instruction at pc, starting a run with cnt
  * instructions before it; raises the fetch exception (with cpu->npc = npc_ and
  * cpu->ds_pc = ds_) if pc cannot be fetched. */
