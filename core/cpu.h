@@ -47,6 +47,9 @@ struct dinsn {
     uint32_t imm;        /* immediate, shift amount, target or packed fields, per op */
 };
 extern const void *cpu_undecoded_handler;
+/* The interpreter's plain handler of each op (set by cpu_run): h != cpu_handlers[op] means
+ * that h is a fused handler that also runs the next instruction (cpu_ops.h, CPU_FUSED). */
+extern const void *const *cpu_handlers;
 #define DPAGE_INSNS 1024
 /* d[DPAGE_INSNS] is a sentinel whose handler continues on the next page; d[DPAGE_INSNS + 1]
  * is never executed but keeps "the instruction after the delay slot" inside the array. */
@@ -115,6 +118,8 @@ struct cpu {
     struct dinsn *bp;            /* interpreter: planted event breakpoint, or NULL */
     const void *bp_h;            /* ... and the handler and op it replaced */
     uint8_t bp_op;
+    struct dinsn *bp_prev;       /* interpreter: the fused pair before bp, split while bp is */
+    const void *bp_prev_h;       /* planted, and its fused handler */
 
     enum cpu_stop stop;
     int exit_code;

@@ -230,3 +230,92 @@ void cpu_decode(uint32_t w, struct dinsn *d)
     }
     set(d, OP_RI, 0, 0, 0, 0);
 }
+
+/* Which fused handler may run the adjacent pair a; b. Dependent pairs require b to read
+ * a's destination in the operand the fused handler takes from a's result (rd for R-type
+ * results, rt for immediate and load results); conditional branches on a set-on-less-than
+ * result require the compare with $zero. */
+int cpu_fuse(const struct dinsn *a, const struct dinsn *b)
+{
+    switch (a->op) {
+    case OP_ADDU:
+        if (b->op == OP_LW && b->rs == a->rd) return FUSE_ADDU_LW;
+        if (b->op == OP_LBU && b->rs == a->rd) return FUSE_ADDU_LBU;
+        if (b->op == OP_ADDIU) return FUSE_ADDU_ADDIU;
+        break;
+    case OP_ADDIU:
+        if (b->op == OP_ADDU && b->rs == a->rt) return FUSE_ADDIU_ADDU;
+        if (b->op == OP_SLTU && b->rs == a->rt) return FUSE_ADDIU_SLTU;
+        if (b->op == OP_ADDIU) return FUSE_ADDIU_ADDIU;
+        if (b->op == OP_SW && b->rs == a->rt) return FUSE_ADDIU_SW;
+        break;
+    case OP_SLL:
+        if (b->op == OP_ADDU && b->rt == a->rd) return FUSE_SLL_ADDU;
+        if (b->op == OP_ORI && b->rs == a->rd) return FUSE_SLL_ORI;
+        if (b->op == OP_XOR && b->rs == a->rd) return FUSE_SLL_XOR;
+        if (b->op == OP_ADDIU) return FUSE_SLL_ADDIU;
+        break;
+    case OP_SRL:
+        if (b->op == OP_BNE) return FUSE_SRL_BNE;
+        break;
+    case OP_LW:
+        if (b->op == OP_SLT && b->rs == a->rt) return FUSE_LW_SLT;
+        if (b->op == OP_JR && b->rs == a->rt) return FUSE_LW_JR;
+        if (b->op == OP_LW) return FUSE_LW_LW;
+        if (b->op == OP_SLL) return FUSE_LW_SLL;
+        if (b->op == OP_SRL) return FUSE_LW_SRL;
+        break;
+    case OP_LBU:
+        if (b->op == OP_ANDI) return FUSE_LBU_ANDI;
+        break;
+    case OP_MOVE:
+        if (b->op == OP_LW && b->rs == a->rd) return FUSE_MOVE_LW;
+        break;
+    case OP_ANDI:
+        if (b->op == OP_XOR && b->rs == a->rt) return FUSE_ANDI_XOR;
+        break;
+    case OP_XOR:
+        if (b->op == OP_SLL && b->rt == a->rd) return FUSE_XOR_SLL;
+        break;
+    case OP_ORI:
+        if (b->op == OP_SLTU && b->rs == a->rt) return FUSE_ORI_SLTU;
+        break;
+    case OP_SW:
+        if (b->op == OP_SW) return FUSE_SW_SW;
+        if (b->op == OP_SLL) return FUSE_SW_SLL;
+        break;
+    case OP_BEQ: case OP_BNE: case OP_B: case OP_J: case OP_JAL: case OP_JR: {
+        /* A branch and a delay slot that cannot fault: the slot runs inline. */
+        static const uint8_t br[][4] = {
+            { FUSE_BEQ_NOP, FUSE_BEQ_MOVE, FUSE_BEQ_ADDIU, FUSE_BEQ_ADDU },
+            { FUSE_BNE_NOP, FUSE_BNE_MOVE, FUSE_BNE_ADDIU, FUSE_BNE_ADDU },
+            { FUSE_B_NOP, FUSE_B_MOVE, FUSE_B_ADDIU, FUSE_B_ADDU },
+            { FUSE_J_NOP, FUSE_J_MOVE, FUSE_J_ADDIU, FUSE_J_ADDU },
+            { FUSE_JAL_NOP, FUSE_JAL_MOVE, FUSE_JAL_ADDIU, FUSE_JAL_ADDU },
+            { FUSE_JR_NOP, FUSE_JR_MOVE, FUSE_JR_ADDIU, FUSE_JR_ADDU },
+        };
+        int i = a->op == OP_BEQ ? 0 : a->op == OP_BNE ? 1 : a->op == OP_B ? 2 :
+                a->op == OP_J ? 3 : a->op == OP_JAL ? 4 : 5;
+        switch (b->op) {
+        case OP_NOP: return br[i][0];
+        case OP_MOVE: return br[i][1];
+        case OP_ADDIU: return br[i][2];
+        case OP_ADDU: return br[i][3];
+        case OP_XOR: if (a->op == OP_BNE) return FUSE_BNE_XOR; break;
+        }
+        break;
+    }
+    case OP_SLT: case OP_SLTU: case OP_SLTIU: {
+        unsigned dst = a->op == OP_SLTIU ? a->rt : a->rd;
+        if (a->op == OP_SLT && b->op == OP_MOVN && b->rt == dst)
+            return FUSE_SLT_MOVN;
+        if ((b->op != OP_BEQ && b->op != OP_BNE) || b->rs != dst || b->rt != 0)
+            break;
+        static const uint8_t k[3][2] = { { FUSE_SLT_BEQZ, FUSE_SLT_BNEZ },
+                                         { FUSE_SLTU_BEQZ, FUSE_SLTU_BNEZ },
+                                         { FUSE_SLTIU_BEQZ, FUSE_SLTIU_BNEZ } };
+        return k[a->op == OP_SLT ? 0 : a->op == OP_SLTU ? 1 : 2][b->op == OP_BNE];
+    }
+    }
+    return FUSE_NONE;
+}

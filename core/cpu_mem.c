@@ -105,6 +105,24 @@ static void dpage_forget(struct dinsn *d)
 
 static void dpage_drop(struct cpu *cpu, uint32_t ppn);
 
+/* Forgets instruction i of dp, and splits a fused pair that ends with it: the fused handler
+ * of i - 1 reads instruction i. The handlers an event breakpoint put aside split too. */
+static void dpage_forget_at(struct cpu *cpu, struct dpage *dp, unsigned i)
+{
+    dpage_forget(&dp->d[i]);
+    if (cpu->bp_prev == &dp->d[i])
+        cpu->bp_prev = NULL;                /* forgotten: must not get its pair back */
+    if (i == 0)
+        return;
+    struct dinsn *p = &dp->d[i - 1];
+    if (cpu->bp_prev == p)
+        cpu->bp_prev = NULL;                /* already split; stays so */
+    else if (cpu->bp == p)
+        cpu->bp_h = cpu_handlers[cpu->bp_op];
+    else if (p->op != OP_DECODE)             /* decoded, so the interpreter has run */
+        p->h = cpu_handlers[p->op];
+}
+
 /* RAM at [pa, pa + bytes) was written other than by the CPU's fast path: forget the
  * predecoded instructions it held. */
 void cpu_phys_written(struct cpu *cpu, uint32_t pa, unsigned bytes)
@@ -116,7 +134,7 @@ void cpu_phys_written(struct cpu *cpu, uint32_t pa, unsigned bytes)
         if (++dp->writes > DPAGE_WRITES_MAX)
             dpage_drop(cpu, a >> 12);
         else
-            dpage_forget(&dp->d[(a & 0xFFF) >> 2]);
+            dpage_forget_at(cpu, dp, (a & 0xFFF) >> 2);
     }
 }
 
@@ -126,8 +144,10 @@ void cpu_phys_written(struct cpu *cpu, uint32_t pa, unsigned bytes)
 static void dpage_drop(struct cpu *cpu, uint32_t ppn)
 {
     struct dpage *dp = cpu->dpages[ppn];
-    if (cpu->bp >= dp->d && cpu->bp < dp->d + DPAGE_INSNS + 2)
+    if (cpu->bp >= dp->d && cpu->bp < dp->d + DPAGE_INSNS + 2) {
         cpu->bp = NULL;                     /* the breakpoint goes with the page */
+        cpu->bp_prev = NULL;
+    }
     for (int m = 0; m < TC_MODES; m++)
         for (unsigned i = 0; i < TC_SIZE; i++)
             if (cpu->tf[m][i].base == dp->d)

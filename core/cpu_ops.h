@@ -28,6 +28,33 @@ enum cpu_op {
     OP_COUNT
 };
 
+/* Fused pairs (superinstructions): two adjacent instructions on one predecoded page that the
+ * interpreter runs with one handler when the first is dispatched in sequence. The first
+ * keeps its op; only its handler changes. Most pairs pass the first's result straight to
+ * the second; a branch pair runs its delay slot (a simple ALU instruction) inline. */
+#define CPU_FUSED(X) \
+    X(ADDU_LW) X(ADDU_LBU) X(ADDIU_ADDU) X(SLL_ADDU) X(LW_SLT) X(XOR_SLL) X(ADDIU_SLTU) \
+    X(ORI_SLTU) X(SLT_BEQZ) X(SLT_BNEZ) X(SLTU_BEQZ) X(SLTU_BNEZ) X(SLTIU_BEQZ) \
+    X(SLTIU_BNEZ) X(SLL_ORI) X(SLT_MOVN) X(LW_JR) X(ADDIU_SW) X(MOVE_LW) X(ANDI_XOR) \
+    X(SLL_XOR) X(SW_SW) X(LW_LW) X(LW_SLL) X(SLL_ADDIU) X(ADDU_ADDIU) X(SW_SLL) X(LBU_ANDI) \
+    X(LW_SRL) X(SRL_BNE) X(ADDIU_ADDIU) \
+    X(BEQ_NOP) X(BEQ_MOVE) X(BEQ_ADDIU) X(BEQ_ADDU) X(BNE_NOP) X(BNE_MOVE) X(BNE_ADDIU) \
+    X(BNE_ADDU) X(BNE_XOR) X(B_NOP) X(B_MOVE) X(B_ADDIU) X(B_ADDU) X(J_NOP) X(J_MOVE) \
+    X(J_ADDIU) X(J_ADDU) X(JAL_NOP) X(JAL_MOVE) X(JAL_ADDIU) X(JAL_ADDU) X(JR_NOP) \
+    X(JR_MOVE) X(JR_ADDIU) X(JR_ADDU)
+
+enum cpu_fused {
+    FUSE_NONE,
+#define CPU_FUSE_ENUM(n) FUSE_##n,
+    CPU_FUSED(CPU_FUSE_ENUM)
+#undef CPU_FUSE_ENUM
+    FUSE_COUNT
+};
+
+struct dinsn;
+/* The fused kind of the pair a, a + 1 (both decoded), or FUSE_NONE. */
+int cpu_fuse(const struct dinsn *a, const struct dinsn *b);
+
 /* Register index that absorbs writes to $zero, so handlers never test rd == 0. */
 #define REG_SINK 32
 

@@ -959,6 +959,284 @@ Test(cpu, self_modifying_code_runs_the_new_instruction)
     cr_assert_eq(cpu->gpr[T5], 1 + 0x20);
 }
 
+Test(cpu, self_modifying_code_splits_a_fused_pair)
+{
+    /* addiu; addu is a fused pair (the addu reads the addiu's result). The loop's second
+     * pass must run the subu the first pass stored over the addu. */
+    PUT(CODE, ADDIU(T5, T0, 3), ADDU(T6, T5, T1), ADDU(T7, T7, T6), SW(T2, 4, T3),
+        BNE(T4, ZERO, 0xFFFB), ADDIU(T4, T4, -1), SDBBP(1));
+    cpu->gpr[T0] = 10;
+    cpu->gpr[T1] = 1;
+    cpu->gpr[T2] = SUBU(T6, T5, T1);
+    cpu->gpr[T3] = CODE;
+    cpu->gpr[T4] = 1;
+    run_exit(CODE);
+    cr_assert_eq(cpu->gpr[T7], (10 + 3 + 1) + (10 + 3 - 1));
+    cr_assert_eq(cpu->icount, 12 + 1);
+
+    /* sw; sw is a fused pair: the first store overwrites the second instruction, which
+     * must then run as the new instruction, also when the pair has run before. */
+    PUT(CODE + 0x100, SW(T1, 4, T0), SW(T2, 0, T3), SDBBP(1));
+    cpu->gpr[T0] = CODE + 0x100;
+    cpu->gpr[T1] = SW(T2, 0, T3);                   /* first run: the same word */
+    cpu->gpr[T2] = 0x1234;
+    cpu->gpr[T3] = DATA;
+    run_exit(CODE + 0x100);
+    cr_assert_eq(rd32(DATA), 0x1234);
+    wr32(DATA, 0);
+    cpu->gpr[T1] = ADDIU(T4, T4, 7);
+    cpu->gpr[T4] = 0;
+    run_exit(CODE + 0x100);
+    cr_assert_eq(cpu->gpr[T4], 7);
+    cr_assert_eq(rd32(DATA), 0);
+}
+
+/* A random program of straight-line code and forward branches built from the instructions
+ * that the interpreter fuses into pairs, with loads and stores at DATA + T0-relative
+ * offsets: registers $s0..$s3 are scratch (few, so that instructions depend on each
+ * other), T0 = DATA, T1 = a word offset. */
+static uint32_t fuse_rand;
+static uint32_t fuse_next(uint32_t n)
+{
+    fuse_rand ^= fuse_rand << 13;
+    fuse_rand ^= fuse_rand >> 17;
+    fuse_rand ^= fuse_rand << 5;
+    return fuse_rand % n;
+}
+
+static size_t fuse_program(uint32_t *w, size_t n, uint32_t base)
+{
+    size_t i = 0;
+    int after_branch = 0;
+    while (i < n) {
+        unsigned a = 16 + fuse_next(4), b = 16 + fuse_next(4), c = 16 + fuse_next(4);
+        unsigned k = fuse_next(after_branch ? 18 : 24);
+        uint32_t off = fuse_next(64) * 4;
+        uint16_t imm = (uint16_t)(fuse_next(3) ? fuse_next(8) : fuse_next(0x10000));
+        after_branch = 0;
+        switch (k) {
+        case 0: w[i++] = ADDU(a, b, c); break;
+        case 1: w[i++] = ADDIU(a, b, imm); break;
+        case 2: w[i++] = SLL(a, b, fuse_next(32)); break;
+        case 3: w[i++] = SRL(a, b, fuse_next(32)); break;
+        case 4: w[i++] = XOR(a, b, c); break;
+        case 5: w[i++] = ORI(a, b, imm); break;
+        case 6: w[i++] = ANDI(a, b, imm); break;
+        case 7: w[i++] = SLT(a, b, c); break;
+        case 8: w[i++] = SLTU(a, b, c); break;
+        case 9: w[i++] = SLTIU(a, b, imm); break;
+        case 10: w[i++] = ADDU(a, b, ZERO); break;                  /* move */
+        case 11: w[i++] = MOVN(a, b, c); break;
+        case 12: w[i++] = NOP; break;
+        case 13: w[i++] = LW(a, off, T0); break;
+        case 14: w[i++] = LBU(a, fuse_next(256), T0); break;
+        case 15: w[i++] = SW(a, off, T0); break;
+        case 16:                                                     /* addu base; lw/lbu */
+            w[i++] = ADDU(a, T0, T1);
+            w[i++] = fuse_next(2) ? LW(b, off, a) : LBU(b, fuse_next(128), a);
+            break;
+        case 17:                                                     /* addiu/move base; sw */
+            w[i++] = fuse_next(2) ? ADDIU(a, T0, 64) : ADDU(a, T0, ZERO);
+            w[i++] = fuse_next(2) ? SW(b, off, a) : LW(b, off, a);
+            break;
+        case 18: case 19: {                                          /* slt*; beq/bne $zero */
+            uint32_t set = k == 18 ? SLT(a, b, c) : fuse_next(2) ? SLTU(a, b, c)
+                                                               : SLTIU(a, b, imm);
+            w[i++] = set;
+            w[i++] = fuse_next(2) ? BEQ(a, ZERO, 1 + fuse_next(4)) : BNE(a, ZERO, 1 + fuse_next(4));
+            after_branch = 1;
+            break;
+        }
+        case 20: w[i++] = BEQ(b, c, 1 + fuse_next(4)); after_branch = 1; break;
+        case 21: w[i++] = BNE(b, c, 1 + fuse_next(4)); after_branch = 1; break;
+        case 22: w[i++] = BEQ(ZERO, ZERO, 1 + fuse_next(4)); after_branch = 1; break;
+        default: {
+            uint32_t t = base + 4 * (uint32_t)(i + 2 + fuse_next(4));
+            w[i++] = fuse_next(2) ? J(t) : JAL(t);
+            after_branch = 1;
+            break;
+        }
+        }
+    }
+    return i;
+}
+
+struct fuse_state {
+    uint32_t gpr[32], hi, lo, pc, data[128];     /* every word the program can reach */
+    uint64_t icount, tc_hits;          /* tc_hits: translation-cache hits + misses */
+};
+
+static void fuse_snapshot(struct fuse_state *st)
+{
+    memset(st, 0, sizeof(*st));                     /* padding too: compared by memcmp */
+    memcpy(st->gpr, cpu->gpr, sizeof(st->gpr));
+    st->hi = cpu->hi;
+    st->lo = cpu->lo;
+    st->pc = cpu->pc;
+    for (int i = 0; i < 128; i++)
+        st->data[i] = rd32(DATA + 4 * (uint32_t)i);
+    st->icount = cpu->icount;
+    st->tc_hits = cpu->n.tc_hits + cpu->n.tc_misses_r + cpu->n.tc_misses_w;  /* accesses */
+}
+
+static void fuse_start(const struct fuse_state *init, uint32_t pc)
+{
+    memcpy(cpu->gpr, init->gpr, sizeof(init->gpr));
+    put(DATA, init->data, 128);
+    cpu->icount = 0;
+    cpu->n.tc_hits = cpu->n.tc_misses_r = cpu->n.tc_misses_w = 0;
+    cpu->pc = pc;
+    cpu->npc = pc + 4;
+    cpu->ds_pc = 1;
+}
+
+Test(cpu, fused_pairs_match_single_steps)
+{
+    /* Each program runs three times from the same state: at full speed (fused pairs run
+     * as one), one instruction at a time (the event breakpoint splits every pair), and at
+     * full speed again; registers, memory, PC and counters must agree. The code crosses a
+     * page boundary. */
+    const uint32_t base = CODE + 0x1E00;
+    for (uint32_t seed = 1; seed <= 100; seed++) {
+        static uint32_t w[400 + 16];
+        fuse_rand = seed * 2654435761u;
+        size_t n = fuse_program(w, 400, base);
+        for (int i = 0; i < 8; i++)
+            w[n++] = NOP;
+        w[n++] = SDBBP(1);
+        put(base, w, n);
+
+        struct fuse_state init, full, step, again;
+        memset(&init, 0, sizeof(init));
+        for (unsigned r = 16; r < 24; r++)
+            init.gpr[r] = fuse_next(4) ? fuse_next(8) : fuse_rand;
+        init.gpr[T0] = DATA;
+        init.gpr[T1] = 4 * fuse_next(32);
+        for (int i = 0; i < 128; i++)
+            init.data[i] = fuse_next(4) ? fuse_next(8) : fuse_rand;
+
+        fuse_start(&init, base);
+        cr_assert_eq(fx_resume(&fx, 10000), CPU_STOP_EXIT, "seed %u", seed);
+        fuse_snapshot(&full);
+
+        fuse_start(&init, base);
+        enum cpu_stop s;
+        int steps = 0;
+        while ((s = fx_resume(&fx, 1)) == CPU_STOP_INSN_LIMIT && steps < 10000)
+            steps++;
+        cr_assert_eq(s, CPU_STOP_EXIT, "seed %u: stop %d at pc %#x", seed, s, cpu->pc);
+        fuse_snapshot(&step);
+
+        fuse_start(&init, base);
+        cr_assert_eq(fx_resume(&fx, 10000), CPU_STOP_EXIT, "seed %u", seed);
+        fuse_snapshot(&again);
+
+        for (int r = 0; r < 32; r++)
+            cr_assert_eq(full.gpr[r], step.gpr[r], "seed %u: r%d", seed, r);
+        for (int i = 0; i < 128; i++)
+            cr_assert_eq(full.data[i], step.data[i], "seed %u: data[%d]", seed, i);
+        cr_assert_eq(full.pc, step.pc, "seed %u: pc %#x, stepped %#x", seed, full.pc, step.pc);
+        cr_assert_eq(full.tc_hits, step.tc_hits, "seed %u: accesses", seed);
+        cr_assert_eq(full.icount, (uint64_t)steps + 1, "seed %u", seed);
+        cr_assert(memcmp(&full, &step, sizeof(full)) == 0, "seed %u: stepped run differs", seed);
+        cr_assert(memcmp(&full, &again, sizeof(full)) == 0, "seed %u: second run differs", seed);
+    }
+}
+
+Test(cpu, each_fused_pair_matches_single_steps)
+{
+    /* Every pair the interpreter fuses, at the start of a short program, with operands
+     * that make each compare go both ways; a full run must match a stepped one. */
+    enum { S0 = 16, S1 = 17, S2 = 18, S3 = 19 };
+    const uint32_t base = CODE + 0x3000, far_target = CODE + 0x4000;
+    const uint32_t pairs[][3] = {
+        { ADDU(S1, T0, T1), LW(S2, 4, S1), NOP },
+        { ADDU(S1, T0, T1), LBU(S2, 5, S1), NOP },
+        { ADDIU(S1, S0, 5), ADDU(S2, S1, S3), NOP },
+        { SLL(S1, S0, 3), ADDU(S2, S3, S1), NOP },
+        { LW(S1, 8, T0), SLT(S2, S1, S3), NOP },
+        { XOR(S1, S0, S3), SLL(S2, S1, 4), NOP },
+        { ADDIU(S1, S0, -3), SLTU(S2, S1, S3), NOP },
+        { ORI(S1, S0, 0x8001), SLTU(S2, S1, S3), NOP },
+        { SLT(S1, S0, S3), BEQ(S1, ZERO, 2), ADDIU(S2, S2, 1) },
+        { SLT(S1, S0, S3), BNE(S1, ZERO, 2), ADDIU(S2, S2, 1) },
+        { SLTU(S1, S0, S3), BEQ(S1, ZERO, 2), ADDIU(S2, S2, 1) },
+        { SLTU(S1, S0, S3), BNE(S1, ZERO, 2), ADDIU(S2, S2, 1) },
+        { SLTIU(S1, S0, 5), BEQ(S1, ZERO, 2), ADDIU(S2, S2, 1) },
+        { SLTIU(S1, S0, 5), BNE(S1, ZERO, 2), ADDIU(S2, S2, 1) },
+        { SLL(S1, S0, 2), ORI(S2, S1, 0x10), NOP },
+        { SLT(S1, S0, S3), MOVN(S2, S0, S1), NOP },
+        { LW(S1, 0, T0), JR(S1), ADDIU(S2, S2, 1) },
+        { ADDIU(S1, T0, 16), SW(S3, 4, S1), LW(S2, 20, T0) },
+        { ADDU(S1, T0, ZERO), LW(S2, 12, S1), NOP },
+        { ANDI(S1, S0, 0xF0), XOR(S2, S1, S3), NOP },
+        { SLL(S1, S0, 2), XOR(S2, S1, S3), NOP },
+        { SW(S0, 0x40, T0), SW(S3, 0x44, T0), LW(S2, 0x44, T0) },
+        { LW(S1, 4, T0), LW(S2, 8, T0), NOP },
+        { LW(S1, 4, T0), SLL(S2, S0, 3), NOP },
+        { LW(S1, 4, T0), SRL(S2, S0, 3), NOP },
+        { LBU(S1, 4, T0), ANDI(S2, S0, 0xFF), NOP },
+        { SLL(S1, S0, 3), ADDIU(S2, S3, 7), NOP },
+        { ADDU(S1, S0, S3), ADDIU(S2, S3, 7), NOP },
+        { SW(S0, 0x40, T0), SLL(S2, S3, 3), LW(S1, 0x40, T0) },
+        { SRL(S1, S0, 1), BNE(S1, S3, 2), ADDIU(S2, S2, 1) },
+        { ADDIU(S1, S0, 1), ADDIU(S2, S1, 1), NOP },
+    };
+    const uint32_t branches[] = { BEQ(S0, S3, 2), BNE(S0, S3, 2), BEQ(ZERO, ZERO, 2),
+                                  J(base + 16), JAL(base + 16), JR(S1), J(far_target),
+                                  BNE(S0, S3, 0x3FD) };
+    const uint32_t slots[] = { NOP, ADDU(S2, S0, ZERO), ADDIU(S2, S0, 9), ADDU(S2, S0, S3),
+                               XOR(S2, S0, S3), ADDU(S1, S0, ZERO) };
+    const uint32_t values[][2] = { { 0, 0 }, { 1, 5 }, { 5, 1 }, { 0xFFFFFFFFu, 1 },
+                                   { 0x80000000u, 0x7FFFFFFFu }, { 7, 7 }, { 6, 7 } };
+    size_t n_pairs = sizeof(pairs) / sizeof(pairs[0]);
+    size_t n_br = sizeof(branches) / sizeof(branches[0]), n_sl = sizeof(slots) / sizeof(slots[0]);
+    PUT(far_target, ADDIU(S3, S3, 3), SDBBP(1));
+    for (size_t p = 0; p < n_pairs + n_br * n_sl; p++) {
+        uint32_t w[3];
+        if (p < n_pairs) {
+            memcpy(w, pairs[p], sizeof(w));
+        } else {
+            w[0] = NOP;
+            w[1] = branches[(p - n_pairs) / n_sl];
+            w[2] = slots[(p - n_pairs) % n_sl];
+        }
+        uint32_t prog[] = { w[0], w[1], w[2], ADDIU(S3, S3, 100), ADDIU(S0, S0, 1000),
+                            ADDIU(S2, S2, 10000), SDBBP(1) };
+        put(base, prog, sizeof(prog) / sizeof(prog[0]));
+        for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+            struct fuse_state init, full, step;
+            memset(&init, 0, sizeof(init));
+            init.gpr[T0] = DATA;
+            init.gpr[T1] = 8;
+            init.gpr[S0] = values[v][0];
+            init.gpr[S3] = values[v][1];
+            if (p >= n_pairs)
+                init.gpr[S1] = base + 16;                     /* the jr target */
+            for (int i = 0; i < 128; i++)
+                init.data[i] = 3 * (uint32_t)i + 0x00FE0080u;
+            init.data[0] = base + 16;                         /* the lw; jr target */
+            init.data[2] = 6;                                 /* lw; slt: 6 < 7 */
+            fuse_start(&init, base);
+            cr_assert_eq(fx_resume(&fx, 100), CPU_STOP_EXIT, "pair %zu values %zu", p, v);
+            fuse_snapshot(&full);
+            fuse_start(&init, base);
+            enum cpu_stop s;
+            int steps = 0;
+            while ((s = fx_resume(&fx, 1)) == CPU_STOP_INSN_LIMIT && steps < 100)
+                steps++;
+            cr_assert_eq(s, CPU_STOP_EXIT, "pair %zu values %zu", p, v);
+            fuse_snapshot(&step);
+            for (int r = 0; r < 32; r++)
+                cr_assert_eq(full.gpr[r], step.gpr[r], "pair %zu values %zu: r%d", p, v, r);
+            cr_assert_eq(full.pc, step.pc, "pair %zu values %zu: pc", p, v);
+            cr_assert_eq(full.icount, step.icount, "pair %zu values %zu: icount", p, v);
+            cr_assert_eq(full.tc_hits, step.tc_hits, "pair %zu values %zu: accesses", p, v);
+            cr_assert(memcmp(&full, &step, sizeof(full)) == 0, "pair %zu values %zu differ", p, v);
+        }
+    }
+}
+
 Test(cpu, a_code_page_written_many_times_becomes_data)
 {
     /* A loop that stores 200 words into its own page: after 64 stores the predecoded page
