@@ -6,6 +6,9 @@
 #   refills      native: TLB refills the guest's handler served (tlb.misses.refill);
 #                VMM: refills reflected to the guest's handler (vm1.tlb.refill_reflected)
 #   l2 hits      refills the VMM resolved from the L2 TLB without the guest (vm1.l2tlb.hits)
+#   l2 misses    why the others were not: cold (the guest never wrote that page under that
+#                ASID) / conflict (evicted from the L2 TLB) / invalidated (retired by a
+#                soundness rule: the guest knew it gone) / unusable (invalid or clean entry)
 #   traps        every exception that entered the VMM (sum of vm1.traps.*)
 #   vmm cycles   modelled cycles charged to the VMM (vm1.cycles.vmm)
 #   cycles       modelled machine cycles (cpu.cycles)
@@ -23,8 +26,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 out=$tmp/table.md
 {
-	echo "| workload | guest TLB | run | refills | l2 hits | traps | vmm cycles | cycles | × native |"
-	echo "|---|---:|---|---:|---:|---:|---:|---:|---:|"
+	echo "| workload | guest TLB | run | refills | l2 hits | l2 misses cold/confl/inval/unus | traps | vmm cycles | cycles | × native |"
+	echo "|---|---:|---|---:|---:|---|---:|---:|---:|---:|"
 } >"$out"
 for w in "memtouch" "memtouch mb=16 rounds=4" "pmake" "pmake workers=16 jobs=256"; do
 	for t in 64 16; do
@@ -39,13 +42,14 @@ import json, sys
 w, t, tmp = sys.argv[1], sys.argv[2], sys.argv[3]
 load = lambda n: json.load(open("%s/%s.json" % (tmp, n)))["counters"]
 nat = load("native")
-print("| %s | %s | native | %d | – | – | – | %d | 1.00 |" % (w, t, nat["tlb.misses.refill"], nat["cpu.cycles"]))
+print("| %s | %s | native | %d | – | – | – | – | %d | 1.00 |" % (w, t, nat["tlb.misses.refill"], nat["cpu.cycles"]))
 for l2 in ("off", "on"):
     c = load(l2)
     traps = sum(v for k, v in c.items() if k.startswith("vm1.traps."))
-    print("| %s | %s | VMM, L2 %s | %d | %d | %d | %d | %d | %.2f |" % (
-        w, t, l2, c["vm1.tlb.refill_reflected"], c["vm1.l2tlb.hits"], traps,
-        c["vm1.cycles.vmm"], c["cpu.cycles"], c["cpu.cycles"] / nat["cpu.cycles"]))
+    why = "/".join(str(c["vm1.l2tlb.misses_" + k]) for k in ("cold", "conflict", "invalidated", "unusable"))
+    print("| %s | %s | VMM, L2 %s | %d | %d | %s | %d | %d | %d | %.2f |" % (
+        w, t, l2, c["vm1.tlb.refill_reflected"], c["vm1.l2tlb.hits"], why if l2 == "on" else "–",
+        traps, c["vm1.cycles.vmm"], c["cpu.cycles"], c["cpu.cycles"] / nat["cpu.cycles"]))
 PY
 	done
 done

@@ -218,6 +218,7 @@ static int l2_serve(struct vmm *vmm, uint32_t va, int store)
     const struct l2tlb_entry *e = l2tlb_lookup(&dv->l2, va, vm->v->cp0.entryhi & 0xFF);
     unsigned half = (va >> 12) & 1;
     if (!e || !(e->lo[half] & 2u) || (store && !(e->lo[half] & 4u))) {
+        l2tlb_classify_miss(&dv->l2, va, vm->v->cp0.entryhi & 0xFF, e != NULL);
         dv->n.l2_misses++;
         return 0;
     }
@@ -225,6 +226,7 @@ static int l2_serve(struct vmm *vmm, uint32_t va, int store)
     uint32_t lo0 = machine_lo(vmm, e->lo[0], &beyond0);
     uint32_t lo1 = machine_lo(vmm, e->lo[1], &beyond1);
     if (half ? beyond1 : beyond0) {
+        l2tlb_classify_miss(&dv->l2, va, vm->v->cp0.entryhi & 0xFF, 1);
         dv->n.l2_misses++;                  /* the guest's refill path gives the bus error */
         return 0;
     }

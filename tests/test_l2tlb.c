@@ -95,6 +95,52 @@ Test(l2tlb, flush_slot_retires_everything_from_it)
     cr_assert_eq(t.n_.conflicts, 0);
 }
 
+Test(l2tlb, four_ways_replace_the_oldest)
+{
+    struct l2tlb u;
+    cr_assert_eq(l2tlb_init(&u, 6), 0);                   /* one set of 4 ways */
+    cr_assert_eq(u.n, 4);
+    cr_assert_eq(u.sets, 1);
+    for (unsigned i = 0; i < 4; i++)
+        l2tlb_insert(&u, 0x00400000 + i * 0x2000, 1, 0, LO(i, 1, 1), 0);
+    cr_assert_eq(u.n_.conflicts, 0);
+    l2tlb_insert(&u, 0x00400000, 1, 0, LO(9, 1, 1), 0);   /* an update keeps its way */
+    l2tlb_insert(&u, 0x00500000, 1, 0, LO(5, 1, 1), 0);   /* evicts pair 1, the oldest */
+    cr_assert_eq(u.n_.conflicts, 1);
+    cr_assert_null(l2tlb_lookup(&u, 0x00402000, 1));
+    cr_assert_eq(l2tlb_lookup(&u, 0x00400000, 1)->lo[0], LO(9, 1, 1));
+    cr_assert_not_null(l2tlb_lookup(&u, 0x00404000, 1));
+    cr_assert_not_null(l2tlb_lookup(&u, 0x00500000, 1));
+    /* a retired way is reused before any live one */
+    l2tlb_drop(&u, 0x00404000, 1);
+    l2tlb_insert(&u, 0x00600000, 1, 0, LO(6, 1, 1), 0);
+    cr_assert_eq(u.n_.conflicts, 1);
+    cr_assert_not_null(l2tlb_lookup(&u, 0x00406000, 1));
+    l2tlb_free(&u);
+}
+
+Test(l2tlb, classifies_misses)
+{
+    struct l2tlb u;
+    cr_assert_eq(l2tlb_init(&u, 1), 0);
+    cr_assert_eq(l2tlb_classify_miss(&u, 0x00400000, 1, 0), L2TLB_MISS_COLD);
+    l2tlb_insert(&u, 0x00400000, 1, 0, LO(1, 1, 1), 0);
+    l2tlb_insert(&u, 0x00800000, 1, 1, LO(2, 1, 1), 0);   /* takes the only entry */
+    cr_assert_eq(l2tlb_classify_miss(&u, 0x00400000, 1, 0), L2TLB_MISS_CONFLICT);
+    l2tlb_drop(&u, 0x00800000, 1);
+    cr_assert_eq(l2tlb_classify_miss(&u, 0x00800000, 1, 0), L2TLB_MISS_INVALIDATED);
+    l2tlb_insert(&u, 0x00c00000, 1, 2, LO(3, 1, 1), 0);
+    l2tlb_flush_slot(&u, 2);
+    cr_assert_eq(l2tlb_classify_miss(&u, 0x00c00000, 1, 0), L2TLB_MISS_INVALIDATED);
+    cr_assert_eq(l2tlb_classify_miss(&u, 0x00c00000, 2, 0), L2TLB_MISS_COLD);  /* other ASID */
+    cr_assert_eq(l2tlb_classify_miss(&u, 0x00c00000, 1, 1), L2TLB_MISS_UNUSABLE);
+    cr_assert_eq(u.n_.misses[L2TLB_MISS_COLD], 2);
+    cr_assert_eq(u.n_.misses[L2TLB_MISS_CONFLICT], 1);
+    cr_assert_eq(u.n_.misses[L2TLB_MISS_INVALIDATED], 2);
+    cr_assert_eq(u.n_.misses[L2TLB_MISS_UNUSABLE], 1);
+    l2tlb_free(&u);
+}
+
 Test(l2tlb, counts_conflicts_of_live_entries_only)
 {
     struct l2tlb u;
