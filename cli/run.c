@@ -41,6 +41,8 @@ static const char run_usage[] =
     "  --vm 'ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]'\n"
     "                       VMM: one VM of its own (repeat for up to 8 different VMs;\n"
     "                       weight is its proportional share, 1..1000)\n"
+    "  --weight W1[,W2...]  VMM with --vms N: each VM's proportional share, 1..1000, in\n"
+    "                       order (default 1 each)\n"
     "  --l2tlb on|off       VMM: Disco's L2 software TLB, which resolves a refill from a\n"
     "                       translation the guest wrote earlier without running its refill\n"
     "                       handler (default on)\n"
@@ -249,7 +251,7 @@ static int report_vms(struct vmm *vmm, enum cpu_stop why)
 }
 
 enum { O_NATIVE = 256, O_MMU, O_MEM, O_TLB, O_PWE, O_PWW, O_MAXI, O_STATS, O_COST, O_VMS, O_QUANTUM, O_VM, O_IDLE, O_QUIET,
-       O_L2, O_L2N };
+       O_L2, O_L2N, O_WEIGHT };
 
 int cmd_run(int argc, char **argv)
 {
@@ -267,6 +269,7 @@ int cmd_run(int argc, char **argv)
         { "quantum", required_argument, NULL, O_QUANTUM },
         { "vm", required_argument, NULL, O_VM },
         { "l2tlb", required_argument, NULL, O_L2 },
+        { "weight", required_argument, NULL, O_WEIGHT },
         { "l2tlb-entries", required_argument, NULL, O_L2N },
         { "idle-detect", required_argument, NULL, O_IDLE },
         { "quiet", no_argument, NULL, O_QUIET },
@@ -278,7 +281,7 @@ int cmd_run(int argc, char **argv)
     struct disco_opts disco = { .l2tlb = 1, .l2tlb_entries = L2TLB_DEFAULT_ENTRIES };
     static struct vmm_vm_spec specs[VMM_MAX_VMS];
     static char spec_text[VMM_MAX_VMS][1024];
-    unsigned nspecs = 0;
+    unsigned nspecs = 0, nweights = 0, weights[VMM_MAX_VMS];
     int idle_detect = IDLE_DETECT_WAIT | IDLE_DETECT_SPIN, quiet = 0;
     uint64_t mem = 128u << 20, tlb = 64, max_insns = 0, v;
     struct pw_config pwc = { .tlb_entries = 64, .tlb_ways = 4 };
@@ -342,6 +345,23 @@ int cmd_run(int argc, char **argv)
             if (parse_uint(optarg, &quantum) || quantum == 0 || quantum > 0xFFFFFFFFu)
                 return usage_error("bad --quantum '%s': cycles, 1..4294967295", optarg);
             break;
+        case O_WEIGHT: {
+            char *p = optarg, *end;
+            nweights = 0;
+            for (;;) {
+                errno = 0;
+                unsigned long w = strtoul(p, &end, 10);
+                if (errno || end == p || *p == '-' || w < 1 || w > 1000 ||
+                    nweights == VMM_MAX_VMS || (*end != ',' && *end != '\0'))
+                    return usage_error("bad --weight '%s': up to 8 weights 1..1000, comma-separated",
+                                       optarg);
+                weights[nweights++] = (unsigned)w;
+                if (*end == '\0')
+                    break;
+                p = end + 1;
+            }
+            break;
+        }
         case O_L2:
             if (strcmp(optarg, "on") == 0) disco.l2tlb = 1;
             else if (strcmp(optarg, "off") == 0) disco.l2tlb = 0;
@@ -360,6 +380,10 @@ int cmd_run(int argc, char **argv)
     if (!native && pagewalk)
         return usage_error("%s", "the shadow page-table back end (pagewalk under the VMM) is not "
                            "written yet: use --native with --mmu pagewalk");
+    if (nweights && (native || nspecs))
+        return usage_error("%s", "--weight goes with --vms N (with --vm, give weight= in each --vm)");
+    if (nweights && nweights != vms)
+        return usage_error("%s", "--weight needs one weight per VM (--vms N)");
     if (nspecs) {
         if (native)
             return usage_error("%s", "--vm runs guests under the VMM: not with --native");
@@ -412,6 +436,11 @@ int cmd_run(int argc, char **argv)
         .cost = &cost,
     };
     if (!native) {
+        for (unsigned i = 0; i < nweights; i++) {
+            specs[i] = (struct vmm_vm_spec){ .elf = elf, .cmdline = cmdline,
+                                             .mem_bytes = (uint32_t)mem, .weight = weights[i] };
+            nspecs = nweights;
+        }
         struct vmm_config vc = {
             .vms = (unsigned)vms, .spec = nspecs ? specs : NULL, .quantum_cycles = quantum,
             .idle_detect = idle_detect,

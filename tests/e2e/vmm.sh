@@ -77,6 +77,15 @@ print(sum(c["vm%d.instructions" % i] for i in vms) == c["cpu.instructions"] and
 [ "$split" = True ] || { ok4=0; echo "cycle split of the four VMs: $split"; }
 if [ $ok4 = 1 ]; then echo "ok four VMs side by side"; pass=$((pass + 1)); else echo "FAIL four VMs (exit $r4)"; fail=$((fail + 1)); fi
 
+# Proportional share: with weights 1 and 3, VM 2 gets three quarters of the machine until
+# it finishes (it ends after about 4/3 of its own running time), then VM 1 runs alone.
+"$tv" run --quiet --vms 2 --weight 1,3 --stats "$tmp/w.json" "$k" -- workload=compute iters=100 >/dev/null 2>&1; rw=$?
+share=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]
+r = c["vm2.end_cycle"] / c["vm2.sched.cycles_run"]
+print("%s %.3f" % ("ok" if 1.25 < r < 1.42 and c["vm1.end_cycle"] > c["vm2.end_cycle"] else "FAIL", r))' "$tmp/w.json")
+echo "${share%% *} weights 1,3: VM 2 ends after ${share#* }x its running time (exit $rw)"
+case "$share $rw" in ok*" 0") pass=$((pass + 1));; *) fail=$((fail + 1));; esac
+
 # Isolation: VM 1 writes a secret over all its RAM and powers off; its frames go back to
 # the pool; VM 2 waits, then reads all of its RAM (on those same frames) and finds only
 # zeros, and a TLB entry naming frames beyond its RAM gives it a bus error (code 7).
