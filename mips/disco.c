@@ -386,8 +386,11 @@ static int disco_priv_op(struct vmm *vmm, const struct dinsn *d)
             dv->tlbp_hit = (int)vc->index;
         } else {
             dv->tlbp_hit = -1;
-            if (dv->l2.n && l2tlb_drop(&dv->l2, vc->entryhi, vc->entryhi & 0xFF))
+            if (dv->l2.n) {
+                /* A machine copy may outlive its L2 entry (evicted by another key). */
+                l2tlb_drop(&dv->l2, vc->entryhi, vc->entryhi & 0xFF);
                 hw_drop_where(vmm, vm->id, HW_L2, -1, vc->entryhi & ~0x1FFFu, 0);
+            }
         }
         return 1;
     case OP_TLBR: {
