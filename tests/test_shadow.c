@@ -213,6 +213,19 @@ Test(shadow, pw_basic_ad_updates_and_tlb_instructions_raise_ri)
     frames_balance(1);
 }
 
+Test(shadow, pw_alias_protection_scan_and_unshadowing)
+{
+    run("pw_alias", "", 1);
+    /* LATER and the recursive entry map pages that become tables while writable */
+    cr_assert_eq(c("vm1.shadow.protect_scans"), 2);
+    /* swl and sc cannot be emulated: the page is unshadowed and the store runs again */
+    cr_assert_eq(c("vm1.shadow.unshadowed"), 2);
+    cr_assert_eq(c("vm1.shadow.pt_write_emulated"), 7);
+    cr_assert_eq(c("vm1.shadow.root_switches"), 10);
+    cr_assert_eq(c("vm1.shadow.root_hits"), 9);
+    frames_balance(1);
+}
+
 Test(shadow, kernel_forkwait_roots_cached_and_dropped, .timeout = 120)
 {
     run("../kernel/kernel-pagewalk", "workload=forkwait n=50", 1);
