@@ -15,7 +15,9 @@
  *  - Write protection. A guest page is a page table (pt_refs[gpfn] > 0) while a root's
  *    guest PDEs come from it or a LEAF_TABLE shadows it. Every shadow entry to it is then
  *    read-only (kseg entries at once; others found by a scan of the roots, only when some
- *    writable entry may exist: wmapped[gpfn]). A guest store to it faults, is emulated
+ *    writable entry was made: wva[gpfn]), and the machine TLB forgets the addresses it was
+ *    writable at (the one recorded, else everything: a global entry may outlive the shadow
+ *    entry it came from). A guest store to it faults, is emulated
  *    (core/emul.c) and the shadow entries derived from the word written are zapped: in the
  *    current root the entry; any other root that uses the page is dropped whole.
  *  - A/D. Building an entry sets A (and D for a store) in the guest's entry as the native
@@ -36,6 +38,7 @@
 
 #define SH_NONE 0xFFFFFFFFu
 #define SH_NO_ROOT 0xFFu
+#define SH_MANY_VAS 0xFFFFFFFEu              /* wva: writable at more than one address */
 #define SH_OWNER(vm) (0x10000u | (vm)->id)   /* owner tag of a VM's shadow frames */
 #define KSEG_FIRST_PDE 512u                  /* 0x80000000 >> 22 */
 #define KSEG_PDES 256u                       /* kseg0 and kseg1: 0x80000000..0xBFFFFFFF */
@@ -78,7 +81,8 @@ struct sh_vm {
     uint32_t npages;
     uint16_t *pt_refs;             /* [npages]: uses of the page as a page table */
     uint8_t *root_of;              /* [npages]: the root keyed by the page, or SH_NO_ROOT */
-    uint8_t *wmapped;              /* [npages]: a writable non-kseg shadow entry may map it */
+    uint32_t *wva;                 /* [npages]: page VA of the writable non-kseg shadow entries
+                                    * made for it, SH_MANY_VAS, or SH_NONE: none was made */
     uint32_t *link_head;           /* [npages]: its sh_link list, or SH_NONE */
     struct sh_link *links;
     uint32_t nlinks, links_cap, link_free;
@@ -88,7 +92,8 @@ struct sh_vm {
         uint64_t faults, fills, kseg_fills, vmm_fills, faults_reflected;
         uint64_t pt_write_emulated, unshadowed, zapped, zapped_pdes;
         uint64_t roots_created, roots_dropped, root_switches, root_hits, invlpg;
-        uint64_t ad_updates, a_set, dirty_faults, write_protects, protect_scans, seg_flushes;
+        uint64_t ad_updates, a_set, dirty_faults, write_protects, protect_scans, protect_flushes;
+        uint64_t seg_flushes;
         uint64_t frames, frames_peak, frames_allocated, frames_freed, alloc_failed;
     } n;
 };
@@ -310,7 +315,9 @@ static void sh_free(struct vmm *vmm, struct vm *vm, uint32_t mfn)
 /* ---- write protection of guest page tables --------------------------------------------- */
 
 /* Guest page gpfn has just become a page table: every shadow entry mapping it becomes
- * read-only, and its machine TLB entries go. */
+ * read-only, and its machine TLB entries go: at the address its writable entries were made
+ * for, or all of them if there were several (the shadow entry of a machine TLB entry may
+ * be gone: a guest-global entry survives root switches and dropped roots). */
 static void protect(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
 {
     struct sh_vm *s = SV(vm);
@@ -329,10 +336,17 @@ static void protect(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
             s->n.write_protects++;
         }
     }
-    if (!s->wmapped[gpfn])
+    uint32_t wva = s->wva[gpfn];
+    if (wva == SH_NONE)
         return;
-    s->wmapped[gpfn] = 0;
+    s->wva[gpfn] = SH_NONE;
     s->n.protect_scans++;
+    if (wva == SH_MANY_VAS) {
+        hw_flush_all(vmm);
+        s->n.protect_flushes++;
+    } else {
+        hw_invlpg(vmm, wva);
+    }
     for (unsigned r = 0; r < SHADOW_ROOTS; r++) {
         struct sh_root *root = &s->roots[r];
         if (root->gpfn == SH_NONE)
@@ -364,6 +378,16 @@ static void pt_unref(struct vm *vm, uint32_t gpfn)
     struct sh_vm *s = SV(vm);
     if (gpfn < s->npages)
         s->pt_refs[gpfn]--;        /* unprotected lazily: the next store fault upgrades */
+}
+
+/* A writable non-kseg shadow entry va -> gpfn is being made. */
+static void note_writable(struct sh_vm *s, uint32_t gpfn, uint32_t va)
+{
+    va &= PW_FRAME_4K;
+    if (s->wva[gpfn] == SH_NONE)
+        s->wva[gpfn] = va;
+    else if (s->wva[gpfn] != va)
+        s->wva[gpfn] = SH_MANY_VAS;
 }
 
 static int is_pt(const struct sh_vm *s, uint32_t gpfn)
@@ -484,6 +508,8 @@ static unsigned root_get(struct vmm *vmm, struct vm *vm, uint32_t gpfn, int *hit
         }
     }
     if (free_slot == SH_NO_ROOT) {
+        if (victim == SH_NO_ROOT)
+            return SH_NO_ROOT;
         root_drop(vmm, vm, victim);
         free_slot = victim;
     }
@@ -730,7 +756,7 @@ static void fill_unmapped(struct vmm *vmm, struct vm *vm, uint32_t va, uint32_t 
     } else {
         s->n.vmm_fills++;
         if (!pt)
-            s->wmapped[gpfn] = 1;
+            note_writable(s, gpfn, va);
     }
     if (store && pt) {
         emulate_pt_write(vmm, vm, va, gpa | (va & 0xFFFu));
@@ -768,7 +794,7 @@ static void fill_mapped(struct vmm *vmm, struct vm *vm, uint32_t va, const struc
     t[(va >> 12) & 1023] = mfn << 12 | SH_PTE | (writable ? PW_RW : 0) |
                            (w->leaf & (PW_US | PW_G));
     if (writable)
-        s->wmapped[gpfn] = 1;
+        note_writable(s, gpfn, va);
     s->n.fills++;
     if (store && !writable) {
         emulate_pt_write(vmm, vm, va, w->gpa | (va & 0xFFFu));
@@ -976,10 +1002,11 @@ static int sh_vm_init(struct vmm *vmm, struct vm *vm, const struct vmm_config *c
     s->roots = calloc(SHADOW_ROOTS, sizeof(*s->roots));
     s->pt_refs = calloc(s->npages, sizeof(*s->pt_refs));
     s->root_of = malloc(s->npages);
-    s->wmapped = calloc(s->npages, 1);
+    s->wva = malloc(s->npages * sizeof(*s->wva));
     s->link_head = malloc(s->npages * sizeof(*s->link_head));
-    if (!s->model || !s->roots || !s->pt_refs || !s->root_of || !s->wmapped || !s->link_head)
+    if (!s->model || !s->roots || !s->pt_refs || !s->root_of || !s->wva || !s->link_head)
         return -1;
+    memset(s->wva, 0xFF, s->npages * sizeof(*s->wva));
     for (unsigned r = 0; r < SHADOW_ROOTS; r++)
         s->roots[r].gpfn = SH_NONE;
     memset(s->root_of, SH_NO_ROOT, s->npages);
@@ -1002,7 +1029,7 @@ static void sh_vm_fini(struct vmm *vmm, struct vm *vm)
     free(s->roots);
     free(s->pt_refs);
     free(s->root_of);
-    free(s->wmapped);
+    free(s->wva);
     free(s->link_head);
     free(s->links);
     free(s);
@@ -1038,6 +1065,7 @@ static void sh_register_vm_stats(struct vmm *vmm, struct vm *vm, struct stats *s
     SH_STAT(dirty_faults);
     SH_STAT(write_protects);
     SH_STAT(protect_scans);
+    SH_STAT(protect_flushes);
     SH_STAT(seg_flushes);
     SH_STAT(frames);
     SH_STAT(frames_peak);

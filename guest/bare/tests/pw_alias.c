@@ -2,8 +2,10 @@
  * pw_alias (pagewalk) - page tables written through mapped addresses: a page
  * table mapped writable at a virtual address and written through it (sw,
  * swl/swr), a page written as data first and made a page table later, a
- * ll/sc on a PTE, a recursive directory entry. After each change the
- * PTBase reload empties the TLB, so the next access must see the change.
+ * ll/sc on a PTE, a recursive directory entry, a global writable mapping
+ * (cached across address spaces) of a page that becomes a page table. After
+ * each change a PTBase reload empties the TLB of non-global entries, so the
+ * next access must see the change.
  */
 #include "pw.h"
 
@@ -12,9 +14,18 @@
 #define LATER  0x00801000u   /* tab2, mapped writable before it is a page table */
 #define VB     0x00c00000u   /* translated through tab2 once it is one */
 #define REC    0x01000000u   /* the directory maps itself here */
+#define GW     0x01400000u   /* global, writable: tabx, in both address spaces */
+#define VC     0x01800000u   /* translated through tabx in the second one */
+#define TWO_A  0x01c00000u   /* tab3 mapped writable twice ... */
+#define TWO_B  0x01c01000u
+#define VD     0x02000000u   /* ... then made the table of VD */
 
 static volatile uint32_t pg[2][1024] __attribute__((aligned(4096)));
 static volatile uint32_t tab2[1024] __attribute__((aligned(4096)));
+static volatile uint32_t dir2[1024] __attribute__((aligned(4096)));
+static volatile uint32_t tabg[1024] __attribute__((aligned(4096)));
+static volatile uint32_t tabx[1024] __attribute__((aligned(4096)));
+static volatile uint32_t tab3[1024] __attribute__((aligned(4096)));
 
 #define IDX(va) (((va) >> 12) & 1023u)
 
@@ -93,6 +104,45 @@ int main(void)
 	CHECK_EQ(EXC_CODE(), EXC_TLBL);
 	CHECK_EQ(MFC0(C0_PFERR), 0);
 	CHECK_EQ(*pw_pde(VB), 0);
+	rt_catch_reset();
+
+	/* GW maps tabx global and writable in both address spaces (a table of its own in
+	 * each); written through in the first, it stays cached across the switch */
+	memset((void *)dir2, 0, sizeof(dir2));
+	memset((void *)tabg, 0, sizeof(tabg));
+	memset((void *)tabx, 0, sizeof(tabx));
+	pw_map4k(GW, PHYS(tabx), PTE_P | PTE_RW | PTE_G);
+	/* (A preset: a hypervisor may have to re-walk where the TLB would hit) */
+	dir2[GW >> 22] = PHYS(tabg) | PTE_P | PTE_RW | PTE_A;
+	tabg[IDX(GW)] = PHYS(tabx) | PTE_P | PTE_RW | PTE_G | PTE_A | PTE_D;
+	pw_load_ptbase();
+	PW_SW(GW + 4 * IDX(VC), PHYS(pg[0]) | PTE_P | PTE_RW);
+	MTC0(C0_PTBASE, PHYS(dir2));
+	/* the first address space's tables change while it is not running */
+	*pw_pde(VA) = 0;
+	/* tabx becomes a table of the second one, still written through GW's cached entry */
+	dir2[VC >> 22] = PHYS(tabx) | PTE_P | PTE_RW;
+	CHECK_EQ(PW_LW(VC), 0x11111111);
+	PW_SW(GW + 4 * IDX(VC), PHYS(pg[1]) | PTE_P | PTE_RW);
+	MTC0(C0_PTBASE, PHYS(dir2));
+	CHECK_EQ(PW_LW(VC), 0x22222222);
+	CHECK_EQ(rt_exc.count, 0);
+
+	/* tab3 written through two writable mappings, then made a table, then written
+	 * through the second one */
+	memset((void *)tab3, 0, sizeof(tab3));
+	dir2[TWO_A >> 22] = PHYS(tab2) | PTE_P | PTE_RW;
+	tab2[IDX(TWO_A)] = PHYS(tab3) | PTE_P | PTE_RW;
+	tab2[IDX(TWO_B)] = PHYS(tab3) | PTE_P | PTE_RW;
+	MTC0(C0_PTBASE, PHYS(dir2));
+	PW_SW(TWO_A + 4 * IDX(VD), PHYS(pg[1]) | PTE_P | PTE_RW);
+	PW_SW(TWO_B + 8, 0);
+	dir2[VD >> 22] = PHYS(tab3) | PTE_P | PTE_RW;
+	CHECK_EQ(PW_LW(VD), 0x22222222);
+	PW_SW(TWO_B + 4 * IDX(VD), PHYS(pg[0]) | PTE_P | PTE_RW);
+	MTC0(C0_PTBASE, PHYS(dir2));
+	CHECK_EQ(PW_LW(VD), 0x11111111);
+	CHECK_EQ(rt_exc.count, 0);
 
 	rt_handler = 0;
 	return rt_done("pw_alias");
