@@ -61,7 +61,8 @@ for vmm_opts in "" "--pw-tlb-entries 16 --pw-tlb-ways 2"; do
 		"workload=memtouch mb=2 rounds=1" "workload=compute iters=20" \
 		"workload=mmapchurn n=20 pages=8" "workload=ctxswitch n=100" \
 		"workload=pmake workers=4 jobs=8" "workload=dbrand mb=2 ops=5000" \
-		"workload=idle ticks=2 rounds=2" "workload=crashme"; do
+		"workload=idle ticks=2 rounds=2" "workload=idle ticks=2 rounds=2 idle=spin" \
+		"workload=crashme"; do
 		case $w in *selftest*|*ktest*|*pmake*) ad_strict=0;; *) ad_strict=1;; esac
 		# shellcheck disable=SC2086
 		compare "kernel $w" '^\[kstat\]' "$k" $w
