@@ -19,14 +19,16 @@
 #include "mips/l2tlb.h"
 #include "mips/r4k_tlb.h"
 #include "pagewalk/pw.h"
+#include "shadow/shadow.h"
 
 static const char run_usage[] =
     "usage: tlbvisor run [--native] [options] ELF [-- BOOT ARGS...]\n"
     "\n"
     "Boots ELF (MIPS32 little-endian, linked in kseg0/kseg1) as QEMU's Malta bootloader\n"
     "would, and runs it until it powers off: with --native directly on the emulated\n"
-    "Malta-like machine; without it as deprivileged guests of the VMM (Disco-style, on the\n"
-    "software-managed TLB).\n"
+    "Malta-like machine; without it as deprivileged guests of the VMM: Disco-style on the\n"
+    "software-managed TLB (--mmu swtlb), or with shadow page tables on the hardware page\n"
+    "walker (--mmu pagewalk).\n"
     "The guest console (UART) goes to stdout; diagnostics go to stderr.\n"
     "\n"
     "options:\n"
@@ -48,7 +50,8 @@ static const char run_usage[] =
     "                       handler (default on)\n"
     "  --l2tlb-entries N    VMM: L2 TLB entries per VM, 1..1048576 (default 4096)\n"
     "  --mmu swtlb|pagewalk MMU personality (default swtlb): R4K software-managed TLB, or\n"
-    "                       x86-like hardware page walker with a hardware TLB\n"
+    "                       x86-like hardware page walker with a hardware TLB; under the\n"
+    "                       VMM, pagewalk guests run on shadow page tables\n"
     "  --mem SIZE           guest RAM, e.g. 64M, 256M (default 128M, at most 256M)\n"
     "  --tlb-entries N      swtlb: TLB entries, 16..256 (default 64)\n"
     "  --pw-tlb-entries N   pagewalk: hardware TLB entries (default 64)\n"
@@ -377,9 +380,6 @@ int cmd_run(int argc, char **argv)
             return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (!native && pagewalk)
-        return usage_error("%s", "the shadow page-table back end (pagewalk under the VMM) is not "
-                           "written yet: use --native with --mmu pagewalk");
     if (nweights && (native || nspecs))
         return usage_error("%s", "--weight goes with --vms N (with --vm, give weight= in each --vm)");
     if (nweights && nweights != vms)
@@ -441,11 +441,13 @@ int cmd_run(int argc, char **argv)
                                              .mem_bytes = (uint32_t)mem, .weight = weights[i] };
             nspecs = nweights;
         }
+        struct shadow_opts shadow = { .pw = pwc };
         struct vmm_config vc = {
             .vms = (unsigned)vms, .spec = nspecs ? specs : NULL, .quantum_cycles = quantum,
             .idle_detect = idle_detect,
-            .mem_bytes = (uint32_t)mem, .tlb_entries = tlb_n,
-            .backend = &disco_backend, .backend_opts = &disco,
+            .mem_bytes = (uint32_t)mem, .tlb_entries = pagewalk ? 16 : tlb_n,
+            .backend = pagewalk ? &shadow_backend : &disco_backend,
+            .backend_opts = pagewalk ? (const void *)&shadow : (const void *)&disco,
             .max_insns = max_insns, .cmdline = cmdline,
             .out_fd = STDOUT_FILENO, .cost = &cost,
         };

@@ -285,6 +285,18 @@ static void emulate_priv(struct vmm *vmm)
         }
         return;
     case OP_RDPGPR: case OP_WRPGPR: r[d.rd] = r[d.rt]; break;
+    case OP_TLBP: case OP_TLBR: case OP_TLBWI: case OP_TLBWR: {
+        /* Left by the back end to the guest's MMU model: whatever exception the model
+         * raises (the pagewalk personality: RI), the guest gets, as on the bare machine. */
+        static const int ops[] = { [OP_TLBR - OP_TLBR] = MMU_TLBR, [OP_TLBWI - OP_TLBR] = MMU_TLBWI,
+                                   [OP_TLBWR - OP_TLBR] = MMU_TLBWR, [OP_TLBP - OP_TLBR] = MMU_TLBP };
+        int exc = v->mmu->ops->tlb_op(v->mmu, ops[d.op - OP_TLBR]);
+        if (exc) {
+            vmm_reflect_code(vmm, exc);
+            return;
+        }
+        break;
+    }
     default: break;                        /* cache: nothing to do */
     }
     priv_done(vmm, kind);
@@ -601,10 +613,14 @@ enum cpu_stop vmm_run(struct vmm *vmm)
         cpu->stop = CPU_STOP_NONE;
         cpu_recompute_stop(cpu);
         uint64_t icount = cpu->icount;
+        uint64_t start = cpu_cycles(cpu), vmm_start = vm->n.vmm_cycles;
         enum cpu_stop why = cpu_run(cpu);
         sched_account(&vmm->sched, id, cpu_cycles(cpu) - now);
         vm->n.instructions += cpu->icount - icount;
-        vm->n.guest_cycles = vm->n.instructions * cpu->cost.insn;
+        /* The guest's time: its instructions and what the hardware did for them on the way
+         * (the pagewalk machine's walker memory references); everything else in the slice
+         * is the VMM's, charged through vmm_charge. */
+        vm->n.guest_cycles += cpu_cycles(cpu) - start - (vm->n.vmm_cycles - vmm_start);
         switch (why) {
         case CPU_STOP_INSN_LIMIT:
             if (global && cpu->icount >= vmm->max_insns) {

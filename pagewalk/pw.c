@@ -144,6 +144,15 @@ static void tlb_flush_nonglobal(struct pw *pw)
     cpu_tc_flush(pw->base.cpu);
 }
 
+void pw_tlb_flush_all(struct mmu *m)
+{
+    struct pw *pw = (struct pw *)m;
+    size_t n = (size_t)pw->sets * pw->ways;
+    for (size_t i = 0; i < n; i++)
+        pw->e[i].valid = 0;
+    cpu_tc_flush(pw->base.cpu);
+}
+
 /* Installs the translation *t in its set: the lowest invalid way, else the set's round-robin
  * victim, whose range is dropped from the CPU's translation cache. The caller guarantees no
  * valid entry of the same size already translates t->va. */

@@ -53,4 +53,9 @@ int pw_config_check(const struct pw_config *c, char *err, size_t errlen);
  * the TLB empty. Matches machine.h's mmu_ctor. */
 struct mmu *pw_new(struct cpu *cpu, const void *cfg);
 
+/* Invalidates every TLB entry, global ones included, and the CPU's translation cache. No
+ * instruction does this (a PTBase write keeps global entries): it is for a hypervisor that
+ * hands the machine to another VM (shadow/). */
+void pw_tlb_flush_all(struct mmu *m);
+
 #endif

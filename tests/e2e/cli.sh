@@ -78,7 +78,9 @@ expect vmm-crash-others-go-on 3 'vm1 stuck in an exception loop at pc 0xbfc00380
 	-- "$tv" run --quiet --vm "$tmp/ibe_loop.elf" --vm "$tmp/hello.elf"
 expect vmm-runaway 3 'instruction limit reached' '[vm2] ok' \
 	-- "$tv" run --quiet --max-insns 2000000 --vm "$tmp/spin.elf" --vm "$tmp/hello.elf"
-expect vmm-pagewalk 2 'shadow page-table back end' '' -- "$tv" run --mmu pagewalk "$tmp/hello.elf"
+expect vmm-pagewalk 0 '' 'ok' -- "$tv" run --quiet --mmu pagewalk "$tmp/hello.elf"
+expect vmm-pagewalk-vms 0 '' $'[vm1] ok\n[vm2] ok' -- "$tv" run --quiet --mmu pagewalk --vms 2 "$tmp/hello.elf"
+expect vmm-pagewalk-bad-tlb 2 'must be a multiple' '' -- "$tv" run --mmu pagewalk --pw-tlb-ways 3 "$tmp/hello.elf"
 
 # The stats file holds exact counters: hello.elf is 20 instructions ending in the SOFTRES store.
 expect stats 0 '' 'ok' -- "$tv" run --native --stats "$tmp/s.json" "$tmp/hello.elf"

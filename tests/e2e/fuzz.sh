@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # fuzz.sh BUILD_DIR [COUNT] - runs COUNT seeded random instruction streams on both MMUs
-# natively and as a deprivileged guest of the VMM.
+# natively and as a deprivileged guest of the VMM (Disco on swtlb, shadow page tables on
+# pagewalk).
 #
 # Each program clears BEV (so exceptions go to EBase in RAM), installs at the refill and
 # general vectors a handler that skips the faulting instruction (EPC += 4; eret), and then
@@ -37,7 +38,7 @@ PY
 
 pass=0 fail=0
 for elf in "$tmp"/*.elf; do
-	for mode in "--native --mmu swtlb" "--native --mmu pagewalk" "--mmu swtlb"; do
+	for mode in "--native --mmu swtlb" "--native --mmu pagewalk" "--mmu swtlb" "--mmu pagewalk"; do
 		mmu=$mode
 		# shellcheck disable=SC2086
 		timeout 60 "$tv" run $mode --max-insns 200000 "$elf" \
