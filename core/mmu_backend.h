@@ -38,7 +38,7 @@ struct mmu_backend {
     void (*vm_fini)(struct vmm *vmm, struct vm *vm);
     /* A translation exception of the machine (TLBL, TLBS or Mod, refill or not, or a
      * walker page fault) while the guest ran: fill the machine's MMU and retry
-     * (vmm_retry), emulate the access (vmm_emulate_device), or reflect the exception the
+     * (vmm_retry), emulate the access (vmm_access_unbacked), or reflect the exception the
      * guest's own MMU model gives (vmm_reflect). */
     void (*fault)(struct vmm *vmm, const struct cpu_exc *e);
     /* A privileged instruction of the guest kernel, decoded (d), before the core emulates

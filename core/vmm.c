@@ -158,7 +158,7 @@ static int idle_fetch(void *ctx, uint32_t va, uint32_t *insn)
 }
 
 /* Emulates the load or store at cpu->pc against the guest device at gpa's page. */
-void vmm_emulate_device(struct vmm *vmm)
+static void emulate_device(struct vmm *vmm)
 {
     struct cpu *cpu = vmm->cpu;
     struct emul_mem m;
@@ -189,6 +189,27 @@ void vmm_emulate_device(struct vmm *vmm)
     cpu->pc = cpu->npc;
     cpu->npc = cpu->pc + 4;
     propagate_stop(vmm);
+}
+
+void vmm_access_unbacked(struct vmm *vmm, int fetch)
+{
+    if (fetch)
+        vmm_reflect_code(vmm, EXC_IBE);
+    else
+        emulate_device(vmm);
+}
+
+uint32_t vmm_seg_key(const struct cpu *v)
+{
+    const struct cp0 *vc = &v->cp0;
+    uint32_t key = (vc->status & ST_ERL) ^ vc->segctl[0] ^ (vc->segctl[1] * 3u) ^
+                   (vc->segctl[2] * 5u);
+    for (int i = 0; i < 6; i++) {
+        uint32_t cfg = vc->segctl[i / 2] >> (16 * (i % 2));
+        if (((cfg >> SC_AM_SHIFT) & SC_AM_MASK) == SC_AM_MUSUK)
+            return key ^ (uint32_t)(v->tc_mode + 1) * 0x9E3779B1u;
+    }
+    return key;
 }
 
 /* The kind of a privileged instruction, for vmN.priv.KIND; -1 if the VMM does not emulate

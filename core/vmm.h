@@ -134,9 +134,15 @@ void vmm_reflect(struct vmm *vmm, const struct cpu_exc *e);
 void vmm_reflect_code(struct vmm *vmm, int code);
 /* Runs the trapping instruction again (from its branch if it is in a delay slot). */
 void vmm_retry(struct vmm *vmm);
-/* Emulates the trapping load or store against the guest's devices (or reflects the bus
- * error the bare machine would raise). */
-void vmm_emulate_device(struct vmm *vmm);
+/* The trapping access reached a guest-physical page without RAM behind it (a device page,
+ * or nothing): a fetch (fetch != 0) takes IBE; a load or store is emulated against the
+ * guest's devices, or takes the bus error the bare machine would raise. */
+void vmm_access_unbacked(struct vmm *vmm, int fetch);
+/* The key of the guest's segment map (its ERL and SegCtl, and its mode when a segment is
+ * unmapped for the kernel but mapped for the other modes, MUSUK): which guest addresses are
+ * unmapped, and where they go, depends on nothing else. A back end drops the machine
+ * translations it made for unmapped guest segments when the key changes. */
+uint32_t vmm_seg_key(const struct cpu *v);
 /* Charges cycles of VMM work to the machine's time and to the VM. */
 void vmm_charge(struct vmm *vmm, uint64_t cycles);
 

@@ -261,10 +261,7 @@ static void disco_fault(struct vmm *vmm, const struct cpu_exc *e)
         uint32_t m1 = pmap_fill(&vm->pmap, (pair >> 12) + 1);
         uint32_t mine = (va & 0x1000u) ? m1 : m0;
         if (mine == PMAP_NONE) {
-            if (fetch)
-                vmm_reflect_code(vmm, EXC_IBE);
-            else
-                vmm_emulate_device(vmm);
+            vmm_access_unbacked(vmm, fetch);
             return;
         }
         hw_fill(vmm, va, m0 == PMAP_NONE ? 0 : (m0 << 6) | 6u, m1 == PMAP_NONE ? 0 : (m1 << 6) | 6u,
@@ -290,10 +287,7 @@ static void disco_fault(struct vmm *vmm, const struct cpu_exc *e)
     uint32_t lo1 = guest_lo(vmm, va | 0x1000u, &beyond1);
     if ((va & 0x1000u) ? beyond1 : beyond0) {
         /* The guest mapped a frame it does not have: a bus error, as on the bare machine. */
-        if (fetch)
-            vmm_reflect_code(vmm, EXC_IBE);
-        else
-            vmm_emulate_device(vmm);
+        vmm_access_unbacked(vmm, fetch);
         return;
     }
     /* Which guest entry is this (its copy goes when the guest rewrites it)? */
@@ -410,28 +404,12 @@ static int disco_priv_op(struct vmm *vmm, const struct dinsn *d)
     }
 }
 
-/* The key of the guest's segment map (its ERL and SegCtl): the VMM's fills depend on it.
- * A segment that is unmapped in kernel mode and mapped in the others (MUSUK) makes the
- * guest's mode part of it. */
-static uint32_t seg_key(const struct cpu *v)
-{
-    const struct cp0 *vc = &v->cp0;
-    uint32_t key = (vc->status & ST_ERL) ^ vc->segctl[0] ^ (vc->segctl[1] * 3u) ^
-                   (vc->segctl[2] * 5u);
-    for (int i = 0; i < 6; i++) {
-        uint32_t cfg = vc->segctl[i / 2] >> (16 * (i % 2));
-        if (((cfg >> SC_AM_SHIFT) & SC_AM_MASK) == SC_AM_MUSUK)
-            return key ^ (uint32_t)(v->tc_mode + 1) * 0x9E3779B1u;
-    }
-    return key;
-}
-
 static void disco_sync(struct vmm *vmm)
 {
     struct vm *vm = vmm->cur;
     struct disco_vm *dv = DV(vm);
     struct cpu *cpu = vmm->cpu;
-    uint32_t key = seg_key(vm->v);
+    uint32_t key = vmm_seg_key(vm->v);
     if (!dv->seg_key_set || key != dv->seg_key) {
         if (dv->seg_key_set) {
             hw_drop_where(vmm, vm->id, HW_EMPTY, -1, 1, 0);

@@ -737,10 +737,7 @@ static void fill_unmapped(struct vmm *vmm, struct vm *vm, uint32_t va, uint32_t 
     uint32_t gpfn = gpa >> 12, i = va >> 22;
     uint32_t mfn = pmap_fill(&vm->pmap, gpfn);
     if (mfn == PMAP_NONE) {
-        if (fetch)
-            vmm_reflect_code(vmm, EXC_IBE);
-        else
-            vmm_emulate_device(vmm);
+        vmm_access_unbacked(vmm, fetch);
         return;
     }
     int kseg = va >= 0x80000000u && va < 0xC0000000u && gpa == (va & 0x1FFFFFFFu);
@@ -776,10 +773,7 @@ static void fill_mapped(struct vmm *vmm, struct vm *vm, uint32_t va, const struc
     uint32_t mfn = pmap_fill(&vm->pmap, gpfn);
     if (mfn == PMAP_NONE) {
         /* The guest mapped a frame it does not have: a device, or a bus error. */
-        if (fetch)
-            vmm_reflect_code(vmm, EXC_IBE);
-        else
-            vmm_emulate_device(vmm);
+        vmm_access_unbacked(vmm, fetch);
         return;
     }
     uint32_t *t = w->big ? root_leaf(vmm, vm, i, LEAF_BIG, SH_NONE, SH_PDE)
@@ -901,26 +895,11 @@ static int sh_priv_op(struct vmm *vmm, const struct dinsn *d)
     }
 }
 
-/* The key of the guest's segment map (ERL, SegCtl; its mode when a segment is MUSUK): which
- * addresses are unmapped for it, and where they go, depends on it (as in mips/disco.c). */
-static uint32_t seg_key(const struct cpu *v)
-{
-    const struct cp0 *vc = &v->cp0;
-    uint32_t key = (vc->status & ST_ERL) ^ vc->segctl[0] ^ (vc->segctl[1] * 3u) ^
-                   (vc->segctl[2] * 5u);
-    for (int i = 0; i < 6; i++) {
-        uint32_t cfg = vc->segctl[i / 2] >> (16 * (i % 2));
-        if (((cfg >> SC_AM_SHIFT) & SC_AM_MASK) == SC_AM_MUSUK)
-            return key ^ (uint32_t)(v->tc_mode + 1) * 0x9E3779B1u;
-    }
-    return key;
-}
-
 static void sh_sync(struct vmm *vmm)
 {
     struct vm *vm = vmm->cur;
     struct sh_vm *s = SV(vm);
-    uint32_t key = seg_key(vm->v);
+    uint32_t key = vmm_seg_key(vm->v);
     if (!s->seg_key_set || key != s->seg_key) {
         if (s->seg_key_set) {
             drop_all(vmm, vm);
