@@ -295,19 +295,24 @@ out:;
     return f;
 }
 
-/* Records a page fault on va: sets PFErr, counts it, and invalidates the TLB entries of va
- * (an x86 page fault invalidates the faulting address's translations, so software that
- * upgrades a PTE and returns needs no InvlPg). Returns MMU_PAGEFAULT. */
-static int page_fault(struct pw *pw, uint32_t va, enum pw_fault f, int access, int user)
+uint32_t pw_pferr(int protection, int access, int user)
 {
-    uint32_t err = f == PWF_PROTECTION ? PW_PFERR_P : 0;
+    uint32_t err = protection ? PW_PFERR_P : 0;
     if (access == MMU_STORE)
         err |= PW_PFERR_W;
     if (user)
         err |= PW_PFERR_U;
     if (access == MMU_FETCH)
         err |= PW_PFERR_I;
-    pw->pferr = err;
+    return err;
+}
+
+/* Records a page fault on va: sets PFErr, counts it, and invalidates the TLB entries of va
+ * (an x86 page fault invalidates the faulting address's translations, so software that
+ * upgrades a PTE and returns needs no InvlPg). Returns MMU_PAGEFAULT. */
+static int page_fault(struct pw *pw, uint32_t va, enum pw_fault f, int access, int user)
+{
+    pw->pferr = pw_pferr(f == PWF_PROTECTION, access, user);
     switch (f) {
     case PWF_PROTECTION: pw->n.faults_protection++; break;
     case PWF_OUTSIDE_RAM: pw->n.faults_outside_ram++; break;

@@ -46,6 +46,9 @@ struct pw_config {
 };
 
 /* Returns 0 if c is usable, else -1 with a one-line message in err. */
+/* PFErr (PW_PFERR_*) of a page fault: a protection violation (protection != 0) or a page
+ * not present, for access (MMU_LOAD/STORE/FETCH) in user mode (user != 0) or not. */
+uint32_t pw_pferr(int protection, int access, int user);
 int pw_config_check(const struct pw_config *c, char *err, size_t errlen);
 
 /* Creates the personality for cpu; cfg points to a struct pw_config (NULL: the defaults).

@@ -183,14 +183,7 @@ enum shadow_fault shadow_walk(struct pmap *p, uint32_t ptbase, uint32_t va, int 
 
 uint32_t shadow_pferr(enum shadow_fault f, int access, int user)
 {
-    uint32_t err = f == SHADOW_PROTECTION ? PW_PFERR_P : 0;
-    if (access == MMU_STORE)
-        err |= PW_PFERR_W;
-    if (user)
-        err |= PW_PFERR_U;
-    if (access == MMU_FETCH)
-        err |= PW_PFERR_I;
-    return err;
+    return pw_pferr(f == SHADOW_PROTECTION, access, user);
 }
 
 /* ---- the guest's model of its walker (vm->v->mmu) -------------------------------------- */
