@@ -1,12 +1,15 @@
 /* tests/fixture.c - the unit tests' machine (see fixture.h). */
 #include <criterion/criterion.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fixture.h"
 
 #include "core/cp0.h"
+#include "core/vmm.h"
 #include "mips/r4k_tlb.h"
 #include "pagewalk/pw.h"
 
@@ -67,4 +70,35 @@ enum cpu_stop fx_run_at(struct fx *fx, uint32_t pc, uint64_t n)
 unsigned fx_exccode(const struct fx *fx)
 {
     return (fx->cpu->cp0.cause & CA_EXC_MASK) >> CA_EXC_SHIFT;
+}
+
+void fx_run_vms(struct vmm *vmm, struct vmm_config *cfg, const char *guest_dir,
+                const char *name)
+{
+    char dir[512], elf[512], err[512];
+    const char *slash = strrchr(name, '/');
+    if (slash) {
+        snprintf(dir, sizeof(dir), "%s/%.*s", guest_dir, (int)(slash - name), name);
+        name = slash + 1;
+    } else {
+        snprintf(dir, sizeof(dir), "%s", guest_dir);
+    }
+    cr_assert_eq(chdir(dir), 0, "%s", dir);
+    snprintf(elf, sizeof(elf), "%s.elf", name);
+    int devnull = open("/dev/null", O_WRONLY);
+    cr_assert_geq(devnull, 0);
+    cfg->out_fd = devnull;
+    cr_assert_eq(vmm_create(vmm, cfg, elf, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(vmm_run(vmm), CPU_STOP_POWEROFF);
+    for (unsigned i = 0; i < cfg->vms; i++)
+        cr_assert_eq(vmm->vms[i].exit_code, 0, "vm%u of %s: exit %d", i + 1, name,
+                     vmm->vms[i].exit_code);
+    close(devnull);
+}
+
+int64_t fx_counter(const struct vmm *vmm, const char *name)
+{
+    int64_t v = stats_get(&vmm->stats, name);
+    cr_assert_geq(v, 0, "no counter %s", name);
+    return v;
 }

@@ -46,4 +46,16 @@ enum cpu_stop fx_run_at(struct fx *fx, uint32_t pc, uint64_t n);
 /* Cause.ExcCode of the last exception. */
 unsigned fx_exccode(const struct fx *fx);
 
+/* ---- the VMM on guest programs (test_disco.c, test_shadow.c) ---- */
+struct vmm;
+struct vmm_config;
+/* Builds and runs the VMs of cfg (its console to /dev/null), booting guest program name:
+ * a path relative to guest_dir without ".elf", loaded from its own directory so that the
+ * guest's argv[0], and with it every count, is the same whatever the build directory.
+ * Every VM must power off with status 0. The caller destroys vmm. */
+void fx_run_vms(struct vmm *vmm, struct vmm_config *cfg, const char *guest_dir,
+                const char *name);
+/* The current value of vmm's counter name, which must exist. */
+int64_t fx_counter(const struct vmm *vmm, const char *name);
+
 #endif

@@ -6,13 +6,10 @@
  * the emulator is deterministic, so every counter is checked exactly. */
 #include <criterion/criterion.h>
 
-#include <fcntl.h>
-#include <string.h>
-#include <unistd.h>
-
 #include "core/vmm.h"
 #include "mips/disco.h"
 #include "mips/l2tlb.h"
+#include "fixture.h"
 
 static struct vmm vmm;
 
@@ -21,32 +18,13 @@ static struct vmm vmm;
 static void run_args(const char *name, const char *cmdline, unsigned n, int l2,
                      unsigned l2_entries, unsigned tlb_entries)
 {
-    char elf[512], err[512];
-    /* From the ELF's directory, so that the guest's argv[0] (its path) and with it every
-     * count is the same whatever the build directory. */
-    const char *slash = strrchr(name, '/');
-    if (slash) {
-        char dir[512];
-        snprintf(dir, sizeof(dir), "%s/%.*s", TLBVISOR_GUEST_DIR, (int)(slash - name), name);
-        cr_assert_eq(chdir(dir), 0, "%s", dir);
-        name = slash + 1;
-    } else {
-        cr_assert_eq(chdir(TLBVISOR_GUEST_DIR), 0);
-    }
-    snprintf(elf, sizeof(elf), "%s.elf", name);
     struct disco_opts o = { .l2tlb = l2, .l2tlb_entries = l2_entries };
-    int devnull = open("/dev/null", O_WRONLY);
     struct vmm_config cfg = {
         .vms = n, .idle_detect = IDLE_DETECT_WAIT | IDLE_DETECT_SPIN, .mem_bytes = 16u << 20,
         .tlb_entries = tlb_entries, .backend = &disco_backend, .backend_opts = &o,
-        .cmdline = cmdline, .out_fd = devnull,
+        .cmdline = cmdline,
     };
-    cr_assert_eq(vmm_create(&vmm, &cfg, elf, err, sizeof(err)), 0, "%s", err);
-    cr_assert_eq(vmm_run(&vmm), CPU_STOP_POWEROFF);
-    for (unsigned i = 0; i < n; i++)
-        cr_assert_eq(vmm.vms[i].exit_code, 0, "vm%u of %s: exit %d", i + 1, name,
-                     vmm.vms[i].exit_code);
-    close(devnull);
+    fx_run_vms(&vmm, &cfg, TLBVISOR_GUEST_DIR, name);
 }
 
 static void run(const char *name, unsigned n, int l2, unsigned l2_entries, unsigned tlb_entries)
@@ -54,12 +32,7 @@ static void run(const char *name, unsigned n, int l2, unsigned l2_entries, unsig
     run_args(name, "", n, l2, l2_entries, tlb_entries);
 }
 
-static int64_t c(const char *name)
-{
-    int64_t v = stats_get(&vmm.stats, name);
-    cr_assert_geq(v, 0, "no counter %s", name);
-    return v;
-}
+static int64_t c(const char *name) { return fx_counter(&vmm, name); }
 
 static void fini(void) { vmm_destroy(&vmm); }
 

@@ -8,15 +8,14 @@
  * shadow frame back in the pool when the VMs stop. */
 #include <criterion/criterion.h>
 
-#include <fcntl.h>
-#include <string.h>
-#include <unistd.h>
+#include <stdio.h>
 
 #include "core/frames.h"
 #include "core/mmu.h"
 #include "core/pmap.h"
 #include "core/vmm.h"
 #include "shadow/shadow.h"
+#include "fixture.h"
 
 /* ---- shadow_walk on a pmap ------------------------------------------------------------- */
 
@@ -132,36 +131,14 @@ static struct vmm vmm;
  * .elf) under the shadow back end; every VM must power off with status 0. */
 static void run(const char *name, const char *cmdline, unsigned n)
 {
-    char elf[512], err[512];
-    const char *slash = strrchr(name, '/');
-    if (slash) {
-        char dir[512];
-        snprintf(dir, sizeof(dir), "%s/%.*s", TLBVISOR_GUEST_DIR, (int)(slash - name), name);
-        cr_assert_eq(chdir(dir), 0, "%s", dir);
-        name = slash + 1;
-    } else {
-        cr_assert_eq(chdir(TLBVISOR_GUEST_DIR), 0);
-    }
-    snprintf(elf, sizeof(elf), "%s.elf", name);
-    int devnull = open("/dev/null", O_WRONLY);
     struct vmm_config cfg = {
         .vms = n, .idle_detect = IDLE_DETECT_WAIT | IDLE_DETECT_SPIN, .mem_bytes = 16u << 20,
-        .tlb_entries = 16, .backend = &shadow_backend, .cmdline = cmdline, .out_fd = devnull,
+        .tlb_entries = 16, .backend = &shadow_backend, .cmdline = cmdline,
     };
-    cr_assert_eq(vmm_create(&vmm, &cfg, elf, err, sizeof(err)), 0, "%s", err);
-    cr_assert_eq(vmm_run(&vmm), CPU_STOP_POWEROFF);
-    for (unsigned i = 0; i < n; i++)
-        cr_assert_eq(vmm.vms[i].exit_code, 0, "vm%u of %s: exit %d", i + 1, name,
-                     vmm.vms[i].exit_code);
-    close(devnull);
+    fx_run_vms(&vmm, &cfg, TLBVISOR_GUEST_DIR, name);
 }
 
-static int64_t c(const char *name)
-{
-    int64_t v = stats_get(&vmm.stats, name);
-    cr_assert_geq(v, 0, "no counter %s", name);
-    return v;
-}
+static int64_t c(const char *name) { return fx_counter(&vmm, name); }
 
 /* Every shadow frame went back to the pool, and so did every guest frame. */
 static void frames_balance(unsigned n)
