@@ -253,6 +253,7 @@ static int report_vms(struct vmm *vmm, enum cpu_stop why)
     return status;
 }
 
+enum { O_INITRD = 300, O_REPORT_UNMODELLED, O_STDIN_VM };
 enum { O_NATIVE = 256, O_MMU, O_MEM, O_TLB, O_PWE, O_PWW, O_MAXI, O_STATS, O_COST, O_VMS, O_QUANTUM, O_VM, O_IDLE, O_QUIET,
        O_L2, O_L2N, O_WEIGHT };
 
@@ -276,6 +277,9 @@ int cmd_run(int argc, char **argv)
         { "l2tlb-entries", required_argument, NULL, O_L2N },
         { "idle-detect", required_argument, NULL, O_IDLE },
         { "quiet", no_argument, NULL, O_QUIET },
+        { "initrd", required_argument, NULL, O_INITRD },
+        { "report-unmodelled", no_argument, NULL, O_REPORT_UNMODELLED },
+        { "stdin-vm", required_argument, NULL, O_STDIN_VM },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -288,7 +292,9 @@ int cmd_run(int argc, char **argv)
     int idle_detect = IDLE_DETECT_WAIT | IDLE_DETECT_SPIN, quiet = 0;
     uint64_t mem = 128u << 20, tlb = 64, max_insns = 0, v;
     struct pw_config pwc = { .tlb_entries = 64, .tlb_ways = 4 };
-    const char *stats_path = NULL, *cost_path = NULL;
+    const char *stats_path = NULL, *cost_path = NULL, *initrd = NULL;
+    int report_unmodelled = 0;
+    uint64_t stdin_vm = 1;
     int c;
 
     optind = 1;
@@ -337,6 +343,12 @@ int cmd_run(int argc, char **argv)
             nspecs++;
             break;
         case O_QUIET: quiet = 1; break;
+        case O_INITRD: initrd = optarg; break;
+        case O_REPORT_UNMODELLED: report_unmodelled = 1; break;
+        case O_STDIN_VM:
+            if (parse_uint(optarg, &stdin_vm) || stdin_vm > VMM_MAX_VMS)
+                return usage_error("bad --stdin-vm '%s': 0 (none) or a VM number 1..8", optarg);
+            break;
         case O_IDLE:
             if (strcmp(optarg, "off") == 0) idle_detect = 0;
             else if (strcmp(optarg, "wait") == 0) idle_detect = IDLE_DETECT_WAIT;
@@ -432,12 +444,15 @@ int cmd_run(int argc, char **argv)
         .max_insns = max_insns,
         .image_name = elf,
         .cmdline = cmdline,
+        .initrd = initrd,
         .out_fd = STDOUT_FILENO,
+        .in_fd = stdin_vm ? STDIN_FILENO : -1,
+        .report_unmodelled = report_unmodelled,
         .cost = &cost,
     };
     if (!native) {
         for (unsigned i = 0; i < nweights; i++) {
-            specs[i] = (struct vmm_vm_spec){ .elf = elf, .cmdline = cmdline,
+            specs[i] = (struct vmm_vm_spec){ .elf = elf, .cmdline = cmdline, .initrd = initrd,
                                              .mem_bytes = (uint32_t)mem, .weight = weights[i] };
             nspecs = nweights;
         }
@@ -448,8 +463,9 @@ int cmd_run(int argc, char **argv)
             .mem_bytes = (uint32_t)mem, .tlb_entries = pagewalk ? 16 : tlb_n,
             .backend = pagewalk ? &shadow_backend : &disco_backend,
             .backend_opts = pagewalk ? (const void *)&shadow : (const void *)&disco,
-            .max_insns = max_insns, .cmdline = cmdline,
-            .out_fd = STDOUT_FILENO, .cost = &cost,
+            .max_insns = max_insns, .cmdline = cmdline, .initrd = initrd,
+            .out_fd = STDOUT_FILENO, .in_fd = STDIN_FILENO, .stdin_vm = (unsigned)stdin_vm,
+            .report_unmodelled = report_unmodelled, .cost = &cost,
         };
         static struct vmm vmm;                 /* large: keep it off the stack */
         if (vmm_create(&vmm, &vc, elf, err, sizeof(err)) != 0) {

@@ -112,6 +112,15 @@ struct cpu {
     struct cost_model cost;      /* the machine's cost model (cost.h) */
     uint64_t icount_stop;        /* the interpreter leaves its loop when icount reaches this */
     uint64_t timer_cycle;        /* next cycle at which Count == Compare */
+    uint64_t dev_cycle;          /* next cycle at which the board has an event (UINT64_MAX: none) */
+    /* The board's event service, called (by cpu_service_events, cpu_wait) once the cycle
+     * count reaches dev_cycle; it updates dev_cycle and the interrupt lines. */
+    void (*dev_event)(void *ctx);
+    void *dev_ctx;
+    /* The machine is about to skip 'cycles' idle cycles in wait (an interactive console
+     * may wait for the host's input meanwhile), or NULL. */
+    void (*idle_hook)(void *ctx, uint64_t cycles);
+    void *idle_ctx;
     uint64_t insn_limit;         /* stop after this many instructions (0: none) */
     int kick_pending;            /* translations or interrupt state changed: see cpu_kick */
     uint64_t run_stop;           /* interpreter: icount_stop as the current run planned it */
@@ -197,6 +206,11 @@ void cpu_service_events(struct cpu *cpu);
 int cpu_interrupt_pending(const struct cpu *cpu);
 void cpu_eret(struct cpu *cpu);
 void cpu_wait(struct cpu *cpu);
+/* Hardware interrupt lines IP2..IP6: lines holds them as Cause bits 10..14 (a device's
+ * level; the CPU takes the interrupt when Status enables it). */
+void cpu_set_irq_lines(struct cpu *cpu, uint32_t lines);
+/* The board's next event is at cycle (UINT64_MAX: none). */
+void cpu_set_dev_cycle(struct cpu *cpu, uint64_t cycle);
 
 /* Memory slow paths (cpu_mem.c). Return true on success; on failure an exception has been
  * raised. */

@@ -47,6 +47,11 @@ static void tx(struct uart *u, uint8_t ch)
         uart_flush(u);
 }
 
+void uart_out(struct uart *u, uint8_t ch)
+{
+    tx(u, ch);
+}
+
 static int uart_read(void *ctx, uint32_t off, unsigned size, uint32_t *val)
 {
     struct uart *u = ctx;

@@ -20,6 +20,8 @@ struct uart {
 
 void uart_init(struct uart *u, int out_fd, const char *prefix);
 int uart_attach(struct uart *u, struct bus *bus);
+/* Sends one byte of guest console output to the host (prefixing lines as set up). */
+void uart_out(struct uart *u, uint8_t ch);
 /* Writes out buffered output; output is flushed at every newline and when the machine stops. */
 void uart_flush(struct uart *u);
 

@@ -16,6 +16,7 @@
 
 #include "cpu_ops.h"
 #include "elf.h"
+#include "devtime.h"
 #include "emul.h"
 #include "malta.h"
 #include "mmu.h"
@@ -70,9 +71,10 @@ static void sync_hw(struct vmm *vmm)
     const struct cp0 *vc = &v->cp0;
     uint32_t st = (uint32_t)(v->tc_mode >= TC_KERNEL || v->tc_mode == TC_SUPER ? 1 : 2)
                   << ST_KSU_SHIFT;
-    const uint32_t im7 = 1u << (ST_IM_SHIFT + 7);
-    if ((vc->status & (ST_IE | ST_EXL | ST_ERL)) == ST_IE && (vc->status & im7))
-        st |= ST_IE | im7;                          /* the timer, IM7, as the guest enables it */
+    const uint32_t im = (1u << (ST_IM_SHIFT + 7)) | CA_IP_HW;
+    if ((vc->status & (ST_IE | ST_EXL | ST_ERL)) == ST_IE && (vc->status & im))
+        st |= ST_IE | (vc->status & im);            /* the timer (IM7) and the board's lines
+                                                     * (IM2-6), as the guest enables them */
     if ((cpu->cp0.status & ST_WRITABLE) != st)
         cpu_cp0_write(cpu, CP0_STATUS, 0, st);
     cpu->cp0.hwrena = vc->hwrena;                   /* user-mode rdhwr as the guest allows */
@@ -87,6 +89,8 @@ static void sync_hw(struct vmm *vmm)
     }
     vmm->backend->sync(vmm);                        /* the guest's ASID, segment map */
     cpu->timer_cycle = v->timer_cycle;
+    cpu->dev_cycle = vmm->cur->board.next_event;    /* the guest's board */
+    cpu_set_irq_lines(cpu, vmm->cur->board.ip);
     cpu_recompute_stop(cpu);
 }
 
@@ -188,6 +192,8 @@ static void emulate_device(struct vmm *vmm)
     vmm->cur->n.device_accesses++;
     cpu->pc = cpu->npc;
     cpu->npc = cpu->pc + 4;
+    cpu->ds_pc = 1;
+    deliver_pending(vmm);                    /* the access may have raised a line */
     propagate_stop(vmm);
 }
 
@@ -299,9 +305,12 @@ static void emulate_priv(struct vmm *vmm)
         if (!vmm->idle_wait)
             return;                        /* no detection: the guest's idle loop spins */
         if (!cpu_interrupt_pending(v)) {
-            /* The vCPU halts until its timer; the scheduler runs another VM or idles. */
+            /* The vCPU halts until its timer or its board may interrupt it; the scheduler
+             * runs another VM or idles. */
             int can_wake = (v->cp0.status & (ST_IE | ST_EXL | ST_ERL)) == ST_IE &&
-                           (v->cp0.status & (1u << (ST_IM_SHIFT + 7)));
+                           (((v->cp0.status & (1u << (ST_IM_SHIFT + 7))) &&
+                             v->timer_cycle != UINT64_MAX) ||
+                            ((v->cp0.status & CA_IP_HW) && vmm->cur->board.next_event != DEV_NEVER));
             cpu_request_stop(cpu, can_wake ? CPU_STOP_YIELD : CPU_STOP_HANG, 0);
         }
         return;
@@ -399,7 +408,9 @@ static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
             return;
         break;
     case EXC_INT:
-        cpu->cp0.cause &= ~(CA_TI | CA_IP7);   /* the machine's timer: the guest's event */
+        /* The machine's timer is the guest's Count/Compare event; its board's lines are
+         * mirrored in the machine's IP2-6 (sync_hw). */
+        cpu->cp0.cause &= ~(CA_TI | CA_IP7);
         deliver_pending(vmm);
         sync_hw(vmm);
         return;
@@ -414,6 +425,9 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
     snprintf(px, sizeof(px), "vm%u", vm->id);
     pmap_register_stats(&vm->pmap, st, px);
     stats_add(st, &vm->uart.tx_bytes, "%s.uart.tx_bytes", px);
+    char bpx[20];
+    snprintf(bpx, sizeof(bpx), "%s.", px);
+    malta_register_stats(&vm->board, st, bpx);
     for (int i = 0; i < EXC_COUNT; i++)
         if (strcmp(cpu_exc_name(i), "?") != 0)
             stats_add(st, &vm->n.traps[i], "%s.traps.%s", px, cpu_exc_name(i));
@@ -445,21 +459,63 @@ static void vm_page_unmapped(void *ctx, uint32_t gpfn)
     vm->owner->backend->unmapped(vm->owner, vm, gpfn, 1);
 }
 
+/* The board of a VM: its time is the machine's; its lines are the guest's Cause IP2-6
+ * (mirrored on the machine while it runs); its events are the machine's while it runs,
+ * and wake it when it is halted (vmm_run). */
+static uint64_t board_now(void *ctx) { return cpu_cycles(((struct vm *)ctx)->owner->cpu); }
+
+static void board_irq_lines(void *ctx, uint32_t ip)
+{
+    struct vm *vm = ctx;
+    vm->v->cp0.cause = (vm->v->cp0.cause & ~CA_IP_HW) | ip;
+    if (vm->owner->cur == vm)
+        cpu_set_irq_lines(vm->owner->cpu, ip);
+}
+
+static void board_events(void *ctx, uint64_t next)
+{
+    struct vm *vm = ctx;
+    if (vm->owner->cur == vm)
+        cpu_set_dev_cycle(vm->owner->cpu, next);
+}
+
+static void board_poweroff(void *ctx)
+{
+    struct vm *vm = ctx;
+    cpu_request_stop(vm->v, CPU_STOP_POWEROFF, 0);
+    if (vm->owner->cur == vm)
+        cpu_request_stop(vm->owner->cpu, CPU_STOP_POWEROFF, 0);
+}
+
+/* The machine reached the current VM's board event. */
+static void machine_dev_event(void *ctx)
+{
+    struct vmm *vmm = ctx;
+    malta_service(&vmm->cur->board);
+}
+
 /* Builds VM number id (1..) from its spec. */
-static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct vmm_config *cfg,
-                     const struct vmm_vm_spec *sp, char *err, size_t errlen)
+static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct vmm_vm_spec *sp,
+                     const struct vmm_config *cfg, char *err, size_t errlen)
 {
     struct elf_image img;
     char msg[256];
+    uint8_t *initrd = NULL;
+    uint32_t initrd_bytes = 0;
     vm->id = id;
     if (elf_load_file(sp->elf, sp->mem_bytes, &img, msg, sizeof(msg)) != 0) {
         snprintf(err, errlen, "%s: %s", sp->elf, msg);
+        return -1;
+    }
+    if (sp->initrd && malta_load_initrd(sp->initrd, &initrd, &initrd_bytes, err, errlen) != 0) {
+        elf_free(&img);
         return -1;
     }
     snprintf(err, errlen, "cannot create VM %u (out of memory)", id);
     vm->v = cpu_new(NULL, sp->mem_bytes, &vm->bus, cfg->tlb_entries);
     if (!vm->v || pmap_init(&vm->pmap, &vmm->frames, id, sp->mem_bytes) != 0) {
         elf_free(&img);
+        free(initrd);
         return -1;
     }
     if (cfg->cost)
@@ -467,6 +523,7 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
     vm->owner = vmm;
     if (vmm->backend->vm_init(vmm, vm, cfg) != 0) {
         elf_free(&img);
+        free(initrd);
         return -1;
     }
     pmap_set_unmap_hook(&vm->pmap, vm_page_unmapped, vm);
@@ -475,20 +532,39 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
         snprintf(vm->prefix, sizeof(vm->prefix), "[vm%u] ", id);
     bus_init(&vm->bus, NULL, sp->mem_bytes);
     uart_init(&vm->uart, cfg->out_fd, vm->prefix);
-    uart_attach(&vm->uart, &vm->bus);
-    malta_attach_softres(vm->v, &vm->bus);
+    struct malta_host host = { .ctx = vm, .now = board_now, .irq_lines = board_irq_lines,
+                               .events = board_events, .poweroff = board_poweroff };
+    malta_init(&vm->board, &host, &vm->uart, vmm->input_vm == id ? &vmm->input : NULL);
+    vm->board.report_unmodelled = cfg->report_unmodelled;
+    snprintf(vm->board_name, sizeof(vm->board_name), "vm%u: ", id);
+    vm->board.name = vm->board_name;
+    malta_attach(&vm->board, &vm->bus);
     int rc = pmap_load_elf(&vm->pmap, &img);
-    uint32_t entry = img.entry;
+    struct malta_boot boot = {
+        .ram_bytes = sp->mem_bytes, .entry = img.entry, .kernel_end = elf_image_end(&img),
+        .image = sp->elf, .cmdline = sp->cmdline, .initrd = initrd,
+        .initrd_bytes = initrd_bytes, .seed = id,
+    };
+    if (rc == 0)
+        rc = malta_boot_to(vm->v, &boot, write_guest, &vm->pmap, err, errlen);
     elf_free(&img);
+    free(initrd);
     if (rc != 0)
         return -1;
-    malta_boot_to(vm->v, sp->mem_bytes, entry, sp->elf, sp->cmdline, write_guest, &vm->pmap);
     memcpy(vm->gpr, vm->v->gpr, sizeof(vm->gpr));
     vm->pc = vm->v->pc;
     vm->npc = vm->v->npc;
     vm->ds_pc = 1;
     vm->vcpu = sched_add(&vmm->sched, id, 0, sp->weight);
     return vm->vcpu == SCHED_NONE ? -1 : 0;
+}
+
+/* Ctrl-A x on an interactive console: every VM powers off. */
+static void input_quit(void *ctx)
+{
+    struct vmm *vmm = ctx;
+    vmm->quit = 1;
+    cpu_request_stop(vmm->cpu, CPU_STOP_POWEROFF, 0);
 }
 
 int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_path,
@@ -505,6 +581,7 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
     for (unsigned i = 0; i < cfg->vms; i++) {
         specs[i] = cfg->spec ? cfg->spec[i]
                              : (struct vmm_vm_spec){ .elf = elf_path, .cmdline = cfg->cmdline,
+                                                     .initrd = cfg->initrd,
                                                      .mem_bytes = cfg->mem_bytes, .weight = 1 };
         pool += specs[i].mem_bytes;
     }
@@ -530,9 +607,17 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
         return -1;
     }
     cpu_reset(vmm->cpu);
+    vmm->cpu->dev_event = machine_dev_event;
+    vmm->cpu->dev_ctx = vmm;
+    if (cfg->in_fd >= 0 && cfg->stdin_vm >= 1 && cfg->stdin_vm <= cfg->vms) {
+        console_in_init(&vmm->input, cfg->in_fd);
+        vmm->input.quit = input_quit;
+        vmm->input.quit_ctx = vmm;
+        vmm->input_vm = cfg->stdin_vm;
+    }
     for (unsigned i = 0; i < cfg->vms; i++) {
         vmm->nvms++;
-        if (vm_create(vmm, &vmm->vms[i], i + 1, cfg, &specs[i], err, errlen) != 0) {
+        if (vm_create(vmm, &vmm->vms[i], i + 1, &specs[i], cfg, err, errlen) != 0) {
             vmm_destroy(vmm);
             return -1;
         }
@@ -601,6 +686,16 @@ static void vm_done(struct vmm *vmm, struct vm *vm, enum cpu_stop why, int code)
     sched_remove(&vmm->sched, vm->vcpu, cpu_cycles(vmm->cpu));
 }
 
+/* When a halted VM may have an interrupt: its timer, or an event of its board if it
+ * enables a board line. */
+static uint64_t vm_wake_cycle(const struct vm *vm)
+{
+    uint64_t wake = vm->v->timer_cycle;
+    if ((vm->v->cp0.status & CA_IP_HW) && vm->board.next_event < wake)
+        wake = vm->board.next_event;
+    return wake;
+}
+
 enum cpu_stop vmm_run(struct vmm *vmm)
 {
     struct cpu *cpu = vmm->cpu;
@@ -614,6 +709,8 @@ enum cpu_stop vmm_run(struct vmm *vmm)
             uint64_t next = sched_idle_jump(&vmm->sched, now);
             if (next == SCHED_NO_WAKE)
                 break;
+            if (vmm->input_vm)
+                console_in_idle(&vmm->input, next - now);   /* an interactive console */
             cpu->cycles_extra += next - now;
             cpu->n.idle_cycles += next - now;
             continue;
@@ -652,7 +749,7 @@ enum cpu_stop vmm_run(struct vmm *vmm)
             if (vmm->idle_spin && idle_spinning(vm->v, cpu->pc, idle_fetch, vmm)) {
                 vm->n.idle_spin_halts++;
                 vm->probe = IDLE_PROBES;
-                sched_halt(&vmm->sched, id, cpu_cycles(cpu), vm->v->timer_cycle);
+                sched_halt(&vmm->sched, id, cpu_cycles(cpu), vm_wake_cycle(vm));
             } else if (vm->probe) {
                 vm->probe--;                           /* still handling its interrupt */
             }
@@ -660,7 +757,7 @@ enum cpu_stop vmm_run(struct vmm *vmm)
         case CPU_STOP_YIELD:
             vm->n.idle_wait_halts++;
             vm->probe = 0;
-            sched_halt(&vmm->sched, id, cpu_cycles(cpu), vm->v->timer_cycle);
+            sched_halt(&vmm->sched, id, cpu_cycles(cpu), vm_wake_cycle(vm));
             break;
         case CPU_STOP_EXIT:
             vm_done(vmm, vm, why, cpu->exit_code);
@@ -670,6 +767,12 @@ enum cpu_stop vmm_run(struct vmm *vmm)
             break;
         }
         vm->v->stop = CPU_STOP_NONE;
+        if (vmm->quit) {
+            for (unsigned i = 0; i < vmm->nvms; i++)
+                if (vmm->vms[i].state == VM_RUNNING)
+                    vm_done(vmm, &vmm->vms[i], CPU_STOP_POWEROFF, 0);
+            break;
+        }
     }
 out:
     for (unsigned i = 0; i < vmm->nvms; i++)

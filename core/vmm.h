@@ -17,11 +17,13 @@
 #include <stdint.h>
 
 #include "bus.h"
+#include "console.h"
 #include "cost.h"
 #include "cpu.h"
 #include "frames.h"
 #include "idle.h"
 #include "machine.h"
+#include "malta.h"
 #include "pmap.h"
 #include "sched.h"
 #include "stats.h"
@@ -65,6 +67,7 @@ struct vm {
     int exit_code;
     uint32_t end_pc;
     char prefix[16];               /* "[vmN] " on its console lines when several VMs run */
+    char board_name[16];           /* "vmN: " on its unmodelled-access reports */
     /* The machine's registers while another VM runs. */
     uint32_t gpr[33], hi, lo, pc, npc, ds_pc, ll_va;
     int llbit;
@@ -72,8 +75,9 @@ struct vm {
     struct pmap pmap;
     struct cpu *v;                 /* the guest's CP0, MMU model and exception model (never
                                     * runs); v->mmu is the back end's model of the guest's MMU */
-    struct bus bus;                /* the guest's devices */
-    struct uart uart;
+    struct bus bus;                /* the guest's devices: its own Malta board */
+    struct uart uart;              /* its console output */
+    struct malta board;
     void *be;                      /* the back end's per-VM state (only the back end's) */
     struct vmm *owner;
     struct vm_counters n;
@@ -94,6 +98,9 @@ struct vmm {
     uint64_t max_insns;            /* machine-wide instruction limit (0: none) */
     int idle_wait, idle_spin;      /* idle detection: halt on wait; infer spinning idle loops */
     uint64_t world_switches;
+    struct console_in input;       /* cfg->in_fd, read by VM input_vm's console */
+    unsigned input_vm;             /* 0: no VM reads the host's input */
+    int quit;                      /* the user ended the run (Ctrl-A x) */
     struct stats stats;
 };
 
@@ -101,6 +108,7 @@ struct vmm {
 struct vmm_vm_spec {
     const char *elf;
     const char *cmdline;
+    const char *initrd;            /* initial ramdisk file, or NULL */
     uint32_t mem_bytes;
     unsigned weight;               /* 1..1000 */
 };
@@ -116,7 +124,11 @@ struct vmm_config {
     const void *backend_opts;      /* its options (the back end's own struct), or NULL */
     uint64_t max_insns;
     const char *cmdline;
+    const char *initrd;            /* without spec: every VM's initial ramdisk, or NULL */
     int out_fd;
+    int in_fd;                     /* console input (console.h), or -1 */
+    unsigned stdin_vm;             /* the VM (1..) whose console reads in_fd; 0: none */
+    int report_unmodelled;         /* report unmodelled device accesses on stderr */
     const struct cost_model *cost;
 };
 
