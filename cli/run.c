@@ -130,6 +130,8 @@ static int parse_vm_spec(const char *arg, struct vmm_vm_spec *sp, char *buf)
             if (parse_size(tok + 4, &v) || v < (1u << 20) || v > (256u << 20) || (v & 0xFFF))
                 return -1;
             sp->mem_bytes = (uint32_t)v;
+        } else if (strncmp(tok, "initrd=", 7) == 0 && tok[7]) {
+            sp->initrd = tok + 7;
         } else if (strncmp(tok, "weight=", 7) == 0) {
             if (parse_uint(tok + 7, &v) || v < 1 || v > 1000)
                 return -1;
