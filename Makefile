@@ -3,9 +3,9 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 PACKAGES   := cmake make gcc clang lld pkg-config python3 uthash-dev libcriterion-dev \
-              liblz4-dev libelf-dev libcjson-dev qemu-system-mips
+              liblz4-dev libelf-dev libcjson-dev qemu-system-mips cpio
 
-.PHONY: all deps build build-asan test test-release test-asan demo bench clean
+.PHONY: all deps build build-asan test test-release test-asan demo bench clean linux
 
 all: build
 
@@ -46,6 +46,11 @@ demo: build
 
 bench: build
 	bash bench/speed.sh $(BUILD)
+
+# Debian's Linux for Malta and a busybox initramfs with the workloads (docs/linux.md):
+# $(BUILD)/linux/vmlinuz and $(BUILD)/linux/initrd.gz. Downloads once into ~/.cache/tlbvisor.
+linux: build
+	bash guest/linux/build.sh $(BUILD)/linux
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

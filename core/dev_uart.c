@@ -142,6 +142,8 @@ static void plan_rx(struct ns16550 *u, uint64_t now)
 void ns16550_service(struct ns16550 *u, uint64_t now)
 {
     while (u->rx_next <= now) {
+        if (u->sink)
+            uart_flush(u->sink);              /* a prompt is out before input is awaited */
         int b = console_in_take(u->input);
         u->rx_next = DEV_NEVER;
         if (b == CONSOLE_EOF) {
@@ -149,9 +151,9 @@ void ns16550_service(struct ns16550 *u, uint64_t now)
             break;
         }
         if (b == CONSOLE_NONE) {
-            /* Interactive and nothing typed: look again one character time later. */
-            u->rx_last = now;
-            plan_rx(u, now);
+            /* Interactive and nothing typed: look again one character time later (the
+             * line stays idle: the character timeout runs on). */
+            u->rx_next = now + char_cycles(u);
             break;
         }
         rx_push(u, (uint8_t)b, now);

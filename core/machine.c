@@ -19,6 +19,7 @@ static void board_event(void *ctx) { malta_service(&((struct machine *)ctx)->boa
 static void idle_hook(void *ctx, uint64_t cycles)
 {
     struct machine *m = ctx;
+    uart_flush(&m->uart);                 /* idle: what the guest wrote is out */
     if (m->has_input)
         console_in_idle(&m->input, cycles);
 }
@@ -78,6 +79,8 @@ int machine_create(struct machine *m, const struct machine_config *cfg, const ch
     uart_init(&m->uart, cfg->out_fd, NULL);
     if (cfg->in_fd >= 0) {
         console_in_init(&m->input, cfg->in_fd);
+        m->input.quit = host_poweroff;       /* Ctrl-A x */
+        m->input.quit_ctx = m;
         m->has_input = 1;
     }
     struct malta_host host = { .ctx = m, .now = host_now, .irq_lines = host_irq_lines,

@@ -64,6 +64,23 @@ static void sync_time(struct vmm *vmm)
     }
 }
 
+/* Count at cycle t of a CPU whose Count runs (Cause.DC = 0). */
+static uint32_t count_at(const struct cpu *c, uint64_t t)
+{
+    return c->cp0.count_at_origin + (uint32_t)((t - c->cp0.count_origin) / 2);
+}
+
+/* Do the guest's Count and the machine's agree at every cycle from now on? Both advance a
+ * tick every two cycles, so agreeing on two consecutive cycles is agreeing for ever. */
+static int same_count(const struct cpu *v, const struct cpu *m)
+{
+    uint64_t t = cpu_cycles(m);
+    if ((v->cp0.cause & CA_DC) || (m->cp0.cause & CA_DC) || t < v->cp0.count_origin ||
+        t < m->cp0.count_origin)
+        return 0;
+    return count_at(v, t) == count_at(m, t) && count_at(v, t + 1) == count_at(m, t + 1);
+}
+
 /* Makes the hardware follow the guest's state: mode, interrupt enable, ASID, timer. */
 static void sync_hw(struct vmm *vmm)
 {
@@ -77,7 +94,9 @@ static void sync_hw(struct vmm *vmm)
                                                      * (IM2-6), as the guest enables them */
     if ((cpu->cp0.status & ST_WRITABLE) != st)
         cpu_cp0_write(cpu, CP0_STATUS, 0, st);
-    cpu->cp0.hwrena = vc->hwrena;                   /* user-mode rdhwr as the guest allows */
+    /* User-mode rdhwr as the guest allows it; Count (CC) only while the guest's Count is
+     * the machine's, else rdhwr CC traps (RI) and is emulated (emulate_rdhwr). */
+    cpu->cp0.hwrena = vc->hwrena & (same_count(v, cpu) ? 0xFu : ~(1u << 2));
     uint32_t sc0 = machine_seg_cfg(v, 0xE0000000u) | machine_seg_cfg(v, 0xC0000000u) << 16;
     uint32_t sc1 = machine_seg_cfg(v, 0xA0000000u) | machine_seg_cfg(v, 0x80000000u) << 16;
     uint32_t sc2 = machine_seg_cfg(v, 0x40000000u) | machine_seg_cfg(v, 0x00000000u) << 16;
@@ -335,11 +354,14 @@ static void emulate_priv(struct vmm *vmm)
     propagate_stop(vmm);
 }
 
-/* rdhwr in guest kernel mode (the hardware, in supervisor mode, said RI). Returns 1 if the
- * instruction was an rdhwr and has been emulated. */
+/* rdhwr that the hardware refused (RI): in guest kernel mode (the hardware runs it in
+ * supervisor mode), and in guest user mode for Count when the machine's Count is not the
+ * guest's (sync_hw). Returns 1 if the instruction was an rdhwr the guest may execute and
+ * has been emulated; else the guest gets its RI. */
 static int emulate_rdhwr(struct vmm *vmm)
 {
     struct cpu *cpu = vmm->cpu;
+    const struct cpu *v = vmm->cur->v;
     uint32_t insn;
     struct dinsn d;
     if (guest_fetch(vmm, cpu->pc, &insn))
@@ -347,16 +369,19 @@ static int emulate_rdhwr(struct vmm *vmm)
     cpu_decode(insn, &d);
     if (d.op != OP_RDHWR)
         return 0;
+    if (v->tc_mode < TC_KERNEL && !(v->cp0.status & ST_CU0) &&
+        (d.rd > 3 || !(v->cp0.hwrena & (1u << d.rd))))
+        return 0;                          /* the guest's own RI (TLS: ULR is not there) */
     sync_time(vmm);
-    uint32_t v;
+    uint32_t val;
     switch (d.rd) {
-    case 0: v = 0; break;
-    case 1: v = CP0_SYNCI_STEP; break;
-    case 2: v = cpu_count(vmm->cur->v); break;
-    case 3: v = CP0_CCRES; break;
+    case 0: val = 0; break;
+    case 1: val = CP0_SYNCI_STEP; break;
+    case 2: val = cpu_count(vmm->cur->v); break;
+    case 3: val = CP0_CCRES; break;
     default: return 0;
     }
-    cpu->gpr[d.rt] = v;
+    cpu->gpr[d.rt] = val;
     vmm->cur->n.priv_emulated++;
     vmm->cur->n.priv[VMM_PRIV_rdhwr]++;
     cpu->pc = cpu->npc;
@@ -404,7 +429,7 @@ static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
         }
         break;
     case EXC_RI:
-        if (vmm->cur->v->tc_mode >= TC_KERNEL && emulate_rdhwr(vmm))
+        if (emulate_rdhwr(vmm))
             return;
         break;
     case EXC_INT:
@@ -709,8 +734,10 @@ enum cpu_stop vmm_run(struct vmm *vmm)
             uint64_t next = sched_idle_jump(&vmm->sched, now);
             if (next == SCHED_NO_WAKE)
                 break;
-            if (vmm->input_vm)
+            if (vmm->input_vm) {
+                uart_flush(&vmm->vms[vmm->input_vm - 1].uart);
                 console_in_idle(&vmm->input, next - now);   /* an interactive console */
+            }
             cpu->cycles_extra += next - now;
             cpu->n.idle_cycles += next - now;
             continue;
