@@ -151,6 +151,8 @@ void pit_init(struct pit *p, uint64_t now, void (*out0_changed)(void *ctx, int l
     p->ctx = ctx;
     for (int i = 0; i < 3; i++) {
         struct pit_channel *c = &p->ch[i];
+        c->mode = 3;                           /* OUT high: a first mode 2/3 is no edge */
+        c->out = 1;
         c->rw = 3;
         c->gate = i != 2;
         c->count = 65536;

@@ -8,7 +8,8 @@
  * port 0x61 bit 0 (a low gate holds the count, a rising gate restarts it).
  * At reset no channel counts (the data sheet leaves the state undefined until a control
  * word and a count are written; QEMU 7.2 instead starts all three in mode 3, as a PC BIOS
- * would): OUT0 is low and the PIT schedules no event until software programs it. */
+ * would): OUT is high and the PIT schedules no event until software programs it (so that
+ * programming mode 2 or 3 makes no spurious edge on IRQ0). */
 #ifndef TLBVISOR_DEV_PIT_H
 #define TLBVISOR_DEV_PIT_H
 

@@ -175,6 +175,15 @@ void ns16550_init(struct ns16550 *u, struct uart *sink, struct console_in *input
     u->rx_next = u->next_event = DEV_NEVER;
 }
 
+/* The guest starts listening at now: the first byte comes a character time later. */
+static void listen(struct ns16550 *u, uint64_t now)
+{
+    if (!u->listening) {
+        u->listening = 1;
+        u->rx_last = now;
+    }
+}
+
 static uint8_t rx_pop(struct ns16550 *u, uint64_t now)
 {
     if (!u->rx_count)
@@ -207,7 +216,7 @@ uint8_t ns16550_read(struct ns16550 *u, unsigned reg, uint64_t now)
         } else {
             v = rx_pop(u, now);
             if (!u->rx_count)
-                u->listening = 1;
+                listen(u, now);
             plan_rx(u, now);
         }
         break;
@@ -225,7 +234,7 @@ uint8_t ns16550_read(struct ns16550 *u, unsigned reg, uint64_t now)
         v = (uint8_t)((u->rx_count ? LSR_DR : 0) | u->lsr_err | LSR_THRE | LSR_TEMT);
         u->lsr_err = 0;
         if (!u->rx_count && !u->listening) {
-            u->listening = 1;                 /* a polling reader wants input */
+            listen(u, now);                   /* a polling reader wants input */
             plan_rx(u, now);
         }
         break;
@@ -257,7 +266,7 @@ void ns16550_write(struct ns16550 *u, unsigned reg, uint8_t val, uint64_t now)
                 u->thri = 1;                  /* enabling THRE with THR empty interrupts */
             u->ier = val & 0x0F;
             if (u->ier & IER_RDI)
-                u->listening = 1;
+                listen(u, now);
             plan_rx(u, now);
         }
         break;
