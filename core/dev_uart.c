@@ -125,10 +125,10 @@ static void rx_push(struct ns16550 *u, uint8_t b, uint64_t now)
 }
 
 /* Plans the next pull from the host input: one character time after the last arrival,
- * and not before now, while the guest listens and the FIFO has room. */
+ * and not before now, while the receive interrupt is enabled and the FIFO has room. */
 static void plan_rx(struct ns16550 *u, uint64_t now)
 {
-    if (!u->input || u->input_done || !u->listening || (u->mcr & MCR_LOOP) ||
+    if (!u->input || u->input_done || !(u->ier & IER_RDI) || (u->mcr & MCR_LOOP) ||
         u->rx_count >= rx_capacity(u)) {
         u->rx_next = DEV_NEVER;
         return;
@@ -175,15 +175,6 @@ void ns16550_init(struct ns16550 *u, struct uart *sink, struct console_in *input
     u->rx_next = u->next_event = DEV_NEVER;
 }
 
-/* The guest starts listening at now: the first byte comes a character time later. */
-static void listen(struct ns16550 *u, uint64_t now)
-{
-    if (!u->listening) {
-        u->listening = 1;
-        u->rx_last = now;
-    }
-}
-
 static uint8_t rx_pop(struct ns16550 *u, uint64_t now)
 {
     if (!u->rx_count)
@@ -215,8 +206,6 @@ uint8_t ns16550_read(struct ns16550 *u, unsigned reg, uint64_t now)
             v = u->dll;
         } else {
             v = rx_pop(u, now);
-            if (!u->rx_count)
-                listen(u, now);
             plan_rx(u, now);
         }
         break;
@@ -233,10 +222,6 @@ uint8_t ns16550_read(struct ns16550 *u, unsigned reg, uint64_t now)
     case LSR:
         v = (uint8_t)((u->rx_count ? LSR_DR : 0) | u->lsr_err | LSR_THRE | LSR_TEMT);
         u->lsr_err = 0;
-        if (!u->rx_count && !u->listening) {
-            listen(u, now);                   /* a polling reader wants input */
-            plan_rx(u, now);
-        }
         break;
     case MSR:
         v = (uint8_t)(msr_status(u->mcr) | u->msr_delta);
@@ -264,9 +249,11 @@ void ns16550_write(struct ns16550 *u, unsigned reg, uint8_t val, uint64_t now)
         } else {
             if ((val & IER_THRI) && !(u->ier & IER_THRI))
                 u->thri = 1;                  /* enabling THRE with THR empty interrupts */
+            if ((val & IER_RDI) && !(u->ier & IER_RDI) &&
+                (u->rx_bytes == 0 || u->rx_last + char_cycles(u) < now))
+                u->rx_last = now;             /* input (re)starts a character time from now */
             u->ier = val & 0x0F;
-            if (u->ier & IER_RDI)
-                listen(u, now);
+            u->rx_next = DEV_NEVER;
             plan_rx(u, now);
         }
         break;

@@ -7,8 +7,10 @@
  * LSR always shows THRE|TEMT and the THRE interrupt follows every write. Receive takes
  * bytes from a host input (core/console.h) one character time apart (from the divisor and
  * LCR's frame), into a 16-byte FIFO with its trigger level and character-timeout
- * interrupt. Input is only pulled while the guest is listening: the receive interrupt is
- * enabled, or it polled LSR and found the FIFO empty. Each pull of a deterministic source
+ * interrupt. Input flows only while the guest listens: while the receive interrupt is
+ * enabled (IER bit 0; a polling guest may keep it masked at the interrupt controller), so
+ * no byte is lost to a driver's start-up FIFO reset or probe (an LSR read is no sign:
+ * console output polls LSR for THRE). Each pull of a deterministic source
  * (a file, a pipe) blocks until a byte or the end of input, so a run reads its input at the
  * same simulated instants whatever the host's timing (docs/linux.md, "Console input").
  * Interrupt identification and priority, FCR, LCR/DLAB, MCR, MSR (CTS, DSR, DCD asserted;
@@ -31,7 +33,6 @@ struct ns16550 {
     uint8_t rx[NS16550_FIFO];
     unsigned rx_head, rx_count;
     int thri;                      /* THRE interrupt pending */
-    int listening;                 /* the guest wants input (see above) */
     int input_done;                /* the host input has ended */
     uint64_t rx_next;              /* cycle at which the next byte may arrive, or DEV_NEVER */
     uint64_t rx_last;              /* cycle of the last arrival or FIFO read (timeout base) */

@@ -19,7 +19,10 @@
 #     - the counters say what ran: the FPU emulator (CpU) and rdhwr emulation (RI) natively;
 #       under the VMM reflected refills, L2 TLB hits, emulated tlbwr, the machine's time is
 #       exactly the VMs' guest and VMM cycles plus idle time, every frame came back;
-#     - the guest-kernel VM beside the Linux VMs prints its workload's checksum.
+#     - the guest-kernel VM beside the Linux VMs prints its workload's checksum;
+#     - console input: commands from a file reach the shell natively and, with --stdin-vm,
+#       the chosen one of two VMs only; on a terminal (linux_pty.py) a command, Ctrl-C
+#       reaching the guest and Ctrl-A x ending the run.
 #   exact figures (recorded for one kernel and busybox version in linux_expected.txt; with
 #   another version they are not checked, and the test says so):
 #     - instructions and exceptions natively, traps and VMM cycles under the VMM.
@@ -134,6 +137,34 @@ if grep -q '^\[vm4\] forkwait: n=100 sum=4950 ' "$tmp/vms.log"; then
 	ok "guest-kernel VM beside the Linux VMs: $(grep '^\[vm4\] forkwait' "$tmp/vms.log" | cut -c7-)"
 else
 	bad "guest-kernel VM: no forkwait line"
+fi
+
+# ---- console input: from a file natively and to one of two VMs; a terminal ----
+targs="console=ttyS0 cryptomgr.notests lpj=665088"
+printf 'echo typed $((6*7)); uname -r\npoweroff -f\n' >"$tmp/typed"
+# shellcheck disable=SC2086
+timeout -k 5 "$tmo" "$tv" run --native --initrd "$initrd" "$kernel" -- $targs workload=shell \
+	<"$tmp/typed" >"$tmp/in_native.log" 2>&1
+if [ $? = 0 ] && grep -q '^typed 42$' "$tmp/in_native.log"; then
+	ok "console input from a file: the shell ran it"
+else
+	bad "console input from a file"; tail -5 "$tmp/in_native.log"
+fi
+timeout -k 5 "$tmo" "$tv" run --quiet --stdin-vm 2 \
+	--vm "$kernel,initrd=$initrd -- $targs workload=forkexec" \
+	--vm "$kernel,initrd=$initrd -- $targs workload=shell" \
+	<"$tmp/typed" >"$tmp/in_vms.log" 2>&1
+if [ $? = 0 ] && grep -q '^\[vm2\] typed 42$' "$tmp/in_vms.log" &&
+	grep -q '^\[vm1\] forkexec: ' "$tmp/in_vms.log" && ! grep -q '^\[vm1\] typed' "$tmp/in_vms.log"; then
+	ok "console input to VM 2 of 2 (--stdin-vm 2)"
+else
+	bad "console input to VM 2"; tail -5 "$tmp/in_vms.log"
+fi
+if r=$(timeout -k 5 "$tmo" python3 "$here/linux_pty.py" "$tv" run --native --initrd "$initrd" \
+	"$kernel" -- $targs workload=shell); then
+	ok "terminal: $r"
+else
+	bad "terminal session"; echo "$r"
 fi
 
 # ---- what the VMM did ----
