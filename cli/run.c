@@ -40,7 +40,7 @@ static const char run_usage[] =
     "  --idle-detect off|wait|spin|both\n"
     "                       VMM: halt a vCPU that executes wait, that is found spinning in\n"
     "                       an idle loop, both (default), or neither\n"
-    "  --vm 'ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]'\n"
+    "  --vm 'ELF[,mem=SIZE][,weight=N][,initrd=FILE][ -- BOOT ARGS]'\n"
     "                       VMM: one VM of its own (repeat for up to 8 different VMs;\n"
     "                       weight is its proportional share, 1..1000)\n"
     "  --weight W1[,W2...]  VMM with --vms N: each VM's proportional share, 1..1000, in\n"
@@ -52,6 +52,15 @@ static const char run_usage[] =
     "  --mmu swtlb|pagewalk MMU personality (default swtlb): R4K software-managed TLB, or\n"
     "                       x86-like hardware page walker with a hardware TLB; under the\n"
     "                       VMM, pagewalk guests run on shadow page tables\n"
+    "  --initrd FILE        an initial ramdisk, placed and announced (rd_start=, rd_size=)\n"
+    "                       as QEMU's Malta loader does (every VM of --vms N; with --vm,\n"
+    "                       give initrd=FILE in each)\n"
+    "  --stdin-vm N         VMM: the VM whose console reads stdin (default 1; 0: none);\n"
+    "                       natively, 0 keeps stdin from the guest. A terminal is put in\n"
+    "                       raw mode (Ctrl-A x ends the run); a file or pipe is read at\n"
+    "                       deterministic instants (docs/linux.md)\n"
+    "  --report-unmodelled  report each address of an unmodelled device that the guest\n"
+    "                       touches on stderr (always counted: devices.unmodelled)\n"
     "  --mem SIZE           guest RAM, e.g. 64M, 256M (default 128M, at most 256M)\n"
     "  --tlb-entries N      swtlb: TLB entries, 16..256 (default 64)\n"
     "  --pw-tlb-entries N   pagewalk: hardware TLB entries (default 64)\n"
@@ -341,7 +350,7 @@ int cmd_run(int argc, char **argv)
             if (nspecs == VMM_MAX_VMS)
                 return usage_error("at most %s --vm options", "8");
             if (parse_vm_spec(optarg, &specs[nspecs], spec_text[nspecs]))
-                return usage_error("bad --vm '%s': ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]", optarg);
+                return usage_error("bad --vm '%s': ELF[,mem=SIZE][,weight=N][,initrd=FILE][ -- BOOT ARGS]", optarg);
             nspecs++;
             break;
         case O_QUIET: quiet = 1; break;
@@ -411,6 +420,10 @@ int cmd_run(int argc, char **argv)
     } else if (optind >= argc) {
         return usage_error("%s", "missing ELF file");
     }
+    if (native && stdin_vm > 1)
+        return usage_error("%s", "--stdin-vm with --native: 0 or 1 (one machine)");
+    if (!native && stdin_vm > vms)
+        return usage_error("%s", "--stdin-vm names a VM that does not exist");
     const char *elf = nspecs ? specs[0].elf : argv[optind++];
     if (optind < argc && strcmp(argv[optind], "--") == 0)
         optind++;
