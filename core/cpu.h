@@ -112,15 +112,6 @@ struct cpu {
     struct cost_model cost;      /* the machine's cost model (cost.h) */
     uint64_t icount_stop;        /* the interpreter leaves its loop when icount reaches this */
     uint64_t timer_cycle;        /* next cycle at which Count == Compare */
-    uint64_t dev_cycle;          /* next cycle at which the board has an event (UINT64_MAX: none) */
-    /* The board's event service, called (by cpu_service_events, cpu_wait) once the cycle
-     * count reaches dev_cycle; it updates dev_cycle and the interrupt lines. */
-    void (*dev_event)(void *ctx);
-    void *dev_ctx;
-    /* The machine is about to skip 'cycles' idle cycles in wait (an interactive console
-     * may wait for the host's input meanwhile), or NULL. */
-    void (*idle_hook)(void *ctx, uint64_t cycles);
-    void *idle_ctx;
     uint64_t insn_limit;         /* stop after this many instructions (0: none) */
     int kick_pending;            /* translations or interrupt state changed: see cpu_kick */
     uint64_t run_stop;           /* interpreter: icount_stop as the current run planned it */
@@ -157,6 +148,18 @@ struct cpu {
     unsigned nested_exceptions;  /* exceptions taken at EXL=1 since the last eret */
     int trace_exceptions;        /* print every exception on stderr */
     uint64_t stat_cycles;        /* cpu_cycles() as of the last cpu_update_stats */
+
+    /* The board (off the hot path: at the end, so the interpreter's fields keep their
+     * places). dev_cycle: the next cycle at which the board has an event (UINT64_MAX:
+     * none); dev_event, called (by cpu_service_events, cpu_wait) once the cycle count
+     * reaches it, services it and updates dev_cycle and the interrupt lines. */
+    uint64_t dev_cycle;
+    void (*dev_event)(void *ctx);
+    void *dev_ctx;
+    /* The machine is about to skip 'cycles' idle cycles in wait (an interactive console
+     * may wait for the host's input meanwhile), or NULL. */
+    void (*idle_hook)(void *ctx, uint64_t cycles);
+    void *idle_ctx;
 };
 
 /* Lifecycle. ram must stay valid for the CPU's life. */

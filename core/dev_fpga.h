@@ -16,7 +16,7 @@
 
 #define MALTA_FPGA_BASE 0x1F000000u
 #define MALTA_FPGA_BYTES 0x100000u
-#define MALTA_FPGA_UART 0x900u          /* CBUS UART: registers 8 bytes apart */
+#define MALTA_FPGA_UART 0x900u          /* CBUS UART: 8 registers 8 bytes apart */
 #define MALTA_SOFTRES 0x1F000500u
 #define MALTA_SOFTRES_OFF 0x42u
 #define MALTA_ROM_BASE 0x1FC00000u

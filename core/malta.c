@@ -198,7 +198,7 @@ static int board_read(void *ctx, uint32_t off, unsigned size, uint32_t *val)
     default:
         if (pa >= MALTA_FPGA_BASE && pa - MALTA_FPGA_BASE < MALTA_FPGA_BYTES) {
             uint32_t fo = pa - MALTA_FPGA_BASE;
-            if (fo >= MALTA_FPGA_UART && fo < MALTA_FPGA_UART + 0x100) {
+            if (fo >= MALTA_FPGA_UART && fo < MALTA_FPGA_UART + 8 * 8) {
                 *val = ns16550_read(&m->cbus, (fo - MALTA_FPGA_UART) >> 3, t);
             } else if (fpga_read(&m->fpga, fo & ~3u, val) != 0) {
                 unmodelled(m, pa, size, 0, "Malta FPGA");
@@ -239,7 +239,7 @@ static int board_write(void *ctx, uint32_t off, unsigned size, uint32_t val)
     default:
         if (pa >= MALTA_FPGA_BASE && pa - MALTA_FPGA_BASE < MALTA_FPGA_BYTES) {
             uint32_t fo = pa - MALTA_FPGA_BASE;
-            if (fo >= MALTA_FPGA_UART && fo < MALTA_FPGA_UART + 0x100)
+            if (fo >= MALTA_FPGA_UART && fo < MALTA_FPGA_UART + 8 * 8)
                 ns16550_write(&m->cbus, (fo - MALTA_FPGA_UART) >> 3, (uint8_t)val, t);
             else if (fpga_write(&m->fpga, fo & ~3u, size < 4 ? val << (8 * (fo & 3)) : val) != 0)
                 unmodelled(m, pa, size, 1, "Malta FPGA");
