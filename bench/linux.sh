@@ -12,9 +12,16 @@
 # Prints Markdown tables.
 set -eu
 n=2
-if [ "${1:-}" = "--n" ]; then n=$2; shift 2; fi
+boot_only=0
+while [ $# -gt 1 ]; do
+	case $1 in
+	--n) n=$2; shift 2 ;;
+	--boot-only) boot_only=1; shift ;;
+	*) break ;;
+	esac
+done
 if [ $# -ne 1 ] || [ "$1" = "--help" ]; then
-	echo "usage: $0 [--n N] BUILD_DIR" >&2
+	echo "usage: $0 [--n N] [--boot-only] BUILD_DIR" >&2
 	exit 2
 fi
 build=$1
@@ -50,18 +57,20 @@ PY
 
 echo "## Boot time to init (host seconds, one run; kernel arguments: console=ttyS0)"
 echo
-echo "| run | to init | to power-off | × QEMU (to init) |"
-echo "|---|---:|---:|---:|"
+echo "| run | to init | to power-off | × QEMU (to init) | simulated cycles to power-off |"
+echo "|---|---:|---:|---:|---:|"
 read -r qi qe < <(until_line "init: start" "$qemu" -M malta -cpu 24Kc -m 128 -nographic \
 	-no-reboot -kernel "$k" -initrd "$rd" -append "console=ttyS0 workload=idle n=0")
-read -r ni ne < <(until_line "init: start" "$tv" run --native --initrd "$rd" "$k" -- \
-	console=ttyS0 workload=idle n=0)
-read -r vi ve < <(until_line "init: start" "$tv" run --quiet --initrd "$rd" "$k" -- \
-	console=ttyS0 workload=idle n=0)
-echo "| QEMU 7.2 (-M malta -cpu 24Kc) | $qi | $qe | 1.00 |"
-echo "| tlbvisor --native | $ni | $ne | $(python3 -c "print('%.2f' % ($ni / $qi))") |"
-echo "| tlbvisor, Disco VMM | $vi | $ve | $(python3 -c "print('%.2f' % ($vi / $qi))") |"
+read -r ni ne < <(until_line "init: start" "$tv" run --native --stats "$tmp/bn.json" \
+	--initrd "$rd" "$k" -- console=ttyS0 workload=idle n=0)
+read -r vi ve < <(until_line "init: start" "$tv" run --quiet --stats "$tmp/bv.json" \
+	--initrd "$rd" "$k" -- console=ttyS0 workload=idle n=0)
+cyc() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counters"]["cpu.cycles"])' "$1"; }
+echo "| QEMU 7.2 (-M malta -cpu 24Kc) | $qi | $qe | 1.00 | – |"
+echo "| tlbvisor --native | $ni | $ne | $(python3 -c "print('%.2f' % ($ni / $qi))") | $(cyc "$tmp/bn.json") |"
+echo "| tlbvisor, Disco VMM | $vi | $ve | $(python3 -c "print('%.2f' % ($vi / $qi))") | $(cyc "$tmp/bv.json") |"
 echo
+[ $boot_only = 1 ] && exit 0
 
 echo "## Workloads (workload=all n=$n): natively and under Disco"
 echo
@@ -111,12 +120,40 @@ for name, key in [("privileged emulated", "vm1.priv_emulated"), ("… mfc0", "vm
                   ("device accesses emulated", "vm1.devices.accesses")]:
     row(name, lambda i, k=key: "–" if i == 0 else "%d" % c[i].get(k, 0))
 row("host seconds", lambda i: "%.1f" % (t[i][1] - t[i][0]))
+
+# Where the VMM's cycles go (Disco, L2 TLB on), from the counters and the cost model the
+# run used (vmm_exception: a trap costs trap_round_trip, an emulated instruction or device
+# access emulate_priv more, a reflection reflect more; lookups and zeroed frames their own).
+v = c[2]
+m = json.load(open("%s/w2.json" % tmp))["cost"]
+traps = {k[len("vm1.traps."):]: x for k, x in v.items() if k.startswith("vm1.traps.")}
+native = c[0]["cpu.cycles"]
+parts = [
+    ("privileged instructions emulated (CpU)", v["vm1.priv_emulated"] * (m["trap_round_trip"] + m["emulate_priv"])),
+    ("device accesses emulated (TLBL/TLBS on a device page)", v["vm1.devices.accesses"] * (m["trap_round_trip"] + m["emulate_priv"])),
+    ("exceptions reflected to the guest", v["vm1.reflected"] * (m["trap_round_trip"] + m["reflect"])),
+    ("TLB misses the VMM filled (kseg0/1, guest TLB, L2 TLB)", (v["vm1.tlb.vmm_fills_kseg"] + v["vm1.tlb.vmm_fills_mapped"] + v["vm1.l2tlb.hits"]) * m["trap_round_trip"] + v["vm1.l2tlb.lookups"] * m["l2tlb_lookup"]),
+    ("frames zeroed", v["vm1.pmap.filled"] * m["page_zero"]),
+]
+rest = v["vm1.cycles.vmm"] - sum(x for _, x in parts)
+print()
+print("VMM cycles by cause (Disco, L2 TLB on; cost model: trap %d, emulate %d, reflect %d, "
+      "L2 lookup %d, page zero %d cycles):" % (m["trap_round_trip"], m["emulate_priv"],
+      m["reflect"], m["l2tlb_lookup"], m["page_zero"]))
+print()
+print("| cause | VMM cycles | share of the VMM's | × native cycles |")
+print("|---|---:|---:|---:|")
+for name, x in parts + [("overlap: a trap that emulated, then reflected the interrupt it made pending, is counted twice above", rest)]:
+    print("| %s | %d | %.0f%% | %.2f |" % (name, x, 100.0 * x / v["vm1.cycles.vmm"], x / native))
+no_priv = (v["cpu.cycles"] - parts[0][1]) / native
+print()
+print("Without the privileged-instruction traps the guest would run at %.2f × native." % no_priv)
 PY
 echo
 
-echo "## An idle Linux VM beside a busy one (VM 1: workload=all n=$n; VM 2: workload=idle n=60)"
+echo "## An idle Linux VM beside a busy one (VM 1: workload=all n=$n; VM 2: workload=idle n=150, idle for longer than VM 1 runs)"
 echo
-echo "| VM 2 | idle detection | VM 1 ends at (cycles) | × alone | VM 2 cycles run | VM 2 halts | host s |"
+echo "| VM 2 | idle detection | VM 1 ends at (cycles) | × alone | VM 2 cycles run (whole run) | VM 2 halts | host s |"
 echo "|---|---|---:|---:|---:|---:|---:|"
 alone=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counters"]["vm1.end_cycle"])' "$tmp/w2.json")
 echo "| none (VM 1 alone) | – | $alone | 1.00 | – | – | – |"
@@ -124,7 +161,7 @@ for idle in both off; do
 	t0=$(date +%s.%N)
 	"$tv" run --quiet --idle-detect $idle --stats "$tmp/i.json" \
 		--vm "$k,initrd=$rd -- $wargs workload=all n=$n" \
-		--vm "$k,initrd=$rd -- $wargs workload=idle n=60" >"$tmp/i.log" </dev/null
+		--vm "$k,initrd=$rd -- $wargs workload=idle n=150" >"$tmp/i.log" </dev/null
 	t1=$(date +%s.%N)
 	python3 - "$tmp/i.json" "$idle" "$t0" "$t1" "$alone" <<'PY'
 import json, sys
