@@ -145,7 +145,7 @@ printf 'echo typed $((6*7)); uname -r\npoweroff -f\n' >"$tmp/typed"
 # shellcheck disable=SC2086
 timeout -k 5 "$tmo" "$tv" run --native --initrd "$initrd" "$kernel" -- $targs workload=shell \
 	<"$tmp/typed" >"$tmp/in_native.log" 2>&1
-if [ $? = 0 ] && grep -q '^typed 42$' "$tmp/in_native.log"; then
+if [ $? = 0 ] && tr -d '\r' <"$tmp/in_native.log" | grep -q '^typed 42$'; then
 	ok "console input from a file: the shell ran it"
 else
 	bad "console input from a file"; tail -5 "$tmp/in_native.log"
@@ -154,8 +154,10 @@ timeout -k 5 "$tmo" "$tv" run --quiet --stdin-vm 2 \
 	--vm "$kernel,initrd=$initrd -- $targs workload=forkexec" \
 	--vm "$kernel,initrd=$initrd -- $targs workload=shell" \
 	<"$tmp/typed" >"$tmp/in_vms.log" 2>&1
-if [ $? = 0 ] && grep -q '^\[vm2\] typed 42$' "$tmp/in_vms.log" &&
-	grep -q '^\[vm1\] forkexec: ' "$tmp/in_vms.log" && ! grep -q '^\[vm1\] typed' "$tmp/in_vms.log"; then
+irc=$?
+tr -d '\r' <"$tmp/in_vms.log" >"$tmp/in_vms.txt"
+if [ $irc = 0 ] && grep -q '^\[vm2\] typed 42$' "$tmp/in_vms.txt" &&
+	grep -q '^\[vm1\] forkexec: ' "$tmp/in_vms.txt" && ! grep -q '^\[vm1\] typed' "$tmp/in_vms.txt"; then
 	ok "console input to VM 2 of 2 (--stdin-vm 2)"
 else
 	bad "console input to VM 2"; tail -5 "$tmp/in_vms.log"
