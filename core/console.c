@@ -61,8 +61,6 @@ void console_in_init(struct console_in *c, int fd)
 {
     *c = (struct console_in){ .fd = fd };
     c->interactive = isatty(fd);
-    if (c->interactive)
-        make_raw(fd);
 }
 
 void console_in_close(struct console_in *c)
@@ -95,6 +93,10 @@ static int fill(struct console_in *c, int block)
 
 int console_in_take(struct console_in *c)
 {
+    if (c->interactive && !c->raw) {
+        make_raw(c->fd);                     /* the guest reads its console: from now on */
+        c->raw = 1;
+    }
     for (;;) {
         if (c->eof)
             return CONSOLE_EOF;
@@ -125,8 +127,8 @@ int console_in_take(struct console_in *c)
 
 void console_in_idle(struct console_in *c, uint64_t cycles)
 {
-    if (!c->interactive || c->eof || c->len)
-        return;
+    if (!c->raw || c->eof || c->len)
+        return;                              /* only a guest that reads a terminal waits */
     uint64_t ms = dev_ns(cycles) / 1000000;
     struct pollfd p = { .fd = c->fd, .events = POLLIN };
     if (poll(&p, 1, (int)(ms > IDLE_WAIT_MAX_MS ? IDLE_WAIT_MAX_MS : ms)) <= 0)

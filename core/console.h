@@ -5,11 +5,12 @@
  *   - deterministic (a regular file, a pipe, /dev/null): console_in_take blocks until the
  *     next byte or the end of input, so the guest receives the same bytes at the same
  *     simulated instants on every run;
- *   - interactive (a terminal): put in raw mode (no echo, no line editing, no signals: ^C
- *     goes to the guest), read without blocking; Ctrl-A x ends the run, Ctrl-A Ctrl-A
- *     sends one Ctrl-A. When the machine is idle, console_in_idle sleeps in host time
- *     until input arrives or the idle period would have passed, so an idle interactive
- *     guest neither spins the host nor runs ahead of the wall clock.
+ *   - interactive (a terminal): from the guest's first read on (a guest that never reads
+ *     its console leaves the terminal alone), put in raw mode (no echo, no line editing,
+ *     no signals: ^C goes to the guest) and read without blocking; Ctrl-A x ends the run,
+ *     Ctrl-A Ctrl-A sends one Ctrl-A. When the machine is idle, console_in_idle then
+ *     sleeps in host time until input arrives or the idle period would have passed, so an
+ *     idle interactive guest neither spins the host nor runs ahead of the wall clock.
  * The terminal's settings are restored at exit and on the usual fatal signals. */
 #ifndef TLBVISOR_CONSOLE_H
 #define TLBVISOR_CONSOLE_H
@@ -24,6 +25,7 @@
 struct console_in {
     int fd;
     int interactive;
+    int raw;                       /* the terminal is in raw mode (the guest reads it) */
     int eof;
     int escape;                    /* Ctrl-A seen (interactive) */
     uint8_t buf[CONSOLE_BUF];      /* read from fd, not yet handed out */

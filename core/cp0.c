@@ -23,6 +23,19 @@ uint32_t cpu_random(const struct cpu *cpu)
     return n - 1 - (uint32_t)((cpu_cycles(cpu) - cpu->cp0.random_origin) % span);
 }
 
+/* Count has reached Compare if timer_cycle is due: sets Cause.TI/IP7 and moves timer_cycle
+ * to the next match after now, however many periods of Count (2^32 ticks) were skipped, so
+ * that time jumps of any size (a large cost per instruction, a vCPU that was descheduled
+ * for long) cost one call, not one per period. */
+void cpu_timer_catch_up(struct cpu *cpu)
+{
+    uint64_t now = cpu_cycles(cpu);
+    if (cpu->timer_cycle == UINT64_MAX || now < cpu->timer_cycle)
+        return;
+    cpu->cp0.cause |= CA_TI | CA_IP7;
+    cpu->timer_cycle += ((now - cpu->timer_cycle) / TIMER_PERIOD_CYCLES + 1) * TIMER_PERIOD_CYCLES;
+}
+
 /* Schedules the cycle at which Count next becomes equal to Compare. */
 void cpu_timer_reschedule(struct cpu *cpu)
 {
@@ -38,13 +51,19 @@ void cpu_timer_reschedule(struct cpu *cpu)
     cpu_recompute_stop(cpu);
 }
 
+/* The instruction count at which cpu_cycles reaches cycle (the first count at or after it). */
+static uint64_t icount_at_cycle(const struct cpu *cpu, uint64_t cycle)
+{
+    return cycle > cpu->cycles_extra
+               ? (cycle - cpu->cycles_extra + cpu->cost.insn - 1) / cpu->cost.insn : 0;
+}
+
 void cpu_recompute_stop(struct cpu *cpu)
 {
-    uint64_t stop = UINT64_MAX;
+    uint64_t stop = icount_at_cycle(cpu, CPU_CYCLES_MAX);
     uint64_t event = cpu->timer_cycle < cpu->dev_cycle ? cpu->timer_cycle : cpu->dev_cycle;
-    if (event != UINT64_MAX)
-        stop = event > cpu->cycles_extra
-                   ? (event - cpu->cycles_extra + cpu->cost.insn - 1) / cpu->cost.insn : 0;
+    if (event < CPU_CYCLES_MAX)
+        stop = icount_at_cycle(cpu, event);
     if (cpu->insn_limit && cpu->insn_limit < stop)
         stop = cpu->insn_limit;
     cpu->icount_stop = cpu->kick_pending ? 0 : stop;
@@ -74,9 +93,11 @@ void cpu_service_events(struct cpu *cpu)
     if (cpu->stop)
         return;
     cpu->kick_pending = 0;
-    if (cpu_cycles(cpu) >= cpu->timer_cycle) {
-        cpu->cp0.cause |= CA_TI | CA_IP7;
-        cpu->timer_cycle += TIMER_PERIOD_CYCLES;
+    cpu->n.event_checks++;
+    cpu_timer_catch_up(cpu);
+    if (cpu_cycles(cpu) >= CPU_CYCLES_MAX) {
+        cpu->stop = CPU_STOP_TIME_LIMIT;
+        return;
     }
     if (cpu_cycles(cpu) >= cpu->dev_cycle)
         cpu->dev_event(cpu->dev_ctx);
@@ -129,6 +150,8 @@ void cpu_wait(struct cpu *cpu)
             return;
         }
         uint64_t now = cpu_cycles(cpu);
+        if (next > CPU_CYCLES_MAX)
+            next = CPU_CYCLES_MAX;               /* simulated time ends there */
         if (next > now) {
             uint64_t skip = next - now;
             if (cpu->idle_hook)
@@ -136,10 +159,11 @@ void cpu_wait(struct cpu *cpu)
             cpu->cycles_extra += skip;
             cpu->n.idle_cycles += skip;
         }
-        if (next == cpu->timer_cycle) {
-            cpu->cp0.cause |= CA_TI | CA_IP7;
-            cpu->timer_cycle += TIMER_PERIOD_CYCLES;
+        if (cpu_cycles(cpu) >= CPU_CYCLES_MAX) {
+            cpu_request_stop(cpu, CPU_STOP_TIME_LIMIT, 0);
+            return;
         }
+        cpu_timer_catch_up(cpu);
         if (cpu_cycles(cpu) >= cpu->dev_cycle)
             cpu->dev_event(cpu->dev_ctx);
     }

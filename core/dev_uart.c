@@ -142,7 +142,7 @@ static void plan_rx(struct ns16550 *u, uint64_t now)
 void ns16550_service(struct ns16550 *u, uint64_t now)
 {
     while (u->rx_next <= now) {
-        if (u->sink)
+        if (u->sink && u->input->interactive)
             uart_flush(u->sink);              /* a prompt is out before input is awaited */
         int b = console_in_take(u->input);
         u->rx_next = DEV_NEVER;

@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include "elf.h"
+#include "file.h"
 #include "machine.h"
 #include "mmu.h"
 
@@ -19,9 +20,10 @@ static void board_event(void *ctx) { malta_service(&((struct machine *)ctx)->boa
 static void idle_hook(void *ctx, uint64_t cycles)
 {
     struct machine *m = ctx;
-    uart_flush(&m->uart);                 /* idle: what the guest wrote is out */
-    if (m->has_input)
+    if (m->has_input && m->input.raw) {
+        uart_flush(&m->uart);             /* an interactive guest idles: its prompt is out */
         console_in_idle(&m->input, cycles);
+    }
 }
 
 int machine_create(struct machine *m, const struct machine_config *cfg, const char *elf_path,
@@ -30,10 +32,10 @@ int machine_create(struct machine *m, const struct machine_config *cfg, const ch
     struct elf_image img;
     char msg[256];
     uint8_t *initrd = NULL;
-    uint32_t initrd_bytes = 0;
+    size_t initrd_bytes = 0;
     memset(m, 0, sizeof(*m));
     if (elf_load_file(elf_path, cfg->mem_bytes, &img, msg, sizeof(msg)) != 0) {
-        snprintf(err, errlen, "%s: %s", elf_path, msg);
+        file_msg(err, errlen, elf_path, msg);
         return -1;
     }
     if (cfg->initrd && malta_load_initrd(cfg->initrd, &initrd, &initrd_bytes, err, errlen) != 0) {
@@ -96,7 +98,7 @@ int machine_create(struct machine *m, const struct machine_config *cfg, const ch
     struct malta_boot boot = {
         .ram_bytes = m->ram_bytes, .entry = img.entry, .kernel_end = elf_image_end(&img),
         .image = cfg->image_name ? cfg->image_name : elf_path, .cmdline = cfg->cmdline,
-        .initrd = initrd, .initrd_bytes = initrd_bytes, .seed = 0,
+        .initrd = initrd, .initrd_bytes = (uint32_t)initrd_bytes, .seed = 0,
     };
     int rc = malta_boot(m->cpu, &boot, err, errlen);
     elf_free(&img);

@@ -110,8 +110,9 @@ typedef void (*malta_write_fn)(void *ctx, uint32_t gpa, const void *src, uint32_
  * Returns 0, or -1 with a message in err (the initrd does not fit). */
 int malta_boot_to(struct cpu *cpu, const struct malta_boot *b, malta_write_fn write, void *ctx,
                   char *err, size_t errlen);
-/* Reads an initrd file into a malloc'ed buffer. Returns 0, or -1 with a message. */
-int malta_load_initrd(const char *path, uint8_t **data, uint32_t *bytes, char *err, size_t errlen);
+/* Reads an initrd file (file.h: a regular file or a pipe, at most 256 MiB, not empty)
+ * into a malloc'ed buffer. Returns 0, or -1 with "path: reason" in err. */
+int malta_load_initrd(const char *path, uint8_t **data, size_t *bytes, char *err, size_t errlen);
 /* The same into cpu's own RAM. */
 int malta_boot(struct cpu *cpu, const struct malta_boot *b, char *err, size_t errlen);
 

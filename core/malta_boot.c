@@ -1,11 +1,11 @@
 /* malta_boot.c - the boot protocol of QEMU's Malta loader (malta.h): what its pseudo
  * bootloader leaves in memory and registers when it jumps to a kernel. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpu.h"
+#include "file.h"
 #include "malta.h"
 
 /* QEMU's prom table: 16 pointers, then 256-byte strings, at MALTA_ENVP_VA. Only the
@@ -112,46 +112,18 @@ int malta_boot(struct cpu *cpu, const struct malta_boot *b, char *err, size_t er
     return malta_boot_to(cpu, b, write_ram, cpu, err, errlen);
 }
 
-int malta_load_initrd(const char *path, uint8_t **data, uint32_t *bytes, char *err, size_t errlen)
+int malta_load_initrd(const char *path, uint8_t **data, size_t *bytes, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    *data = NULL;
-    *bytes = 0;
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    char msg[256];
+    if (file_read_all(path, "initrd", LOW_RAM_MAX, NULL, 0, data, bytes, msg, sizeof(msg)) != 0) {
+        file_msg(err, errlen, path, msg);
         return -1;
     }
-    size_t cap = 1u << 20, len = 0;
-    uint8_t *buf = malloc(cap);
-    for (;;) {
-        if (!buf) {
-            fclose(f);
-            snprintf(err, errlen, "%s: out of memory", path);
-            return -1;
-        }
-        len += fread(buf + len, 1, cap - len, f);
-        if (len < cap)
-            break;
-        if (cap >= LOW_RAM_MAX) {
-            free(buf);
-            fclose(f);
-            snprintf(err, errlen, "%s: initrd larger than 256 MiB", path);
-            return -1;
-        }
-        cap *= 2;
-        uint8_t *nb = realloc(buf, cap);
-        if (!nb)
-            free(buf);
-        buf = nb;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad || len == 0) {
-        free(buf);
-        snprintf(err, errlen, "%s: %s", path, bad ? "read error" : "empty file");
+    if (*bytes == 0) {
+        free(*data);
+        *data = NULL;
+        file_msg(err, errlen, path, "empty file");
         return -1;
     }
-    *data = buf;
-    *bytes = (uint32_t)len;
     return 0;
 }

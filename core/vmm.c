@@ -18,12 +18,12 @@
 #include "elf.h"
 #include "devtime.h"
 #include "emul.h"
+#include "file.h"
 #include "malta.h"
 #include "mmu.h"
 #include "mmu_backend.h"
 #include "vmm.h"
 
-#define TIMER_PERIOD_CYCLES (2ull << 32)
 #define VMM_MACHINE_TLB_ENTRIES 64 /* Config1.MMUSize + 1 of the machine (never seen by guests) */
 
 /* The machine's Segmentation Control while a guest runs follows the guest's own segment
@@ -58,10 +58,7 @@ static void sync_time(struct vmm *vmm)
     struct cpu *v = vmm->cur->v;
     v->icount = vmm->cpu->icount;
     v->cycles_extra = vmm->cpu->cycles_extra;
-    if (cpu_cycles(v) >= v->timer_cycle) {
-        v->cp0.cause |= CA_TI | CA_IP7;
-        v->timer_cycle += TIMER_PERIOD_CYCLES;
-    }
+    cpu_timer_catch_up(v);
 }
 
 /* Count at cycle t of a CPU whose Count runs (Cause.DC = 0). */
@@ -158,8 +155,12 @@ static void deliver_pending(struct vmm *vmm)
 void vmm_retry(struct vmm *vmm)
 {
     struct cpu *cpu = vmm->cpu;
-    if (cpu->ds_pc == cpu->pc)
+    /* The dispatches this adds are the VMM's, not the guest's (vmN.retried_insns). */
+    vmm->cur->n.retried_insns += !vmm->trap->fetch;
+    if (cpu->ds_pc == cpu->pc) {
         cpu->pc -= 4;
+        vmm->cur->n.retried_insns++;
+    }
     cpu->npc = cpu->pc + 4;
 }
 
@@ -318,21 +319,26 @@ static void emulate_priv(struct vmm *vmm)
         sync_hw(vmm);
         deliver_pending(vmm);
         return;
-    case OP_WAIT:
+    case OP_WAIT: {
+        uint32_t wait_pc = cpu->pc;
         priv_done(vmm, kind);
         sync_hw(vmm);
         if (!vmm->idle_wait)
             return;                        /* no detection: the guest's idle loop spins */
         if (!cpu_interrupt_pending(v)) {
             /* The vCPU halts until its timer or its board may interrupt it; the scheduler
-             * runs another VM or idles. */
+             * runs another VM or idles. A wait nothing can end stops the VM at the wait,
+             * as the bare machine reports it. */
             int can_wake = (v->cp0.status & (ST_IE | ST_EXL | ST_ERL)) == ST_IE &&
                            (((v->cp0.status & (1u << (ST_IM_SHIFT + 7))) &&
                              v->timer_cycle != UINT64_MAX) ||
                             ((v->cp0.status & CA_IP_HW) && vmm->cur->board.next_event != DEV_NEVER));
+            if (!can_wake)
+                cpu->pc = wait_pc;
             cpu_request_stop(cpu, can_wake ? CPU_STOP_YIELD : CPU_STOP_HANG, 0);
         }
         return;
+    }
     case OP_RDPGPR: case OP_WRPGPR: r[d.rd] = r[d.rt]; break;
     case OP_TLBP: case OP_TLBR: case OP_TLBWI: case OP_TLBWR: {
         /* Left by the back end to the guest's MMU model: whatever exception the model
@@ -417,6 +423,7 @@ static void vmm_exception(struct cpu *cpu, const struct cpu_exc *e)
 static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
 {
     struct vmm *vmm = cpu->exception_ctx;
+    vmm->trap = e;
     vmm->cur->n.traps[e->code & (EXC_COUNT - 1)]++;
     switch (e->code) {
     case EXC_TLBL: case EXC_TLBS: case EXC_MOD:
@@ -450,6 +457,7 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
     snprintf(px, sizeof(px), "vm%u", vm->id);
     pmap_register_stats(&vm->pmap, st, px);
     stats_add(st, &vm->uart.tx_bytes, "%s.uart.tx_bytes", px);
+    stats_add(st, &vm->uart.split_lines, "%s.uart.split_lines", px);
     char bpx[20];
     snprintf(bpx, sizeof(bpx), "%s.", px);
     malta_register_stats(&vm->board, st, bpx);
@@ -468,6 +476,7 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
     stats_add(st, &vm->n.refill_reflected, "%s.tlb.refill_reflected", px);
     stats_add(st, &vm->n.device_accesses, "%s.devices.accesses", px);
     stats_add(st, &vm->n.instructions, "%s.instructions", px);
+    stats_add(st, &vm->n.retried_insns, "%s.retried_insns", px);
     stats_add(st, &vm->n.guest_cycles, "%s.cycles.guest", px);
     stats_add(st, &vm->n.vmm_cycles, "%s.cycles.vmm", px);
     stats_add(st, &vm->n.idle_wait_halts, "%s.idle.wait_halts", px);
@@ -519,38 +528,37 @@ static void machine_dev_event(void *ctx)
     malta_service(&vmm->cur->board);
 }
 
-/* Builds VM number id (1..) from its spec. */
-static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct vmm_vm_spec *sp,
-                     const struct vmm_config *cfg, char *err, size_t errlen)
+/* Ctrl-A x on an interactive console: every VM powers off. */
+static void input_quit(void *ctx)
 {
-    struct elf_image img;
-    char msg[256];
-    uint8_t *initrd = NULL;
-    uint32_t initrd_bytes = 0;
+    struct vmm *vmm = ctx;
+    vmm->quit = 1;
+    cpu_request_stop(vmm->cpu, CPU_STOP_POWEROFF, 0);
+}
+
+/* A file every VM that names it shares (an image, an initrd): read once. */
+struct vm_file {
+    const char *path;
+    uint8_t *data;                 /* initrds */
+    size_t bytes;
+    struct elf_image img;          /* images */
+};
+
+/* Builds VM number id (1..) from its spec, its loaded image and initrd (or NULL). */
+static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct vmm_config *cfg,
+                     const struct vmm_vm_spec *sp, const struct elf_image *img,
+                     const struct vm_file *initrd, char *err, size_t errlen)
+{
     vm->id = id;
-    if (elf_load_file(sp->elf, sp->mem_bytes, &img, msg, sizeof(msg)) != 0) {
-        snprintf(err, errlen, "%s: %s", sp->elf, msg);
-        return -1;
-    }
-    if (sp->initrd && malta_load_initrd(sp->initrd, &initrd, &initrd_bytes, err, errlen) != 0) {
-        elf_free(&img);
-        return -1;
-    }
     snprintf(err, errlen, "cannot create VM %u (out of memory)", id);
     vm->v = cpu_new(NULL, sp->mem_bytes, &vm->bus, cfg->tlb_entries);
-    if (!vm->v || pmap_init(&vm->pmap, &vmm->frames, id, sp->mem_bytes) != 0) {
-        elf_free(&img);
-        free(initrd);
+    if (!vm->v || pmap_init(&vm->pmap, &vmm->frames, id, sp->mem_bytes) != 0)
         return -1;
-    }
     if (cfg->cost)
         vm->v->cost = *cfg->cost;
     vm->owner = vmm;
-    if (vmm->backend->vm_init(vmm, vm, cfg) != 0) {
-        elf_free(&img);
-        free(initrd);
+    if (vmm->backend->vm_init(vmm, vm, cfg) != 0)
         return -1;
-    }
     pmap_set_unmap_hook(&vm->pmap, vm_page_unmapped, vm);
     cpu_reset(vm->v);
     if (cfg->vms > 1)
@@ -564,32 +572,25 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
     snprintf(vm->board_name, sizeof(vm->board_name), "vm%u: ", id);
     vm->board.name = vm->board_name;
     malta_attach(&vm->board, &vm->bus);
-    int rc = pmap_load_elf(&vm->pmap, &img);
-    struct malta_boot boot = {
-        .ram_bytes = sp->mem_bytes, .entry = img.entry, .kernel_end = elf_image_end(&img),
-        .image = sp->elf, .cmdline = sp->cmdline, .initrd = initrd,
-        .initrd_bytes = initrd_bytes, .seed = id,
-    };
-    if (rc == 0)
-        rc = malta_boot_to(vm->v, &boot, write_guest, &vm->pmap, err, errlen);
-    elf_free(&img);
-    free(initrd);
-    if (rc != 0)
+    if (pmap_load_elf(&vm->pmap, img) != 0)
         return -1;
+    struct malta_boot boot = {
+        .ram_bytes = sp->mem_bytes, .entry = img->entry, .kernel_end = elf_image_end(img),
+        .image = sp->elf, .cmdline = sp->cmdline, .initrd = initrd ? initrd->data : NULL,
+        .initrd_bytes = initrd ? (uint32_t)initrd->bytes : 0, .seed = id,
+    };
+    if (malta_boot_to(vm->v, &boot, write_guest, &vm->pmap, err, errlen) != 0) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "VM %u: %s", id, err);
+        snprintf(err, errlen, "%s", msg);
+        return -1;
+    }
     memcpy(vm->gpr, vm->v->gpr, sizeof(vm->gpr));
     vm->pc = vm->v->pc;
     vm->npc = vm->v->npc;
     vm->ds_pc = 1;
     vm->vcpu = sched_add(&vmm->sched, id, 0, sp->weight);
     return vm->vcpu == SCHED_NONE ? -1 : 0;
-}
-
-/* Ctrl-A x on an interactive console: every VM powers off. */
-static void input_quit(void *ctx)
-{
-    struct vmm *vmm = ctx;
-    vmm->quit = 1;
-    cpu_request_stop(vmm->cpu, CPU_STOP_POWEROFF, 0);
 }
 
 int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_path,
@@ -610,9 +611,10 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
                                                      .mem_bytes = cfg->mem_bytes, .weight = 1 };
         pool += specs[i].mem_bytes;
     }
-    if (pool > (1u << 30) || frames_init(&vmm->frames, pool) != 0) {
-        snprintf(err, errlen, "cannot have %llu bytes of machine memory (at most 1 GiB: fewer "
-                 "VMs or less memory each)", (unsigned long long)pool);
+    if (pool > FRAMES_MAX_BYTES || frames_init(&vmm->frames, pool) != 0) {
+        snprintf(err, errlen, "cannot have %llu bytes of machine memory (the host refused it, "
+                 "or more than %llu MiB)", (unsigned long long)pool,
+                 (unsigned long long)(FRAMES_MAX_BYTES >> 20));
         return -1;
     }
     sched_init(&vmm->sched, cfg->quantum_cycles);
@@ -640,12 +642,56 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
         vmm->input.quit_ctx = vmm;
         vmm->input_vm = cfg->stdin_vm;
     }
-    for (unsigned i = 0; i < cfg->vms; i++) {
-        vmm->nvms++;
-        if (vm_create(vmm, &vmm->vms[i], i + 1, &specs[i], cfg, err, errlen) != 0) {
-            vmm_destroy(vmm);
-            return -1;
+    /* Each image and each initrd is read once, however many VMs boot it (a pipe can be
+     * read only once); an image is checked against the smallest RAM of those VMs. */
+    struct vm_file img[VMM_MAX_VMS], rd[VMM_MAX_VMS];
+    unsigned img_of[VMM_MAX_VMS], rd_of[VMM_MAX_VMS], nimg = 0, nrd = 0;
+    int rc = 0;
+    memset(img, 0, sizeof(img));
+    memset(rd, 0, sizeof(rd));
+    for (unsigned i = 0; i < cfg->vms && rc == 0; i++) {
+        unsigned k = 0;
+        while (k < nimg && strcmp(img[k].path, specs[i].elf) != 0)
+            k++;
+        img_of[i] = k;
+        if (k == nimg) {
+            uint32_t ram = specs[i].mem_bytes;
+            for (unsigned l = i + 1; l < cfg->vms; l++)
+                if (strcmp(specs[l].elf, specs[i].elf) == 0 && specs[l].mem_bytes < ram)
+                    ram = specs[l].mem_bytes;
+            char msg[512];
+            img[nimg].path = specs[i].elf;
+            if (elf_load_file(specs[i].elf, ram, &img[nimg].img, msg, sizeof(msg)) != 0) {
+                file_msg(err, errlen, specs[i].elf, msg);
+                rc = -1;
+            }
+            nimg++;
         }
+        rd_of[i] = VMM_MAX_VMS;
+        if (rc == 0 && specs[i].initrd) {
+            k = 0;
+            while (k < nrd && strcmp(rd[k].path, specs[i].initrd) != 0)
+                k++;
+            rd_of[i] = k;
+            if (k == nrd) {
+                rd[nrd].path = specs[i].initrd;
+                rc = malta_load_initrd(specs[i].initrd, &rd[nrd].data, &rd[nrd].bytes, err, errlen);
+                nrd++;
+            }
+        }
+    }
+    for (unsigned i = 0; i < cfg->vms && rc == 0; i++) {
+        vmm->nvms++;
+        rc = vm_create(vmm, &vmm->vms[i], i + 1, cfg, &specs[i], &img[img_of[i]].img,
+                       rd_of[i] < VMM_MAX_VMS ? &rd[rd_of[i]] : NULL, err, errlen);
+    }
+    for (unsigned k = 0; k < nimg; k++)
+        elf_free(&img[k].img);
+    for (unsigned k = 0; k < nrd; k++)
+        free(rd[k].data);
+    if (rc != 0) {
+        vmm_destroy(vmm);
+        return -1;
     }
 
     /* The machine runs guests deprivileged, with every exception entering the VMM. */
@@ -703,6 +749,7 @@ static void vm_done(struct vmm *vmm, struct vm *vm, enum cpu_stop why, int code)
     vm->why = why;
     vm->exit_code = code;
     vm->end_pc = vmm->cpu->pc;
+    vm->end_mode = machine_mode_name(vm->v);
     uart_flush(&vm->uart);
     /* Its frames go back to the pool (zeroed again when handed out). The machine's MMU may
      * still map them: the back end drops that now, before any other VM can be given them. */
@@ -734,9 +781,11 @@ enum cpu_stop vmm_run(struct vmm *vmm)
             uint64_t next = sched_idle_jump(&vmm->sched, now);
             if (next == SCHED_NO_WAKE)
                 break;
-            if (vmm->input_vm) {
+            if (vmm->input_vm && vmm->input.raw) {
+                /* An interactive console: its VM's prompt is out (a partial line, which
+                 * another VM's output may follow), the host waits for a key. */
                 uart_flush(&vmm->vms[vmm->input_vm - 1].uart);
-                console_in_idle(&vmm->input, next - now);   /* an interactive console */
+                console_in_idle(&vmm->input, next - now);
             }
             cpu->cycles_extra += next - now;
             cpu->n.idle_cycles += next - now;
@@ -757,11 +806,12 @@ enum cpu_stop vmm_run(struct vmm *vmm)
         cpu->insn_limit = global ? vmm->max_insns : limit;
         cpu->stop = CPU_STOP_NONE;
         cpu_recompute_stop(cpu);
-        uint64_t icount = cpu->icount;
+        uint64_t icount = cpu->icount, retried = vm->n.retried_insns;
         uint64_t start = cpu_cycles(cpu), vmm_start = vm->n.vmm_cycles;
         enum cpu_stop why = cpu_run(cpu);
         sched_account(&vmm->sched, id, cpu_cycles(cpu) - now);
         vm->n.instructions += cpu->icount - icount;
+        vm->n.instructions -= vm->n.retried_insns - retried;
         /* The guest's time: its instructions and what the hardware did for them on the way
          * (the pagewalk machine's walker memory references); everything else in the slice
          * is the VMM's, charged through vmm_charge. */
@@ -811,6 +861,8 @@ out:
 
 void vmm_destroy(struct vmm *vmm)
 {
+    if (vmm->input_vm)
+        console_in_close(&vmm->input);
     for (unsigned i = 0; i < VMM_MAX_VMS; i++) {
         struct vm *vm = &vmm->vms[i];
         if (vm->be)
