@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 PACKAGES   := cmake make gcc clang lld pkg-config python3 uthash-dev libcriterion-dev \
               liblz4-dev libelf-dev libjansson-dev libinih-dev gnuplot-nox valgrind \
-              parallel python3-jsonschema \
+              parallel python3-jsonschema munge slurmctld slurmd slurm-client \
               qemu-system-mips
 
 .PHONY: all deps build build-asan test test-release test-asan demo bench clean
