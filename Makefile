@@ -7,7 +7,7 @@ PACKAGES   := cmake make gcc clang lld pkg-config python3 uthash-dev libcriterio
               parallel python3-jsonschema munge slurmctld slurmd slurm-client \
               qemu-system-mips
 
-.PHONY: all deps build build-asan test test-release test-asan demo bench clean
+.PHONY: all deps build build-asan test test-release test-asan demo bench results baseline clean
 
 all: build
 
@@ -48,6 +48,18 @@ demo: build
 
 bench: build
 	bash bench/speed.sh $(BUILD)
+
+# bench/baseline/: the CI gate's baselines from this build (docs/benchmarking.md, "Updating
+# the baseline": say in the commit why the figures moved).
+baseline: build
+	bash tests/e2e/bench_quick.sh $(BUILD) --update
+
+# docs/results.md and docs/plots/: the report of the paper suite (docs/benchmarking.md).
+results: build
+	$(BUILD)/cli/tlbvisor bench --suite paper --out $(BUILD)/paper --jobs $(JOBS)
+	cp $(BUILD)/paper/report.md docs/results.md
+	rm -rf docs/plots && mkdir -p docs/plots
+	cp $(BUILD)/paper/plots/*.png $(BUILD)/paper/plots/*.svg docs/plots/
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

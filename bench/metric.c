@@ -60,6 +60,7 @@ struct bench_expr {
     int is_int;
     json_int_t inum;
     char *name;                    /* EX_NAME, EX_SUM */
+    char *at;                      /* EX_NAME, EX_SUM: "NAME@WORKLOAD": that workload's run */
     struct bench_expr *a, *b;
 };
 
@@ -90,6 +91,25 @@ static struct bench_expr *node(enum ex_kind k)
 }
 
 static struct bench_expr *parse_sum(struct lexer *l);
+
+/* "@WORKLOAD" after a name or sum(): the value in the run of that workload with the same
+ * configuration, swept values and profile. */
+static struct bench_expr *parse_at(struct lexer *l, struct bench_expr *e)
+{
+    if (*l->p != '@')
+        return e;
+    const char *w = ++l->p;
+    while ((*l->p >= 'a' && *l->p <= 'z') || (*l->p >= 'A' && *l->p <= 'Z') ||
+           (*l->p >= '0' && *l->p <= '9') || *l->p == '_' || *l->p == '-' || *l->p == '.')
+        l->p++;
+    if (l->p == w) {
+        snprintf(l->err, l->errlen, "a workload name expected after '@'");
+        bench_expr_free(e);
+        return NULL;
+    }
+    e->at = bu_strndup(w, (size_t)(l->p - w));
+    return e;
+}
 
 static struct bench_expr *parse_factor(struct lexer *l)
 {
@@ -159,7 +179,7 @@ static struct bench_expr *parse_factor(struct lexer *l)
         l->p++;
         struct bench_expr *e = node(EX_SUM);
         e->name = bu_strndup(g, gn);
-        return e;
+        return parse_at(l, e);
     }
     if (fn_min || fn_max) {
         l->p++;
@@ -190,7 +210,7 @@ static struct bench_expr *parse_factor(struct lexer *l)
     }
     struct bench_expr *e = node(EX_NAME);
     e->name = bu_strndup(w, n);
-    return e;
+    return parse_at(l, e);
 }
 
 static struct bench_expr *parse_term(struct lexer *l)
@@ -260,6 +280,7 @@ void bench_expr_free(struct bench_expr *e)
     bench_expr_free(e->a);
     bench_expr_free(e->b);
     free(e->name);
+    free(e->at);
     free(e);
 }
 
@@ -289,13 +310,41 @@ static json_t *arith(char op, json_t *a, json_t *b)
     return isfinite(r) ? json_real(r) : json_null();
 }
 
-json_t *bench_expr_eval(const struct bench_expr *e, json_t *counters, json_t *metrics)
+static const char *sv(json_t *o, const char *k)
 {
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
+}
+
+/* The run of workload w with run's configuration, swept values and profile, or NULL. */
+static json_t *sibling(json_t *runs, json_t *run, const char *w)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(runs, i, r)
+        if (strcmp(sv(r, "workload"), w) == 0 && strcmp(sv(r, "config"), sv(run, "config")) == 0 &&
+            strcmp(sv(r, "profile"), sv(run, "profile")) == 0 &&
+            json_equal(json_object_get(r, "variant"), json_object_get(run, "variant")) &&
+            strcmp(sv(r, "status"), "ok") == 0)
+            return r;
+    return NULL;
+}
+
+json_t *bench_expr_eval(const struct bench_expr *e, json_t *run, json_t *runs)
+{
+    if ((e->k == EX_NAME || e->k == EX_SUM) && e->at) {
+        json_t *o = runs ? sibling(runs, run, e->at) : NULL;
+        if (!o)
+            return json_null();
+        run = o;
+    }
+    json_t *counters = json_object_get(run, "counters"), *metrics = json_object_get(run, "metrics");
+    {
     switch (e->k) {
     case EX_NUM:
         return e->is_int ? json_integer(e->inum) : json_real(e->num);
     case EX_NAME: {
-        json_t *v = metrics ? json_object_get(metrics, e->name) : NULL;
+        json_t *v = json_object_get(metrics, e->name);
         if (!v)
             v = counters ? json_object_get(counters, e->name) : NULL;
         return v && json_is_number(v) ? json_incref(v) : json_null();
@@ -303,6 +352,8 @@ json_t *bench_expr_eval(const struct bench_expr *e, json_t *counters, json_t *me
     case EX_SUM: {
         const char *k;
         json_t *v, *acc = NULL;
+        if (!json_is_object(counters))
+            return json_null();
         json_object_foreach(counters, k, v)
             if (json_is_number(v) && fnmatch(e->name, k, 0) == 0) {
                 json_t *n = acc ? arith('+', acc, v) : json_incref(v);
@@ -312,15 +363,15 @@ json_t *bench_expr_eval(const struct bench_expr *e, json_t *counters, json_t *me
         return acc ? acc : json_null();
     }
     case EX_NEG: {
-        json_t *x = bench_expr_eval(e->a, counters, metrics), *z = json_integer(0);
+        json_t *x = bench_expr_eval(e->a, run, runs), *z = json_integer(0);
         json_t *r = arith('-', z, x);
         json_decref(x);
         json_decref(z);
         return r;
     }
     case EX_MIN: case EX_MAX: {
-        json_t *x = bench_expr_eval(e->a, counters, metrics);
-        json_t *y = bench_expr_eval(e->b, counters, metrics);
+        json_t *x = bench_expr_eval(e->a, run, runs);
+        json_t *y = bench_expr_eval(e->b, run, runs);
         json_t *r;
         if (json_is_null(x) || json_is_null(y))
             r = json_null();
@@ -331,12 +382,13 @@ json_t *bench_expr_eval(const struct bench_expr *e, json_t *counters, json_t *me
         return r;
     }
     case EX_BIN: {
-        json_t *x = bench_expr_eval(e->a, counters, metrics);
-        json_t *y = bench_expr_eval(e->b, counters, metrics);
+        json_t *x = bench_expr_eval(e->a, run, runs);
+        json_t *y = bench_expr_eval(e->b, run, runs);
         json_t *r = arith(e->op, x, y);
         json_decref(x);
         json_decref(y);
         return r;
+    }
     }
     }
     return json_null();
@@ -368,7 +420,7 @@ static json_t *sum_vms(json_t *c, const char *suffix_glob)
     return any ? json_integer(acc) : NULL;
 }
 
-void bench_metrics_compute(const struct bench_suite *s, json_t *run, json_t *baseline_cycles)
+void bench_metrics_compute(json_t *run, json_t *baseline_cycles)
 {
     json_t *c = json_object_get(run, "counters");
     json_t *m = json_object();
@@ -398,10 +450,21 @@ void bench_metrics_compute(const struct bench_suite *s, json_t *run, json_t *bas
     json_object_set(m, "idle_cycles", idle ? idle : json_null());
     json_object_set_new(m, "ratio", cycles && baseline_cycles && json_is_integer(baseline_cycles)
                                         ? arith('/', cycles, baseline_cycles) : json_null());
+}
+
+void bench_suite_metrics_compute(const struct bench_suite *s, json_t *runs)
+{
     for (unsigned i = 0; i < s->nmetrics; i++) {
         char err[128];
         struct bench_expr *e = bench_expr_parse(s->metrics[i].expr, err, sizeof(err));
-        json_object_set_new(m, s->metrics[i].name, e ? bench_expr_eval(e, c, m) : json_null());
+        size_t k;
+        json_t *r;
+        json_array_foreach(runs, k, r) {
+            json_t *m = json_object_get(r, "metrics");
+            if (json_is_object(m))
+                json_object_set_new(m, s->metrics[i].name, e ? bench_expr_eval(e, r, runs)
+                                                              : json_null());
+        }
         bench_expr_free(e);
     }
 }

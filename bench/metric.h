@@ -22,18 +22,23 @@ extern const struct bench_builtin_metric bench_builtin_metrics[];
 extern const size_t bench_builtin_metric_count;
 
 /* An expression ([metric NAME] expr): numbers, names of counters or metrics, sum(PATTERN)
- * over counters matching an fnmatch pattern, + - * /, parentheses, min(a, b), max(a, b). */
+ * over counters matching an fnmatch pattern, + - * /, parentheses, min(a, b), max(a, b).
+ * NAME@WORKLOAD (or sum(PATTERN)@WORKLOAD) takes the value from the run of WORKLOAD with
+ * the same configuration, swept values and cost profile: differences between runs, as a
+ * nanobenchmark subtracts its empty loop. */
 struct bench_expr;
 struct bench_expr *bench_expr_parse(const char *text, char *err, size_t errlen);
 void bench_expr_free(struct bench_expr *e);
-/* Its value for one run: names are looked up in metrics (the run's metrics computed so
- * far), then counters. Returns a new JSON integer or real, or json_null() (a name the run
- * does not have, a division by zero, sum() of nothing). */
-json_t *bench_expr_eval(const struct bench_expr *e, json_t *counters, json_t *metrics);
+/* Its value for run (of runs, for @WORKLOAD): names are looked up in the run's metrics
+ * (computed so far), then its counters. Returns a new JSON integer or real, or json_null()
+ * (a name the run does not have, a division by zero, sum() of nothing, no such run). */
+json_t *bench_expr_eval(const struct bench_expr *e, json_t *run, json_t *runs);
 
-/* Computes run["metrics"] for a run with counters: the built-in metrics (ratio against
- * baseline_cycles when it is not NULL) and then the suite's metrics in order. */
-void bench_metrics_compute(const struct bench_suite *s, json_t *run, json_t *baseline_cycles);
+/* Computes run["metrics"]: the built-in metrics (ratio against baseline_cycles when it is
+ * not NULL). */
+void bench_metrics_compute(json_t *run, json_t *baseline_cycles);
+/* Then the suite's metrics, in their order, for every run of runs. */
+void bench_suite_metrics_compute(const struct bench_suite *s, json_t *runs);
 
 /* How a metric reads: its heading, format and which way is better. A suite's metric
  * first, then the built-in ones, then counters (integers; "hits" and "free" counters are

@@ -32,6 +32,15 @@ static int swept(json_t *run)
     return json_object_size(json_object_get(run, "variant")) > 0;
 }
 
+/* The suite's choice of what the plots show ([suite] plot-workloads, plot-configs). */
+static const struct bench_suite *suite;
+
+static int plotted(json_t *run)
+{
+    return !suite || (bu_glob_any(&suite->plot_workloads, str(run, "workload")) &&
+                      bu_glob_any(&suite->plot_configs, str(run, "config")));
+}
+
 /* A gnuplot single-quoted string ('' is a quote inside). */
 static void gp_quote(FILE *f, const char *s)
 {
@@ -131,7 +140,7 @@ static int plot_overhead(json_t *runs, const char *profile, const char *dir)
     size_t i;
     json_t *r;
     json_array_foreach(runs, i, r) {
-        if (strcmp(str(r, "profile"), profile) || swept(r) || !ok(r) ||
+        if (strcmp(str(r, "profile"), profile) || swept(r) || !ok(r) || !plotted(r) ||
             strcmp(str(r, "mode"), "vmm") || !json_is_number(bench_run_value(r, "ratio")))
             continue;
         add_unique(&cols, str(r, "label"));
@@ -144,11 +153,11 @@ static int plot_overhead(json_t *runs, const char *profile, const char *dir)
     }
     json_array_foreach(runs, i, r)
         if (!strcmp(str(r, "profile"), profile) && !strcmp(str(r, "mode"), "vmm") && !swept(r) &&
-            json_is_number(bench_run_value(r, "ratio"))) {
+            plotted(r) && json_is_number(bench_run_value(r, "ratio"))) {
             unsigned before = wl.n;
             add_unique(&wl, str(r, "workload"));
             if (wl.n > before)
-                bu_strv_push(&wlab, str(r, "workload_label"));
+                bu_strv_push(&wlab, str(r, "workload"));
         }
     const char *pb = strrchr(profile, '/');
     char *name = bu_printf("overhead-%s", pb ? pb + 1 : profile);
@@ -166,7 +175,7 @@ static int plot_overhead(json_t *runs, const char *profile, const char *dir)
             for (unsigned c = 0; c < cols.n; c++) {
                 json_t *hit = NULL;
                 json_array_foreach(runs, i, r)
-                    if (!hit && !strcmp(str(r, "profile"), profile) && !swept(r) &&
+                    if (!hit && !strcmp(str(r, "profile"), profile) && !swept(r) && plotted(r) &&
                         !strcmp(str(r, "workload"), wl.v[w]) && !strcmp(str(r, "label"), cols.v[c]) &&
                         ok(r) && json_is_number(bench_run_value(r, "ratio")))
                         hit = r;
@@ -180,19 +189,32 @@ static int plot_overhead(json_t *runs, const char *profile, const char *dir)
             }
             fputs("\n", d);
         }
-        int width = 360 + (int)(wl.n * (cols.n * 28 + 30));
+        int width = 420 + (int)(wl.n * (cols.n * 26 + 34));
         width = width < 900 ? 900 : width > 2400 ? 2400 : width;
-        char *title = bu_printf("Virtualization overhead: modelled cycles / the same MMU's native "
-                                "run (cost profile %s)", profile);
+        const char *pb = strrchr(profile, '/');
+        char *title = bu_printf("Overhead: modelled cycles / native cycles (cost profile %s)",
+                                pb ? pb + 1 : profile);
         gp_head(f, name, width, 560, title);
         free(title);
-        fputs("set ylabel 'modelled cycles / native cycles'\n"
+        fputs("set ylabel 'modelled cycles / native cycles (same MMU)'\n"
               "set style data histograms\nset style histogram clustered gap 1\n"
               "set style fill solid 0.85 border rgb '#404040'\nset boxwidth 0.9\n"
               "set key outside right top vertical Left reverse noautotitle\n", f);
-        fprintf(f, "set yrange [0:%.2f]\n", ymax * 1.12);
-        fputs("set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#000000'\n"
-              "set xtics scale 0\n", f);
+        if (ymax > 12)                 /* ratios that span decades: log scale from 1 */
+            fprintf(f, "set logscale y\nset yrange [0.9:%.2f]\nset ytics (1, 2, 5, 10, 20, 50, "
+                    "100, 200, 500, 1000)\n", ymax * 1.5);
+        else
+            fprintf(f, "set yrange [0:%.2f]\n", ymax * 1.12);
+        size_t longest = 0;
+        for (unsigned w = 0; w < wl.n; w++)
+            longest = strlen(wlab.v[w]) > longest ? strlen(wlab.v[w]) : longest;
+        fputs("set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#000000' back\n", f);
+        fputs(longest > 12 ? "set xtics scale 0 rotate by -20 left\nset bmargin 6\n"
+                           : "set xtics scale 0\n", f);
+        fputs("set linetype 1 lc rgb '#4477aa'\nset linetype 2 lc rgb '#ee6677'\n"
+              "set linetype 3 lc rgb '#228833'\nset linetype 4 lc rgb '#ccbb44'\n"
+              "set linetype 5 lc rgb '#66ccee'\nset linetype 6 lc rgb '#aa3377'\n"
+              "set linetype 7 lc rgb '#bbbbbb'\nset linetype 8 lc rgb '#000000'\n", f);
         fputs("plot ", f);
         for (unsigned c = 0; c < cols.n; c++)
             fprintf(f, "%s'%s.dat' using %u%s title columnheader(%u)", c ? ", " : "", name, c + 2,
@@ -224,12 +246,12 @@ static int plot_cycles(json_t *runs, const char *profile, const char *dir)
     json_t *r;
     unsigned bars = 0;
     json_array_foreach(runs, i, r)
-        if (!strcmp(str(r, "profile"), profile) && !swept(r) && ok(r) &&
+        if (!strcmp(str(r, "profile"), profile) && !swept(r) && ok(r) && plotted(r) &&
             json_is_string(json_object_get(r, "baseline"))) {
             unsigned before = wl.n;
             add_unique(&wl, str(r, "workload"));
             if (wl.n > before)
-                bu_strv_push(&wlab, str(r, "workload_label"));
+                bu_strv_push(&wlab, str(r, "workload"));
             bars++;
         }
     if (!bars || bars > 80) {
@@ -247,7 +269,7 @@ static int plot_cycles(json_t *runs, const char *profile, const char *dir)
         for (unsigned w = 0; w < wl.n; w++) {
             fputs("run\tguest\tVMM\tidle\n", d);
             json_array_foreach(runs, i, r) {
-                if (strcmp(str(r, "profile"), profile) || swept(r) || !ok(r) ||
+                if (strcmp(str(r, "profile"), profile) || swept(r) || !ok(r) || !plotted(r) ||
                     strcmp(str(r, "workload"), wl.v[w]))
                     continue;
                 json_t *b = find_run(runs, str(r, "baseline"));
@@ -266,8 +288,9 @@ static int plot_cycles(json_t *runs, const char *profile, const char *dir)
         }
         int width = 300 + (int)bars * 46 + (int)wl.n * 20;
         width = width < 900 ? 900 : width > 3000 ? 3000 : width;
-        char *title = bu_printf("Where the cycles go: guest, VMM and idle, relative to the native "
-                                "run (cost profile %s)", profile);
+        const char *pb = strrchr(profile, '/');
+        char *title = bu_printf("Where the cycles go: guest, VMM, idle / native cycles (cost "
+                                "profile %s)", pb ? pb + 1 : profile);
         gp_head(f, name, width, 620, title);
         free(title);
         fputs("set ylabel 'modelled cycles / native cycles'\n"
@@ -333,6 +356,8 @@ static int plot_sweeps(json_t *runs, const char *dir)
     json_array_foreach(runs, i, r) {
         const char *opt;
         json_t *val;
+        if (!plotted(r))
+            continue;
         json_object_foreach(json_object_get(r, "variant"), opt, val) {
             char *key = bu_printf("%s\t%s", str(r, "config"), opt);
             int seen = 0;
@@ -349,10 +374,12 @@ static int plot_sweeps(json_t *runs, const char *dir)
             size_t j;
             json_t *q;
             json_array_foreach(runs, j, q) {
-                if (strcmp(str(q, "config"), str(r, "config")))
+                if (strcmp(str(q, "config"), str(r, "config")) || !plotted(q))
                     continue;
                 all_numeric &= numeric(str(json_object_get(q, "variant"), opt));
-                if (ok(q) && !json_is_number(bench_run_value(q, "ratio")))
+                /* A native configuration is its own baseline (ratio 1): its cycles show. */
+                if (ok(q) && (!json_is_number(bench_run_value(q, "ratio")) ||
+                              strcmp(str(q, "mode"), "vmm") != 0))
                     ratio = 0;
                 char line[512];
                 size_t n = (size_t)snprintf(line, sizeof(line), "%s", str(q, "workload_label"));
@@ -382,7 +409,7 @@ static int plot_sweeps(json_t *runs, const char *dir)
                 for (unsigned l = 0; l < lines.n; l++) {
                     fprintf(d, "%s\t%s\n", opt, metric);
                     json_array_foreach(runs, j, q) {
-                        if (strcmp(str(q, "config"), str(r, "config")) || !ok(q))
+                        if (strcmp(str(q, "config"), str(r, "config")) || !ok(q) || !plotted(q))
                             continue;
                         char line[512];
                         size_t n = (size_t)snprintf(line, sizeof(line), "%s", str(q, "workload_label"));
@@ -410,12 +437,17 @@ static int plot_sweeps(json_t *runs, const char *dir)
                 free(title);
                 fprintf(f, "set xlabel '--%s'\nset ylabel '%s'\n", opt,
                         ratio ? "modelled cycles / native cycles" : "modelled cycles");
+                if (!ratio)
+                    fputs("set format y '%.1s%c'\n", f);     /* 12.1M, not 1.21e+07 */
                 if (hi >= 8 * lo && lo > 0)
                     fputs("set logscale x 2\n", f);
                 fprintf(f, "set xrange [%.17g:%.17g]\n", lo > 0 && hi >= 8 * lo ? lo / 1.2 : lo - (hi - lo) * 0.05,
                         lo > 0 && hi >= 8 * lo ? hi * 1.2 : hi + (hi - lo) * 0.05 + (hi == lo));
                 fputs("set yrange [0:*]\nset key outside right top vertical\n"
-                      "set style line 1 lw 2 pt 7 ps 1\n", f);
+                      "set linetype 1 lc rgb '#4477aa'\nset linetype 2 lc rgb '#ee6677'\n"
+                      "set linetype 3 lc rgb '#228833'\nset linetype 4 lc rgb '#ccbb44'\n"
+                      "set linetype 5 lc rgb '#66ccee'\nset linetype 6 lc rgb '#aa3377'\n"
+                      "set linetype 7 lc rgb '#bbbbbb'\nset linetype 8 lc rgb '#000000'\n", f);
                 fputs("plot ", f);
                 for (unsigned l = 0; l < lines.n; l++) {
                     char *t = bu_strdup(lines.v[l]);
@@ -450,7 +482,7 @@ static int plot_sweeps(json_t *runs, const char *dir)
 
 int bench_plots_write(json_t *doc, const struct bench_suite *s, const char *out_dir)
 {
-    (void)s;
+    suite = s;
     char *dir = bu_printf("%s/plots", out_dir);
     if (bu_mkdir_p(dir) != 0) {
         fprintf(stderr, "tlbvisor bench: warning: cannot create %s: %s (no plots)\n", dir,

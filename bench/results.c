@@ -198,8 +198,9 @@ void bench_compute_metrics(json_t *doc, const struct bench_suite *s)
             if (strcmp(str(b, "id"), bid) == 0 && ok(b))
                 bc = json_object_get(json_object_get(b, "counters"), "cpu.cycles");
         }
-        bench_metrics_compute(s, r, bc);
+        bench_metrics_compute(r, bc);
     }
+    bench_suite_metrics_compute(s, runs);
 }
 
 void bench_analyze(json_t *doc, const struct bench_suite *s)

@@ -140,6 +140,14 @@ static int suite_key(struct parse *p, const char *k, const char *v)
         bu_strv_split(&s->profiles, v);
         return 1;
     }
+    if (strcmp(k, "plot-workloads") == 0) {
+        bu_strv_split(&s->plot_workloads, v);
+        return 1;
+    }
+    if (strcmp(k, "plot-configs") == 0) {
+        bu_strv_split(&s->plot_configs, v);
+        return 1;
+    }
     if (strcmp(k, "report-host") == 0) {
         if (strcmp(v, "on") && strcmp(v, "off"))
             return fail(p, "bad report-host '%s' in [suite]: on or off", v);
@@ -147,7 +155,7 @@ static int suite_key(struct parse *p, const char *k, const char *v)
         return 1;
     }
     return fail(p, "unknown key '%s' in [suite] (description, title, intro, timeout, repeat, "
-                "ignore, profiles, report-host)", k);
+                "ignore, profiles, report-host, plot-workloads, plot-configs)", k);
 }
 
 static int workload_key(struct parse *p, struct bench_workload *w, const char *k,
@@ -540,5 +548,7 @@ void bench_suite_free(struct bench_suite *s)
     free(s->title); free(s->ignore);
     bu_strv_free(&s->intro);
     bu_strv_free(&s->profiles);
+    bu_strv_free(&s->plot_workloads);
+    bu_strv_free(&s->plot_configs);
     free(s);
 }

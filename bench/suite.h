@@ -106,6 +106,7 @@ struct bench_suite {
     char *ignore;                  /* default ERE of lines left out of checksums */
     struct bu_strv profiles;       /* cost profiles: built-in names or files */
     int report_host;               /* report host figures (host seconds, the host) */
+    struct bu_strv plot_workloads, plot_configs;  /* what the plots show (patterns) */
     struct bench_workload *workloads;
     unsigned nworkloads, capworkloads;
     struct bench_config *configs;
