@@ -41,13 +41,17 @@ test-asan: build-asan
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-# Boots the guest kernel with a few workloads on both MMU personalities and prints the
-# kernel's and the machine's counters side by side.
+# Boots the guest kernel with a few workloads on both MMU personalities, then the three as
+# guests of the VMM side by side (the demo suite, bench/suites/demo.ini), and prints the
+# report's tables.
 demo: build
-	bash bench/demo.sh $(BUILD)
+	$(BUILD)/cli/tlbvisor bench --suite demo --out $(BUILD)/demo --jobs $(JOBS)
+	@sed -n '1p;/^## /,/^## Plots/{/^## Plots/d;p}' $(BUILD)/demo/report.md
 
+# Emulation speed against QEMU (the speed suite; docs/performance.md).
 bench: build
-	bash bench/speed.sh $(BUILD)
+	$(BUILD)/cli/tlbvisor bench --suite speed --out $(BUILD)/speed
+	@sed -n '1p;/^## /,/^## Plots/{/^## Plots/d;p}' $(BUILD)/speed/report.md
 
 # bench/baseline/: the CI gate's baselines from this build (docs/benchmarking.md, "Updating
 # the baseline": say in the commit why the figures moved).

@@ -96,6 +96,55 @@ static int has_opt(const struct bench_run *r, const char *name)
     return 0;
 }
 
+/* A run of another program ([config] command): the template's words, each expanded, with
+ * ${elf} and ${args} (one word each) besides the usual variables. */
+static int make_external(const struct bench_suite *s, const char *build, struct bench_run *r,
+                         char *err, size_t errlen)
+{
+    const struct bench_workload *w = r->w;
+    char why[768];
+    if (w->vm.n) {
+        snprintf(err, errlen, "%s: [config %s] runs a command: not with [workload %s]'s 'vm' "
+                 "lines", s->source, r->c->name, w->name);
+        return -1;
+    }
+    char *elf = expand(w->elf, build, s->dir, "swtlb", w->name, r->c->name, why, sizeof(why));
+    char *args = elf ? expand(w->args, build, s->dir, "swtlb", w->name, r->c->name, why,
+                              sizeof(why)) : NULL;
+    if (!elf || !args) {
+        free(elf);
+        snprintf(err, errlen, "%s: [workload %s]: %s", s->source, w->name, why);
+        return -1;
+    }
+    struct bu_strv words = { 0 };
+    bu_strv_split(&words, r->c->command);
+    for (unsigned i = 0; i < words.n; i++) {
+        char *x;
+        if (strcmp(words.v[i], "${elf}") == 0)
+            x = bu_strdup(elf);
+        else if (strcmp(words.v[i], "${args}") == 0)
+            x = bu_strdup(args);
+        else
+            x = expand(words.v[i], build, s->dir, "swtlb", w->name, r->c->name, why, sizeof(why));
+        if (!x) {
+            snprintf(err, errlen, "%s: [config %s]: %s (in a command, ${elf} and ${args} stand "
+                     "alone as words)", s->source, r->c->name, why);
+            bu_strv_free(&words);
+            free(elf);
+            free(args);
+            return -1;
+        }
+        bu_strv_take(&r->argv, x);
+    }
+    bu_strv_free(&words);
+    bu_strv_take(&r->images, elf);
+    r->args = args;
+    r->external = 1;
+    r->facts.mmu = "";
+    r->facts.vms = 1;
+    return 0;
+}
+
 /* One run: its options, the check, its images and command. */
 static int make_run(const struct bench_suite *s, const struct bench_run_hooks *h,
                     const char *build, struct bench_matrix *m, const struct bench_workload *w,
@@ -131,6 +180,8 @@ static int make_run(const struct bench_suite *s, const struct bench_run_hooks *h
                       pb ? pb + 1 : profile);
     const char *clabel = c->label ? c->label : c->name;
     r->label = vn ? bu_printf("%s (%s)", clabel, variant) : bu_strdup(clabel);
+    if (c->command)
+        return make_external(s, build, r, err, errlen);
     option_argv(r, h);
     char why[768];
     if (h->check((int)r->argv.n, r->argv.v, &r->facts, why, sizeof(why)) != 0) {
@@ -236,7 +287,7 @@ int bench_matrix_build(const struct bench_suite *s, const struct bench_run_hooks
      * the same workload and profile whose native options are the same. */
     for (unsigned i = 0; i < m->n; i++) {
         struct bench_run *r = &m->runs[i];
-        if (r->w->vm.n)
+        if (r->w->vm.n || r->external)
             continue;
         if (!r->facts.vmm) {
             r->baseline = (int)i;
@@ -244,7 +295,8 @@ int bench_matrix_build(const struct bench_suite *s, const struct bench_run_hooks
         }
         for (unsigned j = 0; j < m->n; j++) {
             struct bench_run *b = &m->runs[j];
-            if (!b->facts.vmm && b->w == r->w && strcmp(b->profile, r->profile) == 0 &&
+            if (!b->facts.vmm && !b->external && b->w == r->w &&
+                strcmp(b->profile, r->profile) == 0 &&
                 strcmp(b->facts.native_key, r->facts.native_key) == 0) {
                 r->baseline = (int)j;
                 break;

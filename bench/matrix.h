@@ -23,6 +23,8 @@ struct bench_run {
     struct bu_strv images;         /* the guest images it boots */
     char *args;                    /* its boot arguments (expanded) */
     struct bench_run_facts facts;
+    int external;                  /* the configuration's command, not `tlbvisor run`: argv
+                                    * is the whole command line */
     int baseline;                  /* index of its native baseline run, or -1 */
     int selected;                  /* to be run (--only, or a baseline of one) */
 };

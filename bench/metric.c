@@ -52,7 +52,7 @@ double bench_num(json_t *v)
 
 /* ---- expressions ---- */
 
-enum ex_kind { EX_NUM, EX_NAME, EX_SUM, EX_BIN, EX_NEG, EX_MIN, EX_MAX };
+enum ex_kind { EX_NUM, EX_NAME, EX_SUM, EX_BIN, EX_NEG, EX_MIN, EX_MAX, EX_FIRST };
 struct bench_expr {
     enum ex_kind k;
     char op;                       /* EX_BIN: + - * / */
@@ -60,7 +60,8 @@ struct bench_expr {
     int is_int;
     json_int_t inum;
     char *name;                    /* EX_NAME, EX_SUM */
-    char *at;                      /* EX_NAME, EX_SUM: "NAME@WORKLOAD": that workload's run */
+    char *at;                      /* EX_NAME, EX_SUM: NAME@WORKLOAD[/CONFIG]: that run */
+    char *at_config;
     struct bench_expr *a, *b;
 };
 
@@ -94,20 +95,37 @@ static struct bench_expr *parse_sum(struct lexer *l);
 
 /* "@WORKLOAD" after a name or sum(): the value in the run of that workload with the same
  * configuration, swept values and profile. */
+static int ident(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == '.';
+}
+
 static struct bench_expr *parse_at(struct lexer *l, struct bench_expr *e)
 {
     if (*l->p != '@')
         return e;
     const char *w = ++l->p;
-    while ((*l->p >= 'a' && *l->p <= 'z') || (*l->p >= 'A' && *l->p <= 'Z') ||
-           (*l->p >= '0' && *l->p <= '9') || *l->p == '_' || *l->p == '-' || *l->p == '.')
+    while (ident(*l->p))
         l->p++;
-    if (l->p == w) {
-        snprintf(l->err, l->errlen, "a workload name expected after '@'");
+    e->at = l->p > w ? bu_strndup(w, (size_t)(l->p - w)) : NULL;
+    if (*l->p == '/') {
+        const char *c = ++l->p;
+        while (ident(*l->p))
+            l->p++;
+        e->at_config = l->p > c ? bu_strndup(c, (size_t)(l->p - c)) : NULL;
+        if (!e->at_config) {
+            snprintf(l->err, l->errlen, "a configuration name expected after '@%s/'",
+                     e->at ? e->at : "");
+            bench_expr_free(e);
+            return NULL;
+        }
+    }
+    if (!e->at && !e->at_config) {
+        snprintf(l->err, l->errlen, "WORKLOAD, /CONFIG or WORKLOAD/CONFIG expected after '@'");
         bench_expr_free(e);
         return NULL;
     }
-    e->at = bu_strndup(w, (size_t)(l->p - w));
     return e;
 }
 
@@ -164,6 +182,7 @@ static struct bench_expr *parse_factor(struct lexer *l)
     int fn_sum = n == 3 && strncmp(w, "sum", 3) == 0 && *l->p == '(';
     int fn_min = n == 3 && strncmp(w, "min", 3) == 0 && *l->p == '(';
     int fn_max = n == 3 && strncmp(w, "max", 3) == 0 && *l->p == '(';
+    int fn_first = n == 5 && strncmp(w, "first", 5) == 0 && *l->p == '(';
     if (fn_sum) {
         l->p++;
         skip(l);
@@ -181,14 +200,14 @@ static struct bench_expr *parse_factor(struct lexer *l)
         e->name = bu_strndup(g, gn);
         return parse_at(l, e);
     }
-    if (fn_min || fn_max) {
+    if (fn_min || fn_max || fn_first) {
         l->p++;
         struct bench_expr *a = parse_sum(l);
         if (!a)
             return NULL;
         skip(l);
         if (*l->p != ',') {
-            snprintf(l->err, l->errlen, "',' expected in %.3s(a, b) at '%.20s'", w, l->p);
+            snprintf(l->err, l->errlen, "',' expected in %.*s(a, b) at '%.20s'", (int)n, w, l->p);
             bench_expr_free(a);
             return NULL;
         }
@@ -203,7 +222,7 @@ static struct bench_expr *parse_factor(struct lexer *l)
             return NULL;
         }
         l->p++;
-        struct bench_expr *e = node(fn_min ? EX_MIN : EX_MAX);
+        struct bench_expr *e = node(fn_min ? EX_MIN : fn_max ? EX_MAX : EX_FIRST);
         e->a = a;
         e->b = b;
         return e;
@@ -281,6 +300,7 @@ void bench_expr_free(struct bench_expr *e)
     bench_expr_free(e->b);
     free(e->name);
     free(e->at);
+    free(e->at_config);
     free(e);
 }
 
@@ -316,24 +336,42 @@ static const char *sv(json_t *o, const char *k)
     return s ? s : "";
 }
 
-/* The run of workload w with run's configuration, swept values and profile, or NULL. */
-static json_t *sibling(json_t *runs, json_t *run, const char *w)
+/* The run of workload w (NULL: run's) under configuration c (NULL: run's, with its swept
+ * values) with run's profile, or NULL. */
+static json_t *sibling(json_t *runs, json_t *run, const char *w, const char *c)
 {
     size_t i;
     json_t *r;
     json_array_foreach(runs, i, r)
-        if (strcmp(sv(r, "workload"), w) == 0 && strcmp(sv(r, "config"), sv(run, "config")) == 0 &&
+        if (strcmp(sv(r, "workload"), w ? w : sv(run, "workload")) == 0 &&
+            strcmp(sv(r, "config"), c ? c : sv(run, "config")) == 0 &&
             strcmp(sv(r, "profile"), sv(run, "profile")) == 0 &&
-            json_equal(json_object_get(r, "variant"), json_object_get(run, "variant")) &&
+            (c || json_equal(json_object_get(r, "variant"), json_object_get(run, "variant"))) &&
             strcmp(sv(r, "status"), "ok") == 0)
             return r;
     return NULL;
 }
 
+/* A host figure of a run by its metric name (results.c's bench_run_value, without the
+ * results module). */
+static json_t *host_value(json_t *run, const char *name)
+{
+    json_t *h = json_object_get(run, "host");
+    const char *k = name + 5;
+    json_t *v = NULL;
+    if (strcmp(k, "seconds") == 0 || strcmp(k, "cpu_seconds") == 0)
+        v = json_object_get(json_object_get(h, k), "median");
+    else if (strcmp(k, "seconds.min") == 0 || strcmp(k, "seconds.max") == 0)
+        v = json_object_get(json_object_get(h, "seconds"), k + 8);
+    else
+        v = json_object_get(h, k);
+    return json_is_number(v) ? v : NULL;
+}
+
 json_t *bench_expr_eval(const struct bench_expr *e, json_t *run, json_t *runs)
 {
-    if ((e->k == EX_NAME || e->k == EX_SUM) && e->at) {
-        json_t *o = runs ? sibling(runs, run, e->at) : NULL;
+    if ((e->k == EX_NAME || e->k == EX_SUM) && (e->at || e->at_config)) {
+        json_t *o = runs ? sibling(runs, run, e->at, e->at_config) : NULL;
         if (!o)
             return json_null();
         run = o;
@@ -344,7 +382,8 @@ json_t *bench_expr_eval(const struct bench_expr *e, json_t *run, json_t *runs)
     case EX_NUM:
         return e->is_int ? json_integer(e->inum) : json_real(e->num);
     case EX_NAME: {
-        json_t *v = json_object_get(metrics, e->name);
+        json_t *v = strncmp(e->name, "host.", 5) == 0 ? host_value(run, e->name)
+                                                       : json_object_get(metrics, e->name);
         if (!v)
             v = counters ? json_object_get(counters, e->name) : NULL;
         return v && json_is_number(v) ? json_incref(v) : json_null();
@@ -368,6 +407,13 @@ json_t *bench_expr_eval(const struct bench_expr *e, json_t *run, json_t *runs)
         json_decref(x);
         json_decref(z);
         return r;
+    }
+    case EX_FIRST: {               /* the first of the two that has a value */
+        json_t *x = bench_expr_eval(e->a, run, runs);
+        if (!json_is_null(x))
+            return x;
+        json_decref(x);
+        return bench_expr_eval(e->b, run, runs);
     }
     case EX_MIN: case EX_MAX: {
         json_t *x = bench_expr_eval(e->a, run, runs);

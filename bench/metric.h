@@ -22,10 +22,13 @@ extern const struct bench_builtin_metric bench_builtin_metrics[];
 extern const size_t bench_builtin_metric_count;
 
 /* An expression ([metric NAME] expr): numbers, names of counters or metrics, sum(PATTERN)
- * over counters matching an fnmatch pattern, + - * /, parentheses, min(a, b), max(a, b).
+ * over counters matching an fnmatch pattern, + - * /, parentheses, min(a, b), max(a, b),
+ * first(a, b) (a if it has a value, else b).
  * NAME@WORKLOAD (or sum(PATTERN)@WORKLOAD) takes the value from the run of WORKLOAD with
  * the same configuration, swept values and cost profile: differences between runs, as a
- * nanobenchmark subtracts its empty loop. */
+ * nanobenchmark subtracts its empty loop; NAME@/CONFIG from the same workload's run under
+ * CONFIG; NAME@WORKLOAD/CONFIG both. host.* names are the run's host figures (a metric
+ * computed from them is a host figure too). */
 struct bench_expr;
 struct bench_expr *bench_expr_parse(const char *text, char *err, size_t errlen);
 void bench_expr_free(struct bench_expr *e);

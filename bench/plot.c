@@ -254,7 +254,11 @@ static int plot_cycles(json_t *runs, const char *profile, const char *dir)
                 bu_strv_push(&wlab, str(r, "workload"));
             bars++;
         }
-    if (!bars || bars > 80) {
+    int any_vmm = 0;                   /* natively the bars would all be 1: no plot */
+    json_array_foreach(runs, i, r)
+        any_vmm |= !strcmp(str(r, "mode"), "vmm") && !strcmp(str(r, "profile"), profile) &&
+                   plotted(r) && !swept(r) && ok(r);
+    if (!bars || bars > 80 || !any_vmm) {
         bu_strv_free(&wl);
         bu_strv_free(&wlab);
         return 0;
@@ -404,7 +408,7 @@ static int plot_sweeps(json_t *runs, const char *dir)
             char *name = bu_printf("sweep-%s-%s", str(r, "config"), opt);
             char *dat = bu_printf("%s/%s.dat", dir, name), *gp = bu_printf("%s/%s.gp", dir, name);
             FILE *d = fopen(dat, "w"), *f = fopen(gp, "w");
-            double lo = INFINITY, hi = 0;
+            double lo = INFINITY, hi = 0, ylo = INFINITY, yhi = 0;
             if (d && f) {
                 for (unsigned l = 0; l < lines.n; l++) {
                     fprintf(d, "%s\t%s\n", opt, metric);
@@ -426,15 +430,21 @@ static int plot_sweeps(json_t *runs, const char *dir)
                         double x = num_value(str(json_object_get(q, "variant"), opt));
                         lo = x < lo ? x : lo;
                         hi = x > hi ? x : hi;
-                        fprintf(d, "%.17g\t%.6g\n", x, bench_num(bench_run_value(q, metric)));
+                        double y = bench_num(bench_run_value(q, metric));
+                        ylo = y < ylo ? y : ylo;
+                        yhi = y > yhi ? y : yhi;
+                        fprintf(d, "%.17g\t%.6g\n", x, y);
                     }
                     fputs("\n\n", d);
                 }
-                char *title = bu_printf("%s against %s (configuration %s)",
-                                        ratio ? "Modelled cycles / native cycles" :
-                                        "Modelled cycles", opt, str(r, "config"));
-                gp_head(f, name, 900, 560, title);
+                char *title = bu_printf("%s against --%s (%s)",
+                                        ratio ? "Overhead" : "Cycles", opt, str(r, "config"));
+                gp_head(f, name, 900, 600, title);
                 free(title);
+                if (ylo > 0 && yhi > 12 * ylo)       /* lines a decade apart: log scale */
+                    fputs(ratio ? "set logscale y\nset ytics (1, 2, 5, 10, 20, 50, 100, 200, 500, "
+                                  "1000, 2000, 5000)\n" : "set logscale y\n", f);
+                fputs("set bmargin 7\n", f);
                 fprintf(f, "set xlabel '--%s'\nset ylabel '%s'\n", opt,
                         ratio ? "modelled cycles / native cycles" : "modelled cycles");
                 if (!ratio)
@@ -443,7 +453,8 @@ static int plot_sweeps(json_t *runs, const char *dir)
                     fputs("set logscale x 2\n", f);
                 fprintf(f, "set xrange [%.17g:%.17g]\n", lo > 0 && hi >= 8 * lo ? lo / 1.2 : lo - (hi - lo) * 0.05,
                         lo > 0 && hi >= 8 * lo ? hi * 1.2 : hi + (hi - lo) * 0.05 + (hi == lo));
-                fputs("set yrange [0:*]\nset key outside right top vertical\n"
+                fputs(ylo > 0 && yhi > 12 * ylo ? "set yrange [*:*]\n" : "set yrange [0:*]\n", f);
+                fputs("set key outside bottom center horizontal maxcols 2\n"
                       "set linetype 1 lc rgb '#4477aa'\nset linetype 2 lc rgb '#ee6677'\n"
                       "set linetype 3 lc rgb '#228833'\nset linetype 4 lc rgb '#ccbb44'\n"
                       "set linetype 5 lc rgb '#66ccee'\nset linetype 6 lc rgb '#aa3377'\n"
@@ -462,7 +473,7 @@ static int plot_sweeps(json_t *runs, const char *dir)
                     free(t);
                 }
                 fputs("\n", f);
-                gp_tail(f, name, 900, 560);
+                gp_tail(f, name, 900, 600);
             }
             if (d)
                 fclose(d);
@@ -491,6 +502,10 @@ int bench_plots_write(json_t *doc, const struct bench_suite *s, const char *out_
         return 0;
     }
     gnuplot_missing = 0;
+    /* The plots of an earlier bench into this directory are not this one's. */
+    static const char *const kinds[] = { "overhead-*", "cycles-*", "sweep-*" };
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+        bu_remove_matching(dir, kinds[k]);
     json_t *runs = json_object_get(doc, "runs");
     struct bu_strv profs = { 0 };
     size_t i;

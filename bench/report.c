@@ -122,6 +122,11 @@ static void list_table(FILE *f, const struct bench_suite *s, const struct bench_
                 cell(f, str(r, "label"));
             else if (strcmp(w, "run") == 0)
                 cell(f, str(r, "id"));
+            else if (strcmp(w, "output") == 0) {
+                char *c = bu_printf("`%s`", str(json_object_get(r, "output"), "last_line"));
+                cell(f, c);
+                free(c);
+            }
             else if (strcmp(w, "status") == 0) {
                 char *c = ok(r) ? bu_strdup("ok") : bu_printf(RED_MARK " <span style=\"color:red\">"
                                                              "%s</span>", str(r, "status"));

@@ -48,6 +48,12 @@ static char **child_argv(const struct bench_exec *e, const struct bench_run *r,
                          const char *dir, int k)
 {
     struct bu_strv a = { 0 };
+    if (r->external) {                 /* another program: its command line as it is */
+        for (unsigned i = 0; i < r->argv.n; i++)
+            bu_strv_push(&a, r->argv.v[i]);
+        bu_strv_take(&a, NULL);
+        return a.v;
+    }
     if (k < 0) {
         bu_strv_push(&a, "valgrind");
         bu_strv_push(&a, "--tool=callgrind");
@@ -170,6 +176,8 @@ static json_t *output_json(const char *path, unsigned vms, const char *ignore)
     ssize_t len;
     while (f && (len = getline(&line, &cap, f)) >= 0) {
         if (len && line[len - 1] == '\n')
+            line[--len] = 0;
+        if (len && line[len - 1] == '\r')        /* a reference emulator's serial CRLF */
             line[--len] = 0;
         unsigned vm = 1;
         char *text = line;
@@ -296,16 +304,19 @@ static json_t *describe(const struct bench_run *r)
         json_object_set_new(opts, r->opt_names.v[i], json_string(r->opt_values.v[i]));
     json_object_set_new(o, "options", opts);
     json_t *argv = json_array();
-    json_array_append_new(argv, json_string("tlbvisor"));
-    json_array_append_new(argv, json_string("run"));
-    json_array_append_new(argv, json_string("--stats"));
-    json_array_append_new(argv, json_string("stats.json"));
-    for (unsigned i = 1; i < r->argv.n; i++)
+    if (!r->external) {
+        json_array_append_new(argv, json_string("tlbvisor"));
+        json_array_append_new(argv, json_string("run"));
+        json_array_append_new(argv, json_string("--stats"));
+        json_array_append_new(argv, json_string("stats.json"));
+    }
+    for (unsigned i = r->external ? 0 : 1; i < r->argv.n; i++)
         json_array_append_new(argv, json_string(r->argv.v[i]));
     json_object_set_new(o, "argv", argv);
     json_object_set_new(o, "native_key", json_string(r->facts.native_key));
     json_object_set_new(o, "vms", json_integer(r->facts.vms ? r->facts.vms : 1));
-    json_object_set_new(o, "mode", json_string(r->facts.vmm ? "vmm" : "native"));
+    json_object_set_new(o, "mode", json_string(r->external ? "external"
+                                                            : r->facts.vmm ? "vmm" : "native"));
     json_object_set_new(o, "mmu", json_string(r->facts.mmu));
     json_object_set_new(o, "expected_exit", json_integer(r->w->exit_status));
     return o;
@@ -375,6 +386,8 @@ static json_t *assemble(const struct bench_suite *s, const struct bench_exec *e,
     }
     for (unsigned i = 0; i < ntasks && !missing; i++) {
         struct task *t = &tasks[i];
+        if (t->k < 0 && r->external)   /* no callgrind execution of another program */
+            continue;
         char *errf = t->k < 0 ? bu_printf("%s/stderr.cg", dir) : bu_printf("%s/stderr.%d", dir, t->k);
         char *statsf = t->k < 0 ? bu_printf("%s/stats.cg.json", dir)
                                 : bu_printf("%s/stats.%d.json", dir, t->k);
@@ -391,7 +404,7 @@ static json_t *assemble(const struct bench_suite *s, const struct bench_exec *e,
             wall[nw] = t->wall;
             cpu[nw++] = t->cpu;
         }
-        if (!st) {
+        if (!st && !r->external) {
             char msg[512];
             json_t *stats = read_stats(statsf, msg, sizeof(msg));
             if (!stats) {
@@ -436,7 +449,7 @@ static json_t *assemble(const struct bench_suite *s, const struct bench_exec *e,
         json_object_set_new(o, "cost", json_null());
     }
     char *outf = bu_printf("%s/stdout.0", dir);
-    json_object_set_new(o, "output", !missing && access(outf, R_OK) == 0
+    json_object_set_new(o, "output", !missing && (first || r->external) && access(outf, R_OK) == 0
                         ? output_json(outf, r->facts.vms, r->w->ignore ? r->w->ignore :
                                       s->ignore ? s->ignore : BENCH_DEFAULT_IGNORE)
                         : json_null());
@@ -555,7 +568,9 @@ int bench_execute(const struct bench_suite *s, struct bench_matrix *m,
                                           strerror(errno));
         for (unsigned k = 0; k < per; k++)
             tasks[nt++] = (struct task){ .run = i, .k = k < e->repeat ? (int)k : -1,
-                                         .done = rs[i].missing != NULL };
+                                         .done = rs[i].missing != NULL ||
+                                                 (k >= e->repeat && m->runs[i].external),
+                                         .started = k >= e->repeat && m->runs[i].external };
         rs[i].tasks = per;
     }
     sigset_t set, old;

@@ -200,6 +200,8 @@ static int config_key(struct parse *p, struct bench_config *c, const char *k, co
         bu_strv_split(&c->workloads, v);
         return 1;
     }
+    if (strcmp(k, "command") == 0)
+        return set_once(p, &c->command, k, v);
     return add_option(p, &c->opt, &c->nopt, &c->capopt, k, v);
 }
 
@@ -347,6 +349,12 @@ static int check_whole(struct parse *p)
         if (w->vm.n > 8)
             return fail(p, "[workload %s]: at most 8 'vm' lines", w->name);
     }
+    for (unsigned i = 0; i < s->nconfigs; i++) {
+        struct bench_config *c = &s->configs[i];
+        if (c->command && c->nopt)
+            return fail(p, "[config %s]: a configuration with 'command' runs another program: "
+                        "no run options (--%s)", c->name, c->opt[0].name);
+    }
     for (unsigned i = 0; i < s->nmetrics; i++) {
         struct bench_metricdef *m = &s->metrics[i];
         if (!m->expr)
@@ -379,14 +387,14 @@ static int check_whole(struct parse *p)
                             "[metric NAME] of the suite, or a counter name)", t->name, c);
         }
         static const char *const rowcols[] = { "workload", "config", "profile", "label",
-                                               "args", "status", "run", NULL };
+                                               "args", "status", "run", "output", NULL };
         for (unsigned k = 0; k < t->rows.n; k++) {
             int ok = 0;
             for (const char *const *r = rowcols; *r; r++)
                 ok |= strcmp(*r, t->rows.v[k]) == 0;
             if (!ok)
                 return fail(p, "[table %s]: bad rows '%s' (workload, config, profile, label, "
-                            "args, status, run)", t->name, t->rows.v[k]);
+                            "args, status, run, output)", t->name, t->rows.v[k]);
         }
     }
     if (!s->profiles.n)
@@ -524,7 +532,7 @@ void bench_suite_free(struct bench_suite *s)
     }
     for (unsigned i = 0; i < s->nconfigs; i++) {
         struct bench_config *c = &s->configs[i];
-        free(c->name); free(c->label);
+        free(c->name); free(c->label); free(c->command);
         free_opts(c->opt, c->nopt);
         bu_strv_free(&c->workloads);
     }

@@ -63,6 +63,8 @@ struct bench_config {
     struct bench_option *opt;
     unsigned nopt, capopt;
     struct bu_strv workloads;      /* fnmatch patterns of the workloads it runs; empty: all */
+    char *command;                 /* another program instead of `tlbvisor run` (a reference
+                                    * emulator): a template of words, or NULL */
 };
 
 struct bench_metricdef {
@@ -76,7 +78,8 @@ struct bench_table {
     int pivot;                     /* layout = pivot: workloads x configurations, one metric */
     struct bu_strv columns;        /* metrics (list layout), or the one metric (pivot) */
     struct bu_strv rows;           /* list layout: the describing columns (workload, config,
-                                    * profile, label, args, status) */
+                                    * profile, label, args, status, run, output: the guest's
+                                    * last line) */
     struct bu_strv configs, workloads, profiles, runs;  /* patterns selecting runs */
     struct bu_strv notes;          /* text after the table, one paragraph per line */
     struct bu_strv published;      /* "RUNPATTERN = TEXT": a column of published figures */

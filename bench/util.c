@@ -1,4 +1,5 @@
 /* util.c - small helpers of the bench library (util.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -171,6 +172,48 @@ int bu_mkdir_p(const char *dir)
     int e = errno;
     free(d);
     errno = e;
+    return rc;
+}
+
+static int remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+        int rc = d ? 0 : -1;
+        while (d && (e = readdir(d))) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char *sub = bu_printf("%s/%s", path, e->d_name);
+            if (remove_tree(sub) != 0)
+                rc = -1;
+            free(sub);
+        }
+        if (d)
+            closedir(d);
+        return rc == 0 ? rmdir(path) : -1;
+    }
+    return unlink(path);
+}
+
+int bu_remove_matching(const char *dir, const char *pattern)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : -1;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.' && fnmatch(pattern, e->d_name, 0) == 0) {
+            char *p = bu_printf("%s/%s", dir, e->d_name);
+            if (remove_tree(p) != 0)
+                rc = -1;
+            free(p);
+        }
+    closedir(d);
     return rc;
 }
 

@@ -40,6 +40,9 @@ uint64_t bu_fnv1a(uint64_t h, const void *data, size_t len);
 char *bu_shell_quote(const char *s);
 /* Creates dir and its parents (mode 0777 & ~umask). Returns 0, or -1 with errno. */
 int bu_mkdir_p(const char *dir);
+/* Removes the entries of dir whose names match pattern (fnmatch), directories with all they
+ * hold. Returns 0, or -1 with errno (a directory that does not exist is not an error). */
+int bu_remove_matching(const char *dir, const char *pattern);
 /* Writes len bytes to path (created or truncated), atomically: a temporary file renamed.
  * Returns 0, or -1 with errno. */
 int bu_write_file(const char *path, const void *data, size_t len);

@@ -536,6 +536,21 @@ int cmd_bench(int argc, char **argv)
     if ((rc = prepare_out(o.out)) != 0)
         goto out;
     out = absolute(o.out);
+    if (!o.run) {
+        /* DIR/runs is the bench's: the runs of an earlier bench there are not this one's
+         * (a later `bench merge DIR/runs` would take them). */
+        char *rd = bu_printf("%s/runs", out);
+        if (bu_remove_matching(rd, "[0-9][0-9][0-9][0-9]") != 0) {
+            char msg[1024];
+            file_msg(msg, sizeof(msg), rd, strerror(errno));
+            fprintf(stderr, "tlbvisor bench: cannot empty %s\n", msg);
+            free(rd);
+            free(out);
+            rc = 2;
+            goto out;
+        }
+        free(rd);
+    }
     if (o.emit_jobs) {
         rc = emit_jobs(&o, s, &m, prog, self, build, out, repeat, timeout);
         free(out);
