@@ -582,7 +582,7 @@ int bench_execute(const struct bench_suite *s, struct bench_matrix *m,
     sigprocmask(SIG_BLOCK, &set, &old);
     unsigned next = 0, running = 0, runs_done = 0;
     int stop = 0;
-    double runs_wall = 0;
+    double runs_wall = 0, last_draw = t0;
     while (running || (!stop && next < nt)) {
         while (!stop && running < e->jobs && next < nt) {
             struct task *t = &tasks[next++];
@@ -634,6 +634,11 @@ int bench_execute(const struct bench_suite *s, struct bench_matrix *m,
                 running--;
             }
         }
+        /* The bar's clock moves even while no run ends. */
+        if (e->progress_bar && runs_done < nsel && bu_now() - last_draw >= 1.0) {
+            progress(e, runs_done, nsel, t0, "", "ok", 0);
+            last_draw = bu_now();
+        }
         /* Deadlines. */
         now = bu_now();
         for (unsigned i = 0; i < next; i++) {
@@ -682,6 +687,7 @@ int bench_execute(const struct bench_suite *s, struct bench_matrix *m,
                         json_string_value(json_object_get(o, "reason")));
             }
             progress(e, runs_done, nsel, t0, r->id, st, secs / e->repeat);
+            last_draw = bu_now();
             rs[ri].written = 1;
             json_decref(doc);
             free(path);
