@@ -289,6 +289,14 @@ expect "suite: unknown built-in" 2 "no built-in suite 'nosuch'" -- "$tv" bench -
 touch "$tmp/afile"
 expect "unwritable --out" 2 'cannot write into --out .*afile/sub: Not a directory' -- \
 	"$tv" bench --suite "$tmp/mini.ini" --out "$tmp/afile/sub" --only 'hello/native-swtlb/default'
+mkdir -p "$tmp/locked"
+flock "$tmp/locked/.lock" sleep 30 &
+lockpid=$!
+sleep 0.2
+expect "--out another bench is writing into" 2 'cannot use --out .*locked: another tlbvisor bench is writing into it' -- \
+	"$tv" bench --suite "$tmp/mini.ini" --out "$tmp/locked" --only 'hello/native-swtlb/default'
+kill $lockpid 2>/dev/null
+wait $lockpid 2>/dev/null
 expect "--only matches nothing" 2 '--only matches no run' -- "$tv" bench --suite "$tmp/mini.ini" --out "$tmp/x" --only 'nope*'
 expect "--run of an unknown id" 2 "no run 'x/y/z'" -- "$tv" bench --suite "$tmp/mini.ini" --out "$tmp/x" --run x/y/z
 
