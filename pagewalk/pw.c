@@ -153,6 +153,15 @@ void pw_tlb_flush_all(struct mmu *m)
     cpu_tc_flush(pw->base.cpu);
 }
 
+int pw_tlb_probe(struct mmu *m, uint32_t va, uint32_t *pa)
+{
+    struct pw_entry *e = tlb_find((struct pw *)m, va);
+    if (!e)
+        return -1;
+    *pa = e->pa | (va & (entry_bytes(e) - 1));
+    return 0;
+}
+
 /* Installs the translation *t in its set: the lowest invalid way, else the set's round-robin
  * victim, whose range is dropped from the CPU's translation cache. The caller guarantees no
  * valid entry of the same size already translates t->va. */

@@ -61,4 +61,9 @@ struct mmu *pw_new(struct cpu *cpu, const void *cfg);
  * hands the machine to another VM (shadow/). */
 void pw_tlb_flush_all(struct mmu *m);
 
+/* The physical address the TLB translates va to, without a walk, a counter or any change:
+ * returns 0 with *pa set, or -1 when no entry translates va. For a hypervisor that must
+ * read what the machine executed (shadow/). */
+int pw_tlb_probe(struct mmu *m, uint32_t va, uint32_t *pa);
+
 #endif

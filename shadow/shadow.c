@@ -88,6 +88,8 @@ struct sh_vm {
     uint32_t nlinks, links_cap, link_free;
     uint32_t seg_key;
     int seg_key_set;
+    uint32_t retry_pc, retry_va;   /* the last store that could not be emulated ... */
+    uint64_t retry_icount;         /* ... and the instruction count then */
     struct {
         uint64_t faults, fills, kseg_fills, vmm_fills, faults_reflected;
         uint64_t pt_write_emulated, unshadowed, zapped, zapped_pdes;
@@ -678,11 +680,39 @@ again:
     }
 }
 
-/* Reads the guest instruction at va (as the guest's mode sees it). */
-static int guest_insn(struct vm *vm, uint32_t va, uint32_t *insn)
+/* The machine frame the machine's shadow tables give va (what the hardware walker would
+ * use), or SH_NONE. */
+static uint32_t shadow_lookup(struct vmm *vmm, uint32_t va)
 {
-    uint32_t gpa;
+    uint32_t root = 0;
+    struct mmu *hw = S(vmm)->hw;
+    hw->ops->cp0_read(hw, PW_CP0_REG, PW_SEL_PTBASE, &root);
+    uint32_t pde = frame(vmm, root >> 12)[va >> 22];
+    if (!(pde & PW_P))
+        return SH_NONE;
+    if (pde & PW_PS)
+        return (pde >> 12) + ((va >> 12) & 1023);
+    uint32_t pte = frame(vmm, pde >> 12)[(va >> 12) & 1023];
+    return pte & PW_P ? pte >> 12 : SH_NONE;
+}
+
+/* Reads the instruction the machine executed at va: through the machine's TLB, or the
+ * shadow tables it would walk (a stale TLB entry, or a shadow entry the guest's tables no
+ * longer back, is what ran), else through the guest's own view. Returns 0 or -1. */
+static int guest_insn(struct vmm *vmm, struct vm *vm, uint32_t va, uint32_t *insn)
+{
+    uint32_t pa, gpa, mfn;
     struct shadow_walk w;
+    if (pw_tlb_probe(S(vmm)->hw, va, &pa) != 0 && (mfn = shadow_lookup(vmm, va)) != SH_NONE)
+        pa = mfn << 12 | (va & 0xFFFu);
+    else if (pw_tlb_probe(S(vmm)->hw, va, &pa) != 0)
+        pa = SH_NONE;
+    if (pa != SH_NONE) {
+        if (frames_owner(&vmm->frames, pa >> 12) != vm->pmap.vm_id)
+            return -1;
+        memcpy(insn, frames_host(&vmm->frames, pa >> 12) + (pa & 0xFFFu), 4);
+        return 0;
+    }
     enum seg_kind k = cpu_seg_lookup(vm->v, va, &gpa);
     if (k == SEG_ERROR)
         return -1;
@@ -695,27 +725,47 @@ static int guest_insn(struct vm *vm, uint32_t va, uint32_t *insn)
     return pmap_read(&vm->pmap, gpa, insn, 4);
 }
 
-/* The guest's store at cpu->pc to its page table at gpa (allowed by the guest's rights):
- * emulated, then its shadows zapped (charged shadow_update). A store the VMM cannot
- * decode (swl, sc, ...) unshadows the page instead and runs again. */
+/* The guest's store at cpu->pc to its page table at gpa (allowed by the guest's rights),
+ * of any width (sb/sh/sw/swl/swr/sc): emulated — the word merged as the interpreter merges
+ * it, an sc's LLbit cleared and its rt set to 1 — then its shadows zapped (charged
+ * shadow_update). Only an instruction the VMM cannot read back as that store unshadows the
+ * page and runs again; if the same store comes back with no instruction completed in
+ * between (it would loop: e.g. the page is the directory that maps the store's own
+ * address), the VM stops as stuck with a message instead. */
 static void emulate_pt_write(struct vmm *vmm, struct vm *vm, uint32_t va, uint32_t gpa)
 {
     struct cpu *cpu = vmm->cpu;
     struct sh_vm *s = SV(vm);
-    uint32_t insn, gpfn = gpa >> 12;
-    struct emul_mem m;
-    if (guest_insn(vm, cpu->pc, &insn) != 0 || emul_decode_mem(insn, cpu->gpr, &m) != 0 ||
-        !m.store || m.va != va) {
+    uint32_t insn, gpfn = gpa >> 12, old, neu;
+    struct emul_store m;
+    if (guest_insn(vmm, vm, cpu->pc, &insn) != 0 || emul_decode_store(insn, cpu->gpr, &m) != 0 ||
+        m.va != va) {
+        if (s->retry_pc == cpu->pc && s->retry_va == va && s->retry_icount == cpu->icount) {
+            fprintf(stderr, "tlbvisor: vm%u: cannot complete the store to its page table at "
+                    "0x%08x (pc 0x%08x): stopped\n", vm->id, va, cpu->pc);
+            cpu_request_stop(cpu, CPU_STOP_FAULT_LOOP, 0);
+            return;
+        }
+        s->retry_pc = cpu->pc;
+        s->retry_va = va;
+        s->retry_icount = cpu->icount;
         unshadow(vmm, vm, gpfn);
         vmm_retry(vmm);
         return;
     }
     uint8_t *host = pmap_host(&vm->pmap, gpfn);
-    memcpy(host + (gpa & 0xFFFu), &m.value, m.size);
-    cpu_phys_written(cpu, pmap_lookup(&vm->pmap, gpfn) << 12 | (gpa & 0xFFFu), m.size);
+    uint32_t off = gpa & 0xFFCu;
+    memcpy(&old, host + off, 4);
+    neu = emul_store_merge(&m, old);
+    memcpy(host + off, &neu, 4);
+    cpu_phys_written(cpu, pmap_lookup(&vm->pmap, gpfn) << 12 | off, 4);
+    if (m.sc) {
+        cpu->gpr[m.sc_reg] = 1;
+        cpu->llbit = 0;
+    }
     s->n.pt_write_emulated++;
     vmm_charge(vmm, cpu->cost.shadow_update);
-    pt_written(vmm, vm, gpfn, (gpa & 0xFFFu) >> 2);
+    pt_written(vmm, vm, gpfn, off >> 2);
     cpu->pc = cpu->npc;
     cpu->npc = cpu->pc + 4;
 }
@@ -968,6 +1018,7 @@ static int sh_vm_init(struct vmm *vmm, struct vm *vm, const struct vmm_config *c
     vm->be = s;
     s->cur = SH_NO_ROOT;
     s->link_free = SH_NONE;
+    s->retry_pc = SH_NONE;
     s->npages = vm->pmap.npages;
     memset(s->kseg_mfn, 0xFF, sizeof(s->kseg_mfn));
     s->model = calloc(1, sizeof(*s->model));

@@ -195,13 +195,27 @@ Test(shadow, pw_alias_protection_scan_and_unshadowing)
     run("pw_alias", "", 1);
     /* LATER, the recursive entry, GW and TWO_A/TWO_B map pages that become tables while
      * writable; tab3 at two addresses: the machine TLB is emptied */
-    cr_assert_eq(c("vm1.shadow.protect_scans"), 4);
+    cr_assert_eq(c("vm1.shadow.protect_scans"), 3);
     cr_assert_eq(c("vm1.shadow.protect_flushes"), 1);
-    /* swl and sc cannot be emulated: the page is unshadowed and the store runs again */
-    cr_assert_eq(c("vm1.shadow.unshadowed"), 2);
-    cr_assert_eq(c("vm1.shadow.pt_write_emulated"), 13);
+    /* swl/swr and sc are emulated like sw: nothing is unshadowed */
+    cr_assert_eq(c("vm1.shadow.unshadowed"), 0);
+    cr_assert_eq(c("vm1.shadow.pt_write_emulated"), 16);
     cr_assert_eq(c("vm1.shadow.root_switches"), 15);
     cr_assert_eq(c("vm1.shadow.root_hits"), 13);
+    frames_balance(1);
+}
+
+/* Issue 11 item 1: a store of any width to the current directory through a mapped alias,
+ * or to a table that maps itself, used to unshadow, retry, re-protect and unshadow forever
+ * (the run never ended). Every width is emulated now. */
+Test(shadow, pw_store_every_width_to_live_tables_is_emulated, .timeout = 30)
+{
+    run("pw_store", "", 1);
+    /* invariant: nothing is unshadowed, every store to a table is emulated once */
+    cr_assert_eq(c("vm1.shadow.unshadowed"), 0);
+    /* recorded figure (update when the back end changes): 16 stores (every width and byte
+     * offset) on each of the three tables, and a whole-word rewrite through kseg0 after each */
+    cr_assert_eq(c("vm1.shadow.pt_write_emulated"), 96);
     frames_balance(1);
 }
 
