@@ -153,6 +153,19 @@ void pw_tlb_flush_all(struct mmu *m)
     cpu_tc_flush(pw->base.cpu);
 }
 
+void pw_tlb_invalidate_range(struct mmu *m, uint32_t va, uint32_t bytes)
+{
+    struct pw *pw = (struct pw *)m;
+    size_t n = (size_t)pw->sets * pw->ways;
+    uint64_t end = (uint64_t)va + bytes;
+    for (size_t i = 0; i < n; i++) {
+        struct pw_entry *e = &pw->e[i];
+        if (e->valid && e->va < end && (uint64_t)e->va + entry_bytes(e) > va)
+            tlb_drop(pw, e);
+    }
+    cpu_tc_flush_range(pw->base.cpu, va, bytes);
+}
+
 int pw_tlb_probe(struct mmu *m, uint32_t va, uint32_t *pa)
 {
     struct pw_entry *e = tlb_find((struct pw *)m, va);

@@ -88,6 +88,8 @@ struct sh_vm {
     uint32_t nlinks, links_cap, link_free;
     uint32_t seg_key;
     int seg_key_set;
+    uint32_t big_cached[32];       /* bit i: the machine TLB may hold 4 KiB pieces of a guest
+                                    * 4 MiB page at PDE i (since the last full flush) */
     uint32_t retry_pc, retry_va;   /* the last store that could not be emulated ... */
     uint64_t retry_icount;         /* ... and the instruction count then */
     struct {
@@ -95,7 +97,7 @@ struct sh_vm {
         uint64_t pt_write_emulated, unshadowed, zapped, zapped_pdes;
         uint64_t roots_created, roots_dropped, root_switches, root_hits, invlpg;
         uint64_t ad_updates, a_set, dirty_faults, write_protects, protect_scans, protect_flushes;
-        uint64_t seg_flushes;
+        uint64_t seg_flushes, invlpg_big;
         uint64_t frames, frames_peak, frames_allocated, frames_freed, alloc_failed;
     } n;
 };
@@ -270,6 +272,9 @@ static void hw_flush_all(struct vmm *vmm)
 {
     pw_tlb_flush_all(S(vmm)->hw);
     S(vmm)->tlb_flushes++;
+    for (unsigned i = 0; i < vmm->nvms; i++)
+        if (vmm->vms[i].be)
+            memset(SV(&vmm->vms[i])->big_cached, 0, sizeof(SV(&vmm->vms[i])->big_cached));
 }
 
 static void root_drop(struct vmm *vmm, struct vm *vm, unsigned r);
@@ -819,6 +824,8 @@ static void fill_mapped(struct vmm *vmm, struct vm *vm, uint32_t va, const struc
         vmm_access_unbacked(vmm, fetch);
         return;
     }
+    if (w->big)
+        s->big_cached[i / 32] |= 1u << (i % 32);
     uint32_t *t = w->big ? root_leaf(vmm, vm, i, LEAF_BIG, SH_NONE, SH_PDE)
                          : root_leaf(vmm, vm, i, LEAF_TABLE, w->table_gpfn,
                                      PW_P | PW_A | (w->pde & (PW_RW | PW_US)));
@@ -917,10 +924,20 @@ static int sh_priv_op(struct vmm *vmm, const struct dinsn *d)
         return 1;
     }
     case PW_SEL_INVLPG: {
-        /* The guest drops a translation: the machine's, and the shadow entry. */
+        /* The guest drops a translation: the machine's, and the shadow entry. Inside a
+         * guest 4 MiB page the whole large translation goes, as natively: every 4 KiB piece
+         * the machine TLB may hold, and the split shadow table. */
         s->n.invlpg++;
-        hw_invlpg(vmm, val);
         uint32_t i = val >> 22;
+        if (s->big_cached[i / 32] & (1u << (i % 32))) {
+            s->big_cached[i / 32] &= ~(1u << (i % 32));
+            pw_tlb_invalidate_range(hw, val & PW_FRAME_4M, 1u << 22);
+            if (s->cur != SH_NO_ROOT && s->roots[s->cur].kind[i] == LEAF_BIG)
+                pde_zap(vmm, vm, s->cur, i);
+            s->n.invlpg_big++;
+            return 1;
+        }
+        hw_invlpg(vmm, val);
         if (s->cur != SH_NO_ROOT) {
             struct sh_root *root = &s->roots[s->cur];
             if (root->kind[i] == LEAF_TABLE || root->kind[i] == LEAF_BIG) {
@@ -1090,6 +1107,7 @@ static void sh_register_vm_stats(struct vmm *vmm, struct vm *vm, struct stats *s
     SH_STAT(protect_scans);
     SH_STAT(protect_flushes);
     SH_STAT(seg_flushes);
+    SH_STAT(invlpg_big);
     SH_STAT(frames);
     SH_STAT(frames_peak);
     SH_STAT(frames_allocated);

@@ -219,6 +219,18 @@ Test(shadow, pw_store_every_width_to_live_tables_is_emulated, .timeout = 30)
     frames_balance(1);
 }
 
+/* Issue 11 item 2: InvlPg of one address inside a guest 4 MiB page used to drop one 4 KiB
+ * piece of the split page; natively the whole large translation goes. */
+Test(shadow, pw_big_invlpg_drops_the_whole_large_page)
+{
+    run("pw_big", "", 1);
+    /* invariant: every InvlPg pw_big makes falls inside a 4 MiB page it has used */
+    cr_assert_eq(c("vm1.shadow.invlpg_big"), c("vm1.shadow.invlpg"));
+    /* recorded figure: four InvlPgs */
+    cr_assert_eq(c("vm1.shadow.invlpg_big"), 4);
+    frames_balance(1);
+}
+
 Test(shadow, kernel_forkwait_roots_cached_and_dropped, .timeout = 120)
 {
     run("../kernel/kernel-pagewalk", "workload=forkwait n=50", 1);

@@ -54,7 +54,7 @@ k=$build/guest/kernel/kernel-pagewalk.elf
 for vmm_opts in "" "--pw-tlb-entries 16 --pw-tlb-ways 2"; do
 	# (exceptions, cp0 and supervisor use the R4K TLB: natively on pagewalk they never
 	# finish, see the robustness check below.)
-	for p in hello isa_alu isa_mem isa_branch timer pw_basic pw_perm pw_flush pw_alias pw_store; do
+	for p in hello isa_alu isa_mem isa_branch timer pw_basic pw_perm pw_flush pw_alias pw_store pw_big; do
 		compare "bare $p" '^\[kstat\]' "$build/guest/bare/$p.elf"
 	done
 	for w in "workload=selftest" "workload=ktest n=50" "workload=forkwait n=50" \
