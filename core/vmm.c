@@ -501,12 +501,14 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
         snprintf(err, errlen, "from 1 to %d VMs", VMM_MAX_VMS);
         return -1;
     }
-    uint64_t pool = 1u << 20;          /* every VM's RAM plus room for the VMM's own frames */
+    /* Every VM's RAM and the back end's budget for it, plus room for the VMM's own frames. */
+    uint64_t pool = 1u << 20;
+    uint64_t be_bytes = cfg->backend->vm_frames ? (uint64_t)cfg->backend->vm_frames(cfg) << 12 : 0;
     for (unsigned i = 0; i < cfg->vms; i++) {
         specs[i] = cfg->spec ? cfg->spec[i]
                              : (struct vmm_vm_spec){ .elf = elf_path, .cmdline = cfg->cmdline,
                                                      .mem_bytes = cfg->mem_bytes, .weight = 1 };
-        pool += specs[i].mem_bytes;
+        pool += specs[i].mem_bytes + be_bytes;
     }
     if (pool > (1u << 30) || frames_init(&vmm->frames, pool) != 0) {
         snprintf(err, errlen, "cannot have %llu bytes of machine memory (at most 1 GiB: fewer "

@@ -98,12 +98,13 @@ struct sh_vm {
         uint64_t roots_created, roots_dropped, root_switches, root_hits, invlpg;
         uint64_t ad_updates, a_set, dirty_faults, write_protects, protect_scans, protect_flushes;
         uint64_t seg_flushes, invlpg_big;
-        uint64_t frames, frames_peak, frames_allocated, frames_freed, alloc_failed;
+        uint64_t frames, frames_peak, frames_allocated, frames_freed, alloc_failed, recycled;
     } n;
 };
 
 struct sh {
     struct mmu *hw;                /* the machine's walker */
+    uint32_t max_frames;           /* each VM's shadow budget (--shadow-frames) */
     uint64_t tlb_flushes;          /* machine TLB emptied (world switch, VM stop, segment map) */
 };
 
@@ -278,22 +279,59 @@ static void hw_flush_all(struct vmm *vmm)
 }
 
 static void root_drop(struct vmm *vmm, struct vm *vm, unsigned r);
+static void root_zap_guest(struct vmm *vmm, struct vm *vm, unsigned r);
+static void pde_zap(struct vmm *vmm, struct vm *vm, unsigned r, uint32_t i);
+static void sh_free(struct vmm *vmm, struct vm *vm, uint32_t mfn);
+
+/* Makes room within vm's budget: frees the least recently used root other than the current
+ * one (KVM kvm_mmu_zap_oldest_mmu_pages recycles the oldest shadow pages the same way);
+ * when only the current root is left, its tables that came from the guest's tables; then
+ * the kseg tables. Returns 0, or -1 if nothing could be freed. */
+static int recycle(struct vmm *vmm, struct vm *vm)
+{
+    struct sh_vm *s = SV(vm);
+    uint64_t before = s->n.frames;
+    unsigned victim = SH_NO_ROOT;
+    for (unsigned r = 0; r < SHADOW_ROOTS; r++)
+        if (r != s->cur && s->roots[r].gpfn != SH_NONE &&
+            (victim == SH_NO_ROOT || s->roots[r].last_use < s->roots[victim].last_use))
+            victim = r;
+    if (victim != SH_NO_ROOT) {
+        root_drop(vmm, vm, victim);
+        s->n.recycled += before - s->n.frames;
+        return 0;
+    }
+    if (s->cur != SH_NO_ROOT)
+        root_zap_guest(vmm, vm, s->cur);
+    if (s->n.frames == before) {
+        for (uint32_t k = 0; k < KSEG_PDES; k++) {
+            if (s->kseg_mfn[k] == SH_NONE)
+                continue;
+            if (s->cur != SH_NO_ROOT && s->roots[s->cur].kind[KSEG_FIRST_PDE + k] == LEAF_KSEG)
+                pde_zap(vmm, vm, s->cur, KSEG_FIRST_PDE + k);
+            sh_free(vmm, vm, s->kseg_mfn[k]);
+            s->kseg_mfn[k] = SH_NONE;
+        }
+    }
+    s->n.recycled += before - s->n.frames;
+    return s->n.frames < before ? 0 : -1;
+}
 
 /* A zeroed machine frame for vm's shadow tables (page_zero charged while vm runs), or
- * SH_NONE. When the pool is empty, the roots other than the current one go first. */
+ * SH_NONE. The VM never holds more than its budget: at the budget it recycles its own
+ * oldest tables first. The pool has room for every VM's budget (vm_frames), so the
+ * allocation then fails only if the VMM's own accounting is wrong. */
 static uint32_t sh_alloc(struct vmm *vmm, struct vm *vm)
 {
     struct sh_vm *s = SV(vm);
+    if (s->n.frames >= S(vmm)->max_frames && recycle(vmm, vm) != 0) {
+        s->n.alloc_failed++;
+        return SH_NONE;
+    }
     uint32_t mfn = frames_alloc(&vmm->frames, SH_OWNER(vm));
     if (mfn == FRAMES_NONE) {
-        for (unsigned r = 0; r < SHADOW_ROOTS; r++)
-            if (r != s->cur && s->roots[r].gpfn != SH_NONE)
-                root_drop(vmm, vm, r);
-        mfn = frames_alloc(&vmm->frames, SH_OWNER(vm));
-        if (mfn == FRAMES_NONE) {
-            s->n.alloc_failed++;
-            return SH_NONE;
-        }
+        s->n.alloc_failed++;
+        return SH_NONE;
     }
     s->n.frames++;
     s->n.frames_allocated++;
@@ -1001,6 +1039,12 @@ static int sh_init(struct vmm *vmm, const struct vmm_config *cfg, char *err, siz
 {
     const struct shadow_opts *o = cfg->backend_opts;
     struct sh *sh = calloc(1, sizeof(*sh));
+    if (o && o->max_frames && (o->max_frames < SHADOW_MIN_FRAMES || o->max_frames > SHADOW_MAX_FRAMES)) {
+        snprintf(err, errlen, "shadow frames per VM must be %u..%u (got %u)", SHADOW_MIN_FRAMES,
+                 SHADOW_MAX_FRAMES, o->max_frames);
+        free(sh);
+        return -1;
+    }
     if (o && pw_config_check(&o->pw, err, errlen)) {
         free(sh);
         return -1;
@@ -1010,9 +1054,16 @@ static int sh_init(struct vmm *vmm, const struct vmm_config *cfg, char *err, siz
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    sh->max_frames = o && o->max_frames ? o->max_frames : SHADOW_DEFAULT_FRAMES;
     vmm->be = sh;
     vmm->cpu->mmu = sh->hw;
     return 0;
+}
+
+static uint32_t sh_vm_frames(const struct vmm_config *cfg)
+{
+    const struct shadow_opts *o = cfg->backend_opts;
+    return o && o->max_frames ? o->max_frames : SHADOW_DEFAULT_FRAMES;
 }
 
 static void sh_fini(struct vmm *vmm)
@@ -1113,6 +1164,7 @@ static void sh_register_vm_stats(struct vmm *vmm, struct vm *vm, struct stats *s
     SH_STAT(frames_allocated);
     SH_STAT(frames_freed);
     SH_STAT(alloc_failed);
+    SH_STAT(recycled);
 #undef SH_STAT
 }
 
@@ -1128,6 +1180,7 @@ const struct mmu_backend shadow_backend = {
     .init = sh_init,
     .fini = sh_fini,
     .vm_init = sh_vm_init,
+    .vm_frames = sh_vm_frames,
     .vm_fini = sh_vm_fini,
     .fault = sh_fault,
     .priv_op = sh_priv_op,

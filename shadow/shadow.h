@@ -17,10 +17,16 @@
 struct pmap;
 
 /* Options (vmm_config.backend_opts; NULL: the defaults): the machine's walker TLB, which is
- * also the TLB the guest sees. */
+ * also the TLB the guest sees, and each VM's budget of machine frames for shadow tables
+ * (0: SHADOW_DEFAULT_FRAMES; at least SHADOW_MIN_FRAMES). */
 struct shadow_opts {
     struct pw_config pw;
+    unsigned max_frames;
 };
+
+#define SHADOW_DEFAULT_FRAMES 1024u
+#define SHADOW_MIN_FRAMES 16u
+#define SHADOW_MAX_FRAMES 65536u
 
 /* Roots (shadow page directories) cached per VM, keyed by the guest directory's GPFN. */
 #define SHADOW_ROOTS 32

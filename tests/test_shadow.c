@@ -138,6 +138,17 @@ static void run(const char *name, const char *cmdline, unsigned n)
     fx_run_vms(&vmm, &cfg, TLBVISOR_GUEST_DIR, name);
 }
 
+/* Runs the VMs of specs (programs relative to the bare programs' directory) under the shadow
+ * back end with options o; every VM must power off with status 0. */
+static void run_specs(const struct vmm_vm_spec *specs, unsigned n, const struct shadow_opts *o)
+{
+    struct vmm_config cfg = {
+        .vms = n, .spec = specs, .idle_detect = IDLE_DETECT_WAIT | IDLE_DETECT_SPIN,
+        .tlb_entries = 16, .backend = &shadow_backend, .backend_opts = o,
+    };
+    fx_run_vms(&vmm, &cfg, TLBVISOR_GUEST_DIR, "(specs)");
+}
+
 static int64_t c(const char *name) { return fx_counter(&vmm, name); }
 
 /* Every shadow frame went back to the pool, and so did every guest frame. */
@@ -228,6 +239,49 @@ Test(shadow, pw_big_invlpg_drops_the_whole_large_page)
     cr_assert_eq(c("vm1.shadow.invlpg_big"), c("vm1.shadow.invlpg"));
     /* recorded figure: four InvlPgs */
     cr_assert_eq(c("vm1.shadow.invlpg_big"), 4);
+    frames_balance(1);
+}
+
+/* Issue 11 item 3: shadow memory is bounded per VM. pw_hog makes 3500 page tables (7
+ * directories of 500), 14 MiB of shadow tables if nothing bounds them; next to it
+ * secret_fill writes all of its 16 MiB. Before the budget, the hog's shadow tables took
+ * frames secret_fill's RAM needed and secret_fill died of a bus error. */
+Test(shadow, a_hostile_vm_cannot_starve_another, .timeout = 60)
+{
+    static const struct vmm_vm_spec specs[] = {
+        { .elf = "pw_hog.elf", .cmdline = "", .mem_bytes = 16u << 20, .weight = 1 },
+        { .elf = "secret_fill.elf", .cmdline = "", .mem_bytes = 16u << 20, .weight = 1 },
+    };
+    run_specs(specs, 2, NULL);
+    /* invariants: the victim never lacked a frame; the hog stayed within its budget and
+     * recycled its own tables to do so */
+    cr_assert_eq(c("vm2.pmap.fill_failed"), 0);
+    cr_assert_eq(c("machine.frames.alloc_failed"), 0);
+    cr_assert_eq(c("vm1.shadow.frames_peak"), SHADOW_DEFAULT_FRAMES);
+    cr_assert_gt(c("vm1.shadow.recycled"), 0);
+    cr_assert_eq(c("vm1.shadow.alloc_failed"), 0);
+    frames_balance(2);
+}
+
+/* The smallest budget still runs page-table-heavy programs correctly (they check
+ * themselves and exit non-zero otherwise): tables are recycled, never missing. */
+Test(shadow, the_smallest_budget_recycles_and_stays_correct, .timeout = 60)
+{
+    static const char *const progs[] = { "pw_alias.elf", "pw_store.elf", "pw_big.elf", "pw_flush.elf" };
+    struct shadow_opts o = { .pw = { 64, 4 }, .max_frames = SHADOW_MIN_FRAMES };
+    for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+        struct vmm_vm_spec sp = { .elf = progs[i], .cmdline = "", .mem_bytes = 16u << 20, .weight = 1 };
+        run_specs(&sp, 1, &o);
+        cr_assert_leq(c("vm1.shadow.frames_peak"), SHADOW_MIN_FRAMES, "%s", progs[i]);
+        cr_assert_eq(c("vm1.shadow.alloc_failed"), 0, "%s", progs[i]);
+        frames_balance(1);
+        vmm_destroy(&vmm);
+    }
+    struct vmm_vm_spec sp = { .elf = "../kernel/kernel-pagewalk.elf", .cmdline = "workload=ktest n=20",
+                              .mem_bytes = 32u << 20, .weight = 1 };
+    run_specs(&sp, 1, &o);
+    cr_assert_leq(c("vm1.shadow.frames_peak"), SHADOW_MIN_FRAMES);
+    cr_assert_gt(c("vm1.shadow.recycled"), 0);
     frames_balance(1);
 }
 
