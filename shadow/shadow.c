@@ -40,6 +40,13 @@
 #define SH_NO_ROOT 0xFFu
 #define SH_MANY_VAS 0xFFFFFFFEu              /* wva: writable at more than one address */
 #define SH_OWNER(vm) (0x10000u | (vm)->id)   /* owner tag of a VM's shadow frames */
+#define SH_OWNER_MACHINE 0x1FFFFu            /* owner tag of the back end's own frame */
+
+/* Narrow fields against their limits: pt_refs counts, per page, one use per root slot
+ * that shadows it and one per root whose directory it is; root_of holds a root index
+ * or SH_NO_ROOT. */
+_Static_assert(SHADOW_ROOTS * (1024u + 1u) <= UINT16_MAX, "pt_refs (uint16_t) would overflow");
+_Static_assert(SHADOW_ROOTS < SH_NO_ROOT, "root_of (uint8_t) cannot hold a root index");
 #define KSEG_FIRST_PDE 512u                  /* 0x80000000 >> 22 */
 #define KSEG_PDES 256u                       /* kseg0 and kseg1: 0x80000000..0xBFFFFFFF */
 #define SH_PDE (PW_P | PW_RW | PW_US | PW_A) /* a PDE whose rights live in its table */
@@ -104,6 +111,10 @@ struct sh_vm {
 
 struct sh {
     struct mmu *hw;                /* the machine's walker */
+    uint32_t empty_root;           /* a machine page directory with nothing in it, for as long
+                                    * as the machine exists: the machine's PTBase when no VM's
+                                    * root is loaded (never a freed frame) */
+    uint64_t frames;               /* machine frames the back end holds for itself (1) */
     uint32_t max_frames;           /* each VM's shadow budget (--shadow-frames) */
     uint64_t tlb_flushes;          /* machine TLB emptied (world switch, VM stop, segment map) */
 };
@@ -362,7 +373,8 @@ static void protect(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
     uint32_t mfn = pmap_lookup(&vm->pmap, gpfn);
     if (mfn == PMAP_NONE)
         return;
-    for (uint32_t base = 0x80000000u; base <= 0xA0000000u; base += 0x20000000u) {
+    for (uint32_t base = 0x80000000u; base <= 0xA0000000u && gpfn < (0x20000000u >> 12);
+         base += 0x20000000u) {
         uint32_t va = base + (gpfn << 12);
         uint32_t k = (va >> 22) - KSEG_FIRST_PDE;
         if (s->kseg_mfn[k] == SH_NONE)
@@ -611,6 +623,14 @@ static int load_root(struct vmm *vmm, struct vm *vm)
     if (have != want)
         hw->ops->cp0_write(hw, PW_CP0_REG, PW_SEL_PTBASE, want);
     return 0;
+}
+
+/* Points the machine's PTBase at the permanent empty directory: after a VM's roots are
+ * freed, the machine must not keep walking a frame that may be handed to another VM. */
+static void load_empty_root(struct vmm *vmm)
+{
+    struct mmu *hw = S(vmm)->hw;
+    hw->ops->cp0_write(hw, PW_CP0_REG, PW_SEL_PTBASE, S(vmm)->empty_root << 12);
 }
 
 /* Machine memory ran out for a shadow table: the VM cannot go on (it stops as hung). */
@@ -1030,6 +1050,7 @@ static void sh_unmapped(struct vmm *vmm, struct vm *vm, uint32_t gpfn, uint32_t 
     (void)gpfn;
     (void)count;
     drop_all(vmm, vm);
+    load_empty_root(vmm);
     hw_flush_all(vmm);
     if (vm->state == VM_RUNNING && vm == vmm->cur && load_root(vmm, vm) != 0)
         out_of_frames(vmm);
@@ -1055,8 +1076,17 @@ static int sh_init(struct vmm *vmm, const struct vmm_config *cfg, char *err, siz
         return -1;
     }
     sh->max_frames = o && o->max_frames ? o->max_frames : SHADOW_DEFAULT_FRAMES;
+    sh->empty_root = frames_alloc(&vmm->frames, SH_OWNER_MACHINE);
+    if (sh->empty_root == FRAMES_NONE) {
+        sh->hw->ops->destroy(sh->hw);
+        free(sh);
+        snprintf(err, errlen, "no machine frame for the shadow back end");
+        return -1;
+    }
+    sh->frames = 1;
     vmm->be = sh;
     vmm->cpu->mmu = sh->hw;
+    load_empty_root(vmm);
     return 0;
 }
 
@@ -1071,6 +1101,7 @@ static void sh_fini(struct vmm *vmm)
     struct sh *sh = S(vmm);
     if (sh->hw)
         sh->hw->ops->destroy(sh->hw);
+    frames_free(&vmm->frames, sh->empty_root);
     vmm->cpu->mmu = NULL;
     free(sh);
     vmm->be = NULL;
@@ -1112,8 +1143,11 @@ static int sh_vm_init(struct vmm *vmm, struct vm *vm, const struct vmm_config *c
 static void sh_vm_fini(struct vmm *vmm, struct vm *vm)
 {
     struct sh_vm *s = SV(vm);
-    if (s->roots && s->root_of && s->link_head && s->pt_refs)
+    if (s->roots && s->root_of && s->link_head && s->pt_refs) {
         drop_all(vmm, vm);
+        if (S(vmm))
+            load_empty_root(vmm);
+    }
     if (vm->v && vm->v->mmu == &s->model->base)
         vm->v->mmu = NULL;
     free(s->model);
@@ -1130,6 +1164,7 @@ static void sh_vm_fini(struct vmm *vmm, struct vm *vm)
 static void sh_register_stats(struct vmm *vmm, struct stats *st)
 {
     stats_add(st, &S(vmm)->tlb_flushes, "machine.shadow.tlb_flushes");
+    stats_add(st, &S(vmm)->frames, "machine.shadow.frames");
 }
 
 static void sh_register_vm_stats(struct vmm *vmm, struct vm *vm, struct stats *st, const char *px)
