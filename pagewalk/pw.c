@@ -20,6 +20,7 @@
 #include "../core/cpu.h"
 #include "../core/stats.h"
 #include "pw.h"
+#include "walk.h"
 
 #define PAGE_4K_BYTES 0x1000u
 #define PAGE_4M_BYTES 0x400000u
@@ -35,14 +36,20 @@ struct pw_entry {
     uint8_t dirty;        /* leaf D as known to be in memory; a store needs dirty == 1 */
 };
 
-/* Why a walk failed. */
-enum pw_fault { PWF_NONE = 0, PWF_NOT_PRESENT, PWF_PROTECTION, PWF_OUTSIDE_RAM };
+/* Why a walk failed: walk.h's kinds under this file's names. */
+enum pw_fault {
+    PWF_NONE = PW_WALK_OK,
+    PWF_NOT_PRESENT = PW_WALK_NOT_PRESENT,
+    PWF_PROTECTION = PW_WALK_PROTECTION,
+    PWF_OUTSIDE_RAM = PW_WALK_OUTSIDE,
+};
 
 struct pw {
     struct mmu base;
     unsigned sets, ways;
     struct pw_entry *e;         /* set s, way w at e[s * ways + w] */
     unsigned *victim;           /* per set: next way to evict (round-robin) */
+    unsigned nbig;              /* valid 4 MiB entries: while 0, a lookup probes one set */
     uint32_t ptbase;            /* CP0 22/0: page directory PA, low 12 bits 0 */
     uint32_t pferr;             /* CP0 22/2: error code of the last page fault */
     struct {
@@ -111,13 +118,20 @@ static struct pw_entry *tlb_find_size(struct pw *pw, uint32_t va, int big)
 static struct pw_entry *tlb_find(struct pw *pw, uint32_t va)
 {
     struct pw_entry *e = tlb_find_size(pw, va, 0);
-    return e ? e : tlb_find_size(pw, va, 1);
+    return e || !pw->nbig ? e : tlb_find_size(pw, va, 1);
+}
+
+/* Invalidates e (counting a 4 MiB entry out of nbig). */
+static void tlb_invalidate(struct pw *pw, struct pw_entry *e)
+{
+    pw->nbig -= e->big;
+    e->valid = 0;
 }
 
 /* Invalidates e and drops the CPU's cached translations of the range it covered. */
 static void tlb_drop(struct pw *pw, struct pw_entry *e)
 {
-    e->valid = 0;
+    tlb_invalidate(pw, e);
     cpu_tc_flush_range(pw->base.cpu, e->va, entry_bytes(e));
 }
 
@@ -127,8 +141,8 @@ static void tlb_invalidate_va(struct pw *pw, uint32_t va)
 {
     struct pw_entry *e = tlb_find_size(pw, va, 0);
     if (e)
-        e->valid = 0;
-    e = tlb_find_size(pw, va, 1);
+        tlb_invalidate(pw, e);
+    e = pw->nbig ? tlb_find_size(pw, va, 1) : NULL;
     if (e)
         tlb_drop(pw, e);
     cpu_tc_flush_range(pw->base.cpu, va & PW_FRAME_4K, PAGE_4K_BYTES);
@@ -139,8 +153,8 @@ static void tlb_flush_nonglobal(struct pw *pw)
 {
     size_t n = (size_t)pw->sets * pw->ways;
     for (size_t i = 0; i < n; i++)
-        if (!pw->e[i].global)
-            pw->e[i].valid = 0;
+        if (pw->e[i].valid && !pw->e[i].global)
+            tlb_invalidate(pw, &pw->e[i]);
     cpu_tc_flush(pw->base.cpu);
 }
 
@@ -150,6 +164,7 @@ void pw_tlb_flush_all(struct mmu *m)
     size_t n = (size_t)pw->sets * pw->ways;
     for (size_t i = 0; i < n; i++)
         pw->e[i].valid = 0;
+    pw->nbig = 0;
     cpu_tc_flush(pw->base.cpu);
 }
 
@@ -193,19 +208,23 @@ static void tlb_fill(struct pw *pw, const struct pw_entry *t)
     }
     *slot = *t;
     slot->valid = 1;
+    pw->nbig += t->big;
 }
 
 /* ---- walker ------------------------------------------------------------------------- */
 
-static int in_ram(const struct pw *pw, uint32_t pa)
+/* The machine walker's accessors (walk.h): entries in RAM, each reference counted and
+ * charged cost.walker_memref cycles; a write-back, like a CPU store, invalidates a
+ * predecoded instruction at that address, should the page table share a page with code. */
+static int pt_reaches(void *ctx, uint32_t pa)
 {
-    uint32_t ram_bytes = pw->base.cpu->ram_bytes;
+    uint32_t ram_bytes = ((struct pw *)ctx)->base.cpu->ram_bytes;
     return ram_bytes >= 4 && pa <= ram_bytes - 4;
 }
 
-/* One walker read of a paging-structure entry (pa in RAM, 4-aligned). */
-static uint32_t pt_read(struct pw *pw, uint32_t pa)
+static uint32_t pt_read(void *ctx, uint32_t pa)
 {
+    struct pw *pw = ctx;
     uint32_t v;
     memcpy(&v, pw->base.cpu->ram + pa, 4);
     pw->n.memrefs++;
@@ -213,10 +232,9 @@ static uint32_t pt_read(struct pw *pw, uint32_t pa)
     return v;
 }
 
-/* One walker write-back of an entry (A/D). Like a CPU store, it invalidates a predecoded
- * instruction at that address, should the page table share a page with code. */
-static void pt_write(struct pw *pw, uint32_t pa, uint32_t v)
+static void pt_write(void *ctx, uint32_t pa, uint32_t v)
 {
+    struct pw *pw = ctx;
     struct cpu *cpu = pw->base.cpu;
     memcpy(cpu->ram + pa, &v, 4);
     cpu_phys_written(cpu, pa, 4);
@@ -224,90 +242,44 @@ static void pt_write(struct pw *pw, uint32_t pa, uint32_t v)
     cpu->cycles_extra += cpu->cost.walker_memref;
 }
 
+static const struct pw_walk_acc pw_ram_acc = { .reaches = pt_reaches, .read = pt_read,
+                                               .write = pt_write };
+
 static int rights_ok(unsigned rw, unsigned us, int store, int user)
 {
     return (!store || rw) && (!user || us);
 }
 
-/* pw_walk - the hardware page walk of va under PTBase, for an access (MMU_LOAD/STORE/FETCH)
- * in user mode (user != 0) or a privileged mode. Uses no TLB state.
- *
- * Reads the PDE at PTBase + VA[31:22]*4: P, RW, US, PS, and the frame (bits 31:12, or 31:22
- * with PS; with PS also G). Without PS, sets A in the PDE as soon as it is used to reach the
- * page table (even if the PTE then faults, as QEMU does), then reads the PTE at
- * (PDE & ~0xFFF) + VA[21:12]*4: P, RW, US, G and the frame. Rights are those of PDE and PTE
- * combined: a store needs RW in both (also in kernel/supervisor mode: CR0.WP=1), user mode
- * needs US in both. If the access is allowed, sets A (and D on a store) in the leaf (PTE, or
- * the 4 MiB PDE). An entry is written back only when a bit changes. PWT, PCD and bits 21:12
- * of a 4 MiB PDE are ignored. A PDE or PTE outside RAM reads as not present.
- *
- * Charges cost.walker_memref cycles per reference to cpu->cycles_extra, then re-arms the CPU's stop
- * point. Returns PWF_NONE with *out filled (valid = 0), or the kind of fault. */
+/* pw_walk - the hardware page walk of va under PTBase (walk.h pw_walk_tables, over machine
+ * RAM), for an access (MMU_LOAD/STORE/FETCH) in user mode (user != 0) or a privileged mode.
+ * Counts the walk, its references (each charged cost.walker_memref cycles to
+ * cpu->cycles_extra) and the A/D bits set, then re-arms the CPU's stop point. Returns
+ * PWF_NONE with *out filled (valid = 0), or the kind of fault. */
 static enum pw_fault pw_walk(struct pw *pw, uint32_t va, int access, int user,
                              struct pw_entry *out)
 {
     struct cpu *cpu = pw->base.cpu;
-    int store = access == MMU_STORE;
-    enum pw_fault f = PWF_NONE;
-    uint32_t leaf, leaf_pa, rights;
-    int big;
+    struct pw_walk w;
 
     pw->n.walks++;
-    uint32_t pde_pa = pw->ptbase + ((va >> 22) << 2);
-    if (!in_ram(pw, pde_pa)) {
-        f = PWF_OUTSIDE_RAM;
-        goto out;
+    enum pw_fault f = (enum pw_fault)pw_walk_tables(&pw_ram_acc, pw, pw->ptbase, va, access,
+                                                    user, 1, &w);
+    if (f == PWF_NONE) {
+        uint32_t rights = pw_walk_rights(&w);
+        *out = (struct pw_entry){
+            .va = va & (w.big ? PW_FRAME_4M : PW_FRAME_4K),
+            .pa = pw_walk_frame(&w),
+            .big = (uint8_t)w.big,
+            .global = (w.leaf & PW_G) != 0,
+            .rw = (rights & PW_RW) != 0,
+            .us = (rights & PW_US) != 0,
+            .dirty = (w.leaf & PW_D) != 0,
+        };
     }
-    uint32_t pde = pt_read(pw, pde_pa);
-    if (!(pde & PW_P)) {
-        f = PWF_NOT_PRESENT;
-        goto out;
+    if (w.writes) {
+        pw->n.a_set += w.a_set;
+        pw->n.d_set += w.d_set;
     }
-    if (pde & PW_PS) {
-        big = 1;
-        leaf = pde;
-        leaf_pa = pde_pa;
-        rights = pde;
-    } else {
-        big = 0;
-        if (!(pde & PW_A)) {
-            pt_write(pw, pde_pa, pde | PW_A);
-            pw->n.a_set++;
-        }
-        uint32_t pte_pa = (pde & PW_FRAME_4K) + ((va >> 10) & 0xFFCu);
-        if (!in_ram(pw, pte_pa)) {
-            f = PWF_OUTSIDE_RAM;
-            goto out;
-        }
-        leaf = pt_read(pw, pte_pa);
-        leaf_pa = pte_pa;
-        if (!(leaf & PW_P)) {
-            f = PWF_NOT_PRESENT;
-            goto out;
-        }
-        rights = pde & leaf;
-    }
-    if (!rights_ok(rights & PW_RW, rights & PW_US, store, user)) {
-        f = PWF_PROTECTION;
-        goto out;
-    }
-    uint32_t set = PW_A | (store ? PW_D : 0);
-    if ((leaf & set) != set) {
-        pw->n.a_set += !(leaf & PW_A);
-        pw->n.d_set += store && !(leaf & PW_D);
-        leaf |= set;
-        pt_write(pw, leaf_pa, leaf);
-    }
-    *out = (struct pw_entry){
-        .va = va & (big ? PW_FRAME_4M : PW_FRAME_4K),
-        .pa = leaf & (big ? PW_FRAME_4M : PW_FRAME_4K),
-        .big = (uint8_t)big,
-        .global = (leaf & PW_G) != 0,
-        .rw = (rights & PW_RW) != 0,
-        .us = (rights & PW_US) != 0,
-        .dirty = (leaf & PW_D) != 0,
-    };
-out:;
     /* Re-arm the stop point for the cycles just charged, keeping a kick that is pending
      * (cpu_recompute_stop would otherwise cancel it; see docs/pagewalk.md). */
     int kicked = cpu->icount_stop == 0;

@@ -34,6 +34,7 @@
 #include "../core/mmu.h"
 #include "../core/stats.h"
 #include "../core/vmm.h"
+#include "../pagewalk/walk.h"
 #include "shadow.h"
 
 #define SH_NONE 0xFFFFFFFFu
@@ -124,76 +125,59 @@ static struct sh_vm *SV(struct vm *vm) { return vm->be; }
 
 /* ---- the guest's walk ----------------------------------------------------------------- */
 
-static int in_ram(const struct pmap *p, uint32_t gpa)
+/* The walk's accessors over the guest's RAM (walk.h): guest-physical entries read and
+ * written through the pmap; a write-back never backs a page (the entry was just read
+ * non-zero from it, so it is backed). */
+struct gwalk_ctx {
+    struct pmap *p;
+    struct shadow_walk *w;
+};
+
+static int gw_reaches(void *ctx, uint32_t gpa)
 {
+    const struct pmap *p = ((struct gwalk_ctx *)ctx)->p;
     return p->ram_bytes >= 4 && gpa <= p->ram_bytes - 4;
 }
 
-static uint32_t walk_read(struct pmap *p, uint32_t gpa, struct shadow_walk *w)
+static uint32_t gw_read(void *ctx, uint32_t gpa)
 {
+    struct gwalk_ctx *c = ctx;
     uint32_t v = 0;
-    pmap_read(p, gpa, &v, 4);
-    w->memrefs++;
+    pmap_read(c->p, gpa, &v, 4);
+    c->w->memrefs++;
     return v;
 }
 
-static void walk_write(struct pmap *p, uint32_t gpa, uint32_t v, struct shadow_walk *w)
+static void gw_write(void *ctx, uint32_t gpa, uint32_t v)
 {
-    if (pmap_lookup(p, gpa >> 12) == PMAP_NONE)
-        return;                    /* never: the entry was read non-zero from it */
-    pmap_write(p, gpa, &v, 4);
-    w->memrefs++;
-    if (w->ad_writes < 2)
-        w->written[w->ad_writes] = gpa;
-    w->ad_writes++;
+    struct gwalk_ctx *c = ctx;
+    if (pmap_lookup(c->p, gpa >> 12) == PMAP_NONE)
+        return;
+    pmap_write(c->p, gpa, &v, 4);
+    c->w->memrefs++;
+    if (c->w->ad_writes < 2)
+        c->w->written[c->w->ad_writes] = gpa;
+    c->w->ad_writes++;
 }
+
+static const struct pw_walk_acc gw_acc = { .reaches = gw_reaches, .read = gw_read, .write = gw_write };
 
 enum shadow_fault shadow_walk(struct pmap *p, uint32_t ptbase, uint32_t va, int access, int user,
                               int update, struct shadow_walk *w)
 {
-    int store = access == MMU_STORE;
-    uint32_t leaf_gpa, rights;
+    struct pw_walk pw;
+    struct gwalk_ctx c = { p, w };
     memset(w, 0, sizeof(*w));
-    uint32_t pde_gpa = (ptbase & PW_FRAME_4K) + ((va >> 22) << 2);
-    if (!in_ram(p, pde_gpa))
-        return SHADOW_NOT_PRESENT;
-    uint32_t pde = walk_read(p, pde_gpa, w);
-    if (!(pde & PW_P))
-        return SHADOW_NOT_PRESENT;
-    if (pde & PW_PS) {
-        w->big = 1;
-        w->leaf = pde;
-        leaf_gpa = pde_gpa;
-        rights = pde;
-    } else {
-        if (!(pde & PW_A) && update) {
-            pde |= PW_A;
-            w->a_set++;
-            walk_write(p, pde_gpa, pde, w);
-        }
-        uint32_t pte_gpa = (pde & PW_FRAME_4K) + ((va >> 10) & 0xFFCu);
-        if (!in_ram(p, pte_gpa))
-            return SHADOW_NOT_PRESENT;
-        w->table_gpfn = pde >> 12;
-        w->leaf = walk_read(p, pte_gpa, w);
-        leaf_gpa = pte_gpa;
-        if (!(w->leaf & PW_P))
-            return SHADOW_NOT_PRESENT;
-        rights = pde & w->leaf;
-    }
-    w->pde = pde;
-    if ((store && !(rights & PW_RW)) || (user && !(rights & PW_US)))
-        return SHADOW_PROTECTION;
-    uint32_t set = PW_A | (store ? PW_D : 0);
-    if ((w->leaf & set) != set && update) {
-        w->d_set = store && !(w->leaf & PW_D);
-        w->a_set += !(w->leaf & PW_A);
-        w->leaf |= set;
-        walk_write(p, leaf_gpa, w->leaf, w);
-        if (w->big)
-            w->pde = w->leaf;
-    }
-    w->gpa = w->big ? (w->leaf & PW_FRAME_4M) | (va & 0x3FF000u) : w->leaf & PW_FRAME_4K;
+    enum pw_walk_fault f = pw_walk_tables(&gw_acc, &c, ptbase, va, access, user, update, &pw);
+    w->a_set = pw.a_set;
+    if (f != PW_WALK_OK)
+        return f == PW_WALK_PROTECTION ? SHADOW_PROTECTION : SHADOW_NOT_PRESENT;
+    w->pde = pw.pde;
+    w->leaf = pw.leaf;
+    w->big = pw.big;
+    w->d_set = (int)pw.d_set;
+    w->table_gpfn = pw.big ? 0 : pw_walk_table(&pw) >> 12;
+    w->gpa = pw.big ? pw_walk_frame(&pw) | (va & 0x3FF000u) : pw_walk_frame(&pw);
     return SHADOW_OK;
 }
 
