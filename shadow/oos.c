@@ -1,0 +1,125 @@
+/* oos.c - out-of-sync leaf tables (Xen sh_unsync/sh_resync, KVM unsync pages).
+ *
+ * A guest page table that the guest keeps writing (a second emulated write while in sync)
+ * stops being write-protected: its shadow takes a snapshot of it, the frame is no longer
+ * tracked (its mappings become writable again through the reverse map) and the guest's
+ * further stores to it run at full speed. The shadow entries may then be stale, as a TLB
+ * may be: x86 software must InvlPg (or write PTBase) before it relies on a changed PTE, and
+ * those are the points where the table is resynced — every entry that differs from the
+ * snapshot is updated or zapped, and the frame is tracked again. A table is also resynced
+ * when it is evicted to make room (at most --shadow-oos per vCPU, Xen's 3, round robin),
+ * and before its frame is shadowed in another role.
+ *
+ * Only a table whose frame has no other in-sync shadow goes out of sync (not a directory
+ * in use, not a second unshared shadow of the same table). */
+#include <stdlib.h>
+
+#include "../core/pmap.h"
+#include "sh_int.h"
+
+#define OOS_WRITES 2           /* emulated writes while in sync that make a table a candidate */
+
+int oos_init(struct sh_vm *s, unsigned n)
+{
+    s->oos = calloc(n ? n : 1, sizeof(*s->oos));
+    if (!s->oos)
+        return -1;
+    s->oos_max = n;
+    for (unsigned i = 0; i < n; i++)
+        s->oos[i].page = SH_NONE;
+    return 0;
+}
+
+void oos_free(struct sh_vm *s)
+{
+    free(s->oos);
+    s->oos = NULL;
+}
+
+static struct sh_oos *slot_of(struct sh_vm *s, const struct sh_page *sp)
+{
+    for (unsigned i = 0; i < s->oos_max; i++)
+        if (s->oos[i].page == sp->id)
+            return &s->oos[i];
+    return NULL;
+}
+
+void oos_forget(struct sh_vm *s, struct sh_page *sp)
+{
+    struct sh_oos *o = slot_of(s, sp);
+    if (o)
+        o->page = SH_NONE;
+    sp->unsync = 0;
+}
+
+void oos_resync_page(struct vmm *vmm, struct vm *vm, struct sh_page *sp)
+{
+    struct sh_vm *s = SV(vm);
+    struct sh_oos *o = slot_of(s, sp);
+    uint32_t g[1024];
+    pmap_read(&vm->pmap, sp->gfn << 12, g, sizeof(g));
+    for (uint32_t j = 0; j < 1024; j++) {
+        if (g[j] == o->snap[j])
+            continue;
+        s->n.resync_entries++;
+        spte_propagate(vmm, vm, sp, j, g[j]);
+    }
+    o->page = SH_NONE;
+    sp->unsync = 0;
+    sp->oos_writes = 0;
+    s->n.resynced++;
+    track_inc(vmm, vm, sp->gfn);
+}
+
+/* A fill through out-of-sync table sp made slot j's entry from guest PTE gpte (as the
+ * walk wrote it back): the shadow agrees with it now. */
+void oos_note_fill(struct sh_vm *s, struct sh_page *sp, uint32_t j, uint32_t gpte)
+{
+    struct sh_oos *o = slot_of(s, sp);
+    if (o)
+        o->snap[j] = gpte;
+}
+
+int oos_maybe_unsync(struct vmm *vmm, struct vm *vm, struct sh_page *sp)
+{
+    struct sh_vm *s = SV(vm);
+    if (++sp->oos_writes < OOS_WRITES || sp->unsync || s->track[sp->gfn] != 1 || !s->oos_max)
+        return 0;
+    struct sh_oos *o = NULL;
+    for (unsigned i = 0; i < s->oos_max && !o; i++)
+        if (s->oos[i].page == SH_NONE)
+            o = &s->oos[i];
+    if (!o) {
+        o = &s->oos[s->oos_next];
+        s->oos_next = (s->oos_next + 1) % s->oos_max;
+        oos_resync_page(vmm, vm, s->pages[o->page]);
+        s->n.oos_evictions++;
+        if (s->track[sp->gfn] != 1)    /* the eviction shadowed the frame again */
+            return 0;
+    }
+    pmap_read(&vm->pmap, sp->gfn << 12, o->snap, sizeof(o->snap));
+    o->page = sp->id;
+    sp->unsync = 1;
+    s->n.unsynced++;
+    track_dec(vmm, vm, sp->gfn);
+    return 1;
+}
+
+void oos_resync_all(struct vmm *vmm, struct vm *vm)
+{
+    struct sh_vm *s = SV(vm);
+    for (unsigned i = 0; i < s->oos_max; i++)
+        if (s->oos[i].page != SH_NONE)
+            oos_resync_page(vmm, vm, s->pages[s->oos[i].page]);
+}
+
+void oos_resync_va(struct vmm *vmm, struct vm *vm, uint32_t va)
+{
+    struct sh_vm *s = SV(vm);
+    struct sh_page *root = sh_root(s);
+    if (!root || root->tgt[va >> 22] == SH_NONE)
+        return;
+    struct sh_page *sp = s->pages[root->tgt[va >> 22]];
+    if (sp->kind == SP_TABLE && sp->unsync)
+        oos_resync_page(vmm, vm, sp);
+}
