@@ -5,8 +5,10 @@
  * tracked (its mappings become writable again through the reverse map) and the guest's
  * further stores to it run at full speed. The shadow entries may then be stale, as a TLB
  * may be: x86 software must InvlPg (or write PTBase) before it relies on a changed PTE, and
- * those are the points where the table is resynced — every entry that differs from the
- * snapshot is updated or zapped, and the frame is tracked again. A table is also resynced
+ * those are the points where the shadow catches up: InvlPg brings the one entry it names
+ * back in sync (the table stays out of sync, as in Xen's sh_invlpg); a PTBase write
+ * resyncs the whole table — every entry that differs from the snapshot is updated or
+ * zapped — and the frame is tracked again. A table is also resynced
  * when it is evicted to make room (at most --shadow-oos per vCPU, Xen's 3, round robin),
  * and before its frame is shadowed in another role.
  *
@@ -120,6 +122,15 @@ void oos_resync_va(struct vmm *vmm, struct vm *vm, uint32_t va)
     if (!root || root->tgt[va >> 22] == SH_NONE)
         return;
     struct sh_page *sp = s->pages[root->tgt[va >> 22]];
-    if (sp->kind == SP_TABLE && sp->unsync)
-        oos_resync_page(vmm, vm, sp);
+    struct sh_oos *o;
+    if (sp->kind != SP_TABLE || !sp->unsync || !(o = slot_of(s, sp)))
+        return;
+    /* the one entry (Xen sh_invlpg): the table stays out of sync */
+    uint32_t j = (va >> 12) & 1023, g = 0;
+    pmap_read(&vm->pmap, sp->gfn << 12 | j << 2, &g, 4);
+    if (g != o->snap[j]) {
+        s->n.resync_entries++;
+        spte_propagate(vmm, vm, sp, j, g);
+        o->snap[j] = g;
+    }
 }
