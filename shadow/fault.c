@@ -115,17 +115,19 @@ static int flooded(struct vmm *vmm, struct vm *vm, struct sh_page *sp)
     return 1;
 }
 
-/* Word idx of guest frame gpfn, a page table, changed from old to neu (an emulated store).
- * The shadows made from that word follow:
+/* Word idx of guest frame gpfn, a page table, changed to neu (an emulated store). The
+ * shadows made from that word follow:
  *  - a root whose directory it is: the table under that slot goes; if the root is not the
- *    current one it is dropped whole instead (it is an address space that is not running:
- *    being torn down, or its pages reused), unless flood detection is on;
- *  - a shadow of it as a page table: the entry is updated in place or zapped; without
- *    flood detection any other root that uses the table is dropped whole;
+ *    current one it is dropped whole instead (the directory of an address space that is not
+ *    running is written when it is torn down or its page reused);
+ *  - a shadow of it as a page table: the entry is updated in place or zapped; any other
+ *    root that uses the table is dropped whole too, unless flood detection is on: then
+ *    the write is propagated to every root, and a table written three times without being
+ *    used for a fill in between is unshadowed (KVM detect_write_flooding), as is one that
+ *    gets a second not-present entry in a row with no other fault in between (Xen
+ *    check_for_early_unshadow: a table being torn down);
  *  - an out-of-sync candidate goes out of sync (oos.c).
- * With flood detection a second write of a not-present entry to the same table with no
- * other fault in between unshadows it (Xen check_for_early_unshadow: a table being torn
- * down). The machine TLB is left alone, as a native PTE write leaves the native TLB. */
+ * The machine TLB is left alone, as a native PTE write leaves the native TLB. */
 static void pt_written(struct vmm *vmm, struct vm *vm, uint32_t gpfn, uint32_t idx, uint32_t neu,
                        uint32_t prev_gfn)
 {
@@ -138,15 +140,13 @@ again:
         if (sp->kind == SP_ROOT) {
             if (!sp->protected_)
                 continue;
-            if (sp->id != s->cur && !flood) {
+            if (sp->id != s->cur) {
                 sp_zap(vmm, vm, sp);
                 goto again;
             }
             uint32_t c = sp->tgt[idx];
             if (c != SH_NONE && (s->pages[c]->kind == SP_TABLE || s->pages[c]->kind == SP_BIG))
                 sp_unlink(vmm, vm, sp, idx);
-            if (flooded(vmm, vm, sp))
-                goto again;
         } else if (sp->kind == SP_TABLE && !sp->unsync) {
             if (!flood) {
                 for (uint32_t p = sp->parents; p != SH_NONE; p = list_next(s, p)) {

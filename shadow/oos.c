@@ -19,7 +19,7 @@
 #include "../core/pmap.h"
 #include "sh_int.h"
 
-#define OOS_WRITES 2           /* emulated writes while in sync that make a table a candidate */
+#define OOS_WRITES 1           /* emulated writes while in sync that make a table a candidate */
 
 int oos_init(struct sh_vm *s, unsigned n)
 {

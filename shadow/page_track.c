@@ -10,8 +10,8 @@
  * so the frame also remembers the one address a writable entry was ever made for (wva), or
  * that there were several: then the machine TLB is emptied. When the frame stops being
  * tracked its entries become writable again lazily (the next store faults and the entry
- * is rebuilt), or at once through the reverse map with flood detection or out-of-sync
- * tables on (tables unshadowed or unsynced while the guest is still writing to them). */
+ * is rebuilt: KVM and Xen do so), or with --shadow-opts unprotect at once, through the
+ * reverse map (entries whose guest PTE allows it). */
 #include "sh_int.h"
 
 int is_tracked(const struct sh_vm *s, uint32_t gpfn)
@@ -137,7 +137,7 @@ void track_dec(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
     struct sh_vm *s = SV(vm);
     if (gpfn >= s->npages || --s->track[gpfn] != 0)
         return;
-    if (sh_opt(s, SHADOW_OPT_FLOOD) || sh_opt(s, SHADOW_OPT_OOS)) {
+    if (sh_opt(s, SHADOW_OPT_UNPROTECT)) {
         struct prot_ctx c = { vmm, vm, 1 };
         rmap_each(s, gpfn, upgrade, &c);
     }

@@ -204,8 +204,7 @@ void sp_unlink(struct vmm *vmm, struct vm *vm, struct sh_page *root, uint32_t i)
     if (root->tgt[i] == SH_NONE)
         return;
     struct sh_page *child = detach(vmm, vm, root, i);
-    if (child->nparents == 0 && child->kind != SP_KSEG &&
-        !(child->kind == SP_TABLE && child->owner == SH_NONE))
+    if (child->nparents == 0 && child->kind != SP_KSEG)
         sp_zap(vmm, vm, child);
 }
 

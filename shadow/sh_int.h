@@ -186,8 +186,8 @@ struct sh_page *sp_find(struct sh_vm *s, int kind, uint32_t gfn, uint32_t owner)
  * was there). */
 void sp_link(struct vmm *vmm, struct vm *vm, struct sh_page *root, uint32_t i,
              struct sh_page *child, uint32_t pde_flags);
-/* Empties directory slot i of root. A child left without parents goes too, unless it is a
- * shared table (kept for other roots) or a kseg page. */
+/* Empties directory slot i of root. A child left without parents goes too (a kseg page
+ * stays: every root links it). */
 void sp_unlink(struct vmm *vmm, struct vm *vm, struct sh_page *root, uint32_t i);
 /* Frees page sp: its entries, its parents' slots, its tracking; a root is dropped whole. */
 void sp_zap(struct vmm *vmm, struct vm *vm, struct sh_page *sp);

@@ -55,8 +55,8 @@ int shadow_parse_opts(const char *str, unsigned *bits, char *err, size_t errlen)
                     break;
             if (i == sizeof(opt_names) / sizeof(opt_names[0])) {
                 snprintf(err, errlen, "unknown shadow option '%.*s' (none, all, or a comma-"
-                         "separated list of: share, update, oos, flood, prefetch, mru, kglobal, "
-                         "klarge, exact)", (int)(len > 40 ? 40 : len), p);
+                         "separated list of: share, update, oos, flood, prefetch, mru, unprotect, "
+                         "kglobal, klarge, exact)", (int)(len > 40 ? 40 : len), p);
                 return -1;
             }
             b |= opt_names[i].bit;

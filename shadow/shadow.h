@@ -25,6 +25,7 @@ struct pmap;
     X(FLOOD, flood, "write-flood and early unshadowing instead of dropping whole roots (KVM, Xen)") \
     X(PREFETCH, prefetch, "a fill also maps the neighbouring entries that are accessed (KVM, Xen)") \
     X(MRU, mru, "KVM's root cache: current + 3 previous, most recent first; others kept as pages") \
+    X(UNPROTECT, unprotect, "a frame that stops being a page table is writable again at once, through the reverse map") \
     X(KGLOBAL, kglobal, "kseg0/kseg1 shadow entries global: they survive the machine's PTBase writes") \
     X(KLARGE, klarge, "machine 4 MiB entries for kseg windows whose RAM is one aligned extent") \
     X(EXACT, exact, "the guest's TLB emulated exactly (stale entries as on the native machine)")
@@ -41,13 +42,15 @@ enum {
 #define SHADOW_OPT_FLOOD (1u << SHADOW_OPT_BIT_FLOOD)
 #define SHADOW_OPT_PREFETCH (1u << SHADOW_OPT_BIT_PREFETCH)
 #define SHADOW_OPT_MRU (1u << SHADOW_OPT_BIT_MRU)
+#define SHADOW_OPT_UNPROTECT (1u << SHADOW_OPT_BIT_UNPROTECT)
 #define SHADOW_OPT_KGLOBAL (1u << SHADOW_OPT_BIT_KGLOBAL)
 #define SHADOW_OPT_KLARGE (1u << SHADOW_OPT_BIT_KLARGE)
 #define SHADOW_OPT_EXACT (1u << SHADOW_OPT_BIT_EXACT)
-/* `all`: every optimization (items 7-13 of issue 11). `exact` is a transparency mode, not
- * an optimization: it is named on its own. */
+/* `all`: every optimization (items 7-13 of issue 11, and unprotect). `exact` is a
+ * transparency mode, not an optimization: it is named on its own. */
 #define SHADOW_OPT_ALL (SHADOW_OPT_SHARE | SHADOW_OPT_UPDATE | SHADOW_OPT_OOS | SHADOW_OPT_FLOOD | \
-                        SHADOW_OPT_PREFETCH | SHADOW_OPT_MRU | SHADOW_OPT_KGLOBAL | SHADOW_OPT_KLARGE)
+                        SHADOW_OPT_PREFETCH | SHADOW_OPT_MRU | SHADOW_OPT_UNPROTECT | \
+                        SHADOW_OPT_KGLOBAL | SHADOW_OPT_KLARGE)
 
 /* Options (vmm_config.backend_opts; NULL: the defaults, every field 0 = its default):
  * the machine's walker TLB (also the TLB the guest sees), each VM's budget of machine
