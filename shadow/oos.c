@@ -6,11 +6,13 @@
  * further stores to it run at full speed. The shadow entries may then be stale, as a TLB
  * may be: x86 software must InvlPg (or write PTBase) before it relies on a changed PTE, and
  * those are the points where the shadow catches up: InvlPg brings the one entry it names
- * back in sync (the table stays out of sync, as in Xen's sh_invlpg); a PTBase write
- * resyncs the whole table — every entry that differs from the snapshot is updated or
- * zapped — and the frame is tracked again. A table is also resynced
- * when it is evicted to make room (at most --shadow-oos per vCPU, Xen's 3, round robin),
- * and before its frame is shadowed in another role.
+ * back in sync (as Xen's sh_invlpg); a PTBase write resyncs every out-of-sync table —
+ * each entry that differs from the snapshot is updated or zapped, charged shadow_resync
+ * per table. Xen and KVM then write-protect the table again; here it stays out of sync
+ * (its snapshot refreshed), so that a table the guest keeps writing costs no trap per
+ * write across address-space switches either. It is written-protected again only when it
+ * is evicted to make room (at most --shadow-oos per vCPU, Xen's 3, round robin) or its
+ * frame is shadowed in another role.
  *
  * Only a table whose frame has no other in-sync shadow goes out of sync (not a directory
  * in use, not a second unshared shadow of the same table). */
@@ -54,10 +56,11 @@ void oos_forget(struct sh_vm *s, struct sh_page *sp)
     sp->unsync = 0;
 }
 
-void oos_resync_page(struct vmm *vmm, struct vm *vm, struct sh_page *sp)
+/* Brings every entry of out-of-sync table sp up to date with the guest's table (charged
+ * shadow_resync); the snapshot follows. */
+static void refresh(struct vmm *vmm, struct vm *vm, struct sh_page *sp, struct sh_oos *o)
 {
     struct sh_vm *s = SV(vm);
-    struct sh_oos *o = slot_of(s, sp);
     uint32_t g[1024];
     pmap_read(&vm->pmap, sp->gfn << 12, g, sizeof(g));
     for (uint32_t j = 0; j < 1024; j++) {
@@ -65,11 +68,20 @@ void oos_resync_page(struct vmm *vmm, struct vm *vm, struct sh_page *sp)
             continue;
         s->n.resync_entries++;
         spte_propagate(vmm, vm, sp, j, g[j]);
+        o->snap[j] = g[j];
     }
+    s->n.resynced++;
+    if (vmm->cur == vm)
+        vmm_charge(vmm, vmm->cpu->cost.shadow_resync);
+}
+
+void oos_resync_page(struct vmm *vmm, struct vm *vm, struct sh_page *sp)
+{
+    struct sh_oos *o = slot_of(SV(vm), sp);
+    refresh(vmm, vm, sp, o);
     o->page = SH_NONE;
     sp->unsync = 0;
     sp->oos_writes = 0;
-    s->n.resynced++;
     track_inc(vmm, vm, sp->gfn);
 }
 
@@ -112,7 +124,7 @@ void oos_resync_all(struct vmm *vmm, struct vm *vm)
     struct sh_vm *s = SV(vm);
     for (unsigned i = 0; i < s->oos_max; i++)
         if (s->oos[i].page != SH_NONE)
-            oos_resync_page(vmm, vm, s->pages[s->oos[i].page]);
+            refresh(vmm, vm, s->pages[s->oos[i].page], &s->oos[i]);
 }
 
 void oos_resync_va(struct vmm *vmm, struct vm *vm, uint32_t va)

@@ -112,6 +112,8 @@ static void upgrade(void *ctx, uint32_t node)
         struct wva_ctx w = { s, sp->tgt[i] };
         spte_each_va(c->vm, sp, i, note_writable_cb, &w);
     }
+    /* the machine TLB may hold the read-only entry: it must walk again to see RW */
+    spte_each_va(c->vm, sp, i, invlpg_cb, c->vmm);
     s->n.unprotects++;
 }
 
