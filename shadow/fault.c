@@ -230,6 +230,7 @@ static void prefetch(struct vmm *vmm, struct vm *vm, struct sh_page *sp, uint32_
     uint32_t first = i & ~(width - 1), gpte[SHADOW_MAX_PREFETCH];
     if (pmap_read(&vm->pmap, sp->gfn << 12 | first << 2, gpte, width * 4) != 0)
         return;
+    vmm_charge(vmm, vmm->cpu->cost.walker_memref);     /* one read of the group */
     for (uint32_t j = 0; j < width; j++) {
         uint32_t slot = first + j, gpfn, spte;
         if (slot == i || sp->tgt[slot] != SH_NONE)

@@ -56,12 +56,72 @@ void oos_forget(struct sh_vm *s, struct sh_page *sp)
     sp->unsync = 0;
 }
 
+/* ---- which tables were written: dirty bits of the machine's own entries -------------------
+ * Every shadow entry that maps an out-of-sync table's frame is kept clean (D clear) in
+ * machine memory; the machine's walker sets D in it on the first store through it, as a
+ * hardware walker does. A resync compares a table with its snapshot only if one of those
+ * entries became dirty (or is new: entries are made with D preset). The machine TLB is
+ * made to walk again after the bits are cleared: at every address of those entries, and
+ * where a writable entry of the frame may have outlived its shadow entry (wva). */
+
+struct clean_ctx {
+    struct vmm *vmm;
+    struct vm *vm;
+    int dirty;
+};
+
+static void invlpg_cb(void *ctx, uint32_t va)
+{
+    sh_hw_invlpg(ctx, va);
+}
+
+static void clean_cb(void *ctx, uint32_t node)
+{
+    struct clean_ctx *c = ctx;
+    struct sh_page *sp = SV(c->vm)->pages[SH_NODE_PAGE(node)];
+    uint32_t i = SH_NODE_SLOT(node), *e = &sp_entries(c->vmm, sp)[i];
+    if (!(*e & PW_D))
+        return;
+    *e &= ~PW_D;
+    spte_each_va(c->vm, sp, i, invlpg_cb, c->vmm);
+}
+
+static void clean_mappings(struct vmm *vmm, struct vm *vm, uint32_t gfn)
+{
+    struct sh_vm *s = SV(vm);
+    struct clean_ctx c = { vmm, vm, 0 };
+    rmap_each(s, gfn, clean_cb, &c);
+    if (s->wva[gfn] == SH_MANY_VAS)
+        sh_hw_flush_all(vmm);
+    else if (s->wva[gfn] != SH_NONE)
+        sh_hw_invlpg(vmm, s->wva[gfn]);
+}
+
+static void dirty_cb(void *ctx, uint32_t node)
+{
+    struct clean_ctx *c = ctx;
+    struct sh_page *sp = SV(c->vm)->pages[SH_NODE_PAGE(node)];
+    c->dirty |= (sp_entries(c->vmm, sp)[SH_NODE_SLOT(node)] & PW_D) != 0;
+}
+
+static int written(struct vmm *vmm, struct vm *vm, uint32_t gfn)
+{
+    struct clean_ctx c = { vmm, vm, 0 };
+    rmap_each(SV(vm), gfn, dirty_cb, &c);
+    return c.dirty;
+}
+
 /* Brings every entry of out-of-sync table sp up to date with the guest's table (charged
- * shadow_resync); the snapshot follows. */
+ * shadow_resync), unless no store can have reached it since the last time; the snapshot
+ * follows. */
 static void refresh(struct vmm *vmm, struct vm *vm, struct sh_page *sp, struct sh_oos *o)
 {
     struct sh_vm *s = SV(vm);
     uint32_t g[1024];
+    if (!written(vmm, vm, sp->gfn)) {
+        s->n.resync_skipped++;
+        return;
+    }
     pmap_read(&vm->pmap, sp->gfn << 12, g, sizeof(g));
     for (uint32_t j = 0; j < 1024; j++) {
         if (g[j] == o->snap[j])
@@ -73,6 +133,7 @@ static void refresh(struct vmm *vmm, struct vm *vm, struct sh_page *sp, struct s
     s->n.resynced++;
     if (vmm->cur == vm)
         vmm_charge(vmm, vmm->cpu->cost.shadow_resync);
+    clean_mappings(vmm, vm, sp->gfn);
 }
 
 void oos_resync_page(struct vmm *vmm, struct vm *vm, struct sh_page *sp)
@@ -116,6 +177,7 @@ int oos_maybe_unsync(struct vmm *vmm, struct vm *vm, struct sh_page *sp)
     sp->unsync = 1;
     s->n.unsynced++;
     track_dec(vmm, vm, sp->gfn);
+    clean_mappings(vmm, vm, sp->gfn);
     return 1;
 }
 

@@ -229,8 +229,13 @@ void sp_zap(struct vmm *vmm, struct vm *vm, struct sh_page *sp)
         uint32_t p = sp->parents;
         detach(vmm, vm, s->pages[SH_NODE_PAGE(p)], SH_NODE_SLOT(p));
     }
-    for (uint32_t i = 0; i < 1024 && sp->present; i++)
+    for (uint32_t i = 0; i < 1024 && sp->present; i++) {
+        /* a writable kseg entry may outlive its page in the machine TLB (kseg entries are
+         * never noted when made, and may be global): write tracking must know its address */
+        if (sp->kind == SP_KSEG && sp->tgt[i] != SH_NONE && (sp_entries(vmm, sp)[i] & PW_RW))
+            note_writable(s, sp->tgt[i], (KSEG_FIRST_PDE + sp->gfn) << 22 | i << 12);
         spte_clear(vmm, vm, sp, i);
+    }
     if (sp->kind == SP_TABLE) {
         if (sp->unsync)
             oos_forget(s, sp);

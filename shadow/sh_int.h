@@ -93,7 +93,7 @@ struct sh_model {
     X(ad_updates) X(a_set) X(dirty_faults) X(write_protects) X(protect_scans) \
     X(protect_flushes) X(seg_flushes) X(invlpg_big) \
     X(kseg_upgrades) X(frames) X(frames_peak) X(frames_allocated) X(frames_freed) X(alloc_failed) X(recycled) \
-    X(shared_links) X(updated) X(unsynced) X(resynced) X(resync_entries) X(oos_evictions) \
+    X(shared_links) X(updated) X(unsynced) X(resynced) X(resync_skipped) X(resync_entries) X(oos_evictions) \
     X(flooded) X(early_unshadows) X(prefetched) X(root_reused) X(kseg_large) X(kseg_splits) \
     X(unprotects) X(vtlb_fills) X(vtlb_hits) X(vtlb_evictions) X(vtlb_flushes) X(audits)
 
