@@ -3,13 +3,14 @@
  * end's own bookkeeping. A disagreement is printed (the first few) and stops the VM: it is
  * a VMM bug. The audit changes nothing; it is for tests and debugging, and slow.
  *
- * What must hold (outside exact mode, whose entries vtlb.c checks against the guest TLB):
+ * What must hold:
  *  - every shadow page's frame is the VM's; its count of present slots is right;
  *  - a leaf entry maps the machine frame the pmap gives its guest frame, is on that frame's
  *    reverse map, and is never writable while the frame is tracked;
  *  - an entry of an in-sync table agrees with the guest's PTE (present, accessed, same
  *    frame, same US and G, writable only if the PTE is RW and dirty); an out-of-sync
- *    table's entries agree with its snapshot; a split 4 MiB page's with its guest PDE;
+ *    table's entries agree with its snapshot; a split 4 MiB page's with its guest PDE; an
+ *    exact-mode entry with the guest TLB's entry for its address (vtlb.c);
  *    kseg and direct entries map the guest RAM of their address;
  *  - a directory slot points at a live page that lists it among its parents, with the
  *    guest PDE's rights for a table; a root with guest-derived tables has its directory
@@ -76,6 +77,8 @@ static int expected(struct audit *a, const struct sh_page *sp, uint32_t i, uint3
         *gpfn = (*leaf & PW_FRAME_4M) >> 12 | i;
         return (*leaf & (PW_P | PW_A | PW_PS)) == (PW_P | PW_A | PW_PS);
     }
+    case SP_VTLB:
+        return vtlb_expected(s, sp, i, leaf, gpfn);
     case SP_KSEG:
         *leaf = 0;
         *gpfn = (((KSEG_FIRST_PDE + sp->gfn) << 22 | i << 12) & 0x1FFFFFFFu) >> 12;
@@ -112,7 +115,7 @@ static void audit_leaf(struct audit *a, const struct sh_page *sp)
                    sp->id, sp->kind, sp->gfn, i, g, want, leaf);
             continue;
         }
-        if (sp->kind == SP_TABLE || sp->kind == SP_BIG) {
+        if (sp->kind == SP_TABLE || sp->kind == SP_BIG || sp->kind == SP_VTLB) {
             if ((e[i] & (PW_US | PW_G)) != (leaf & (PW_US | PW_G)))
                 report(a, "page %u slot %u: US/G %#x, guest leaf %#x", sp->id, i, e[i], leaf);
             if ((e[i] & PW_RW) && (leaf & (PW_RW | PW_D)) != (PW_RW | PW_D))
@@ -174,8 +177,6 @@ unsigned sh_audit(struct vmm *vmm, struct vm *vm, const char *where)
     struct sh_vm *s = SV(vm);
     struct audit a = { vmm, vm, where, 0 };
     s->n.audits++;
-    if (sh_opt(s, SHADOW_OPT_EXACT))
-        return vtlb_audit(vmm, vm, where);
     uint32_t *count = calloc(s->npages ? s->npages : 1, sizeof(*count));
     uint64_t present = 0, listed = 0;
     for (uint32_t id = 0; id < s->npages_cap; id++) {

@@ -52,7 +52,7 @@ static int guest_insn(struct vmm *vmm, struct vm *vm, uint32_t va, uint32_t *ins
 {
     uint32_t pa, gpa, mfn;
     struct shadow_walk w;
-    if (pw_tlb_probe(S(vmm)->hw, va, &pa) != 0)
+    if (pw_mmu_probe(S(vmm)->hw, va, &pa) != 0)
         pa = (mfn = shadow_lookup(vmm, va)) != SH_NONE ? mfn << 12 | (va & 0xFFFu) : SH_NONE;
     if (pa != SH_NONE) {
         if (frames_owner(&vmm->frames, pa >> 12) != vm->pmap.vm_id)
@@ -428,7 +428,7 @@ void sh_do_invlpg(struct vmm *vmm, struct vm *vm, uint32_t va)
     struct sh_page *root = sh_root(s);
     if (s->big_cached[i / 32] & (1u << (i % 32))) {
         s->big_cached[i / 32] &= ~(1u << (i % 32));
-        pw_tlb_invalidate_range(S(vmm)->hw, va & PW_FRAME_4M, 1u << 22);
+        pw_mmu_invalidate_range(S(vmm)->hw, va & PW_FRAME_4M, 1u << 22);
         if (root && root->tgt[i] != SH_NONE && s->pages[root->tgt[i]]->kind == SP_BIG)
             sp_unlink(vmm, vm, root, i);
         s->n.invlpg_big++;

@@ -72,12 +72,15 @@ uint32_t shadow_pferr(enum shadow_fault f, int access, int user)
 
 /* ---- the guest's model of its walker ----------------------------------------------------- */
 
-/* Translates without side effects (no A/D, no PFErr): the core reads the instruction that
- * trapped and emulates device accesses through it. */
+/* Translates without side effects (no A/D, no PFErr, no TLB change): the core reads the
+ * instruction that trapped and emulates device accesses through it. */
 static int model_translate(struct mmu *m, uint32_t va, int access, int user, uint32_t *pa)
 {
     struct sh_model *md = (struct sh_model *)m;
     struct shadow_walk w;
+    /* in exact mode the guest's TLB answers first, as the native TLB would */
+    if (md->vm->be && vtlb_probe(SV(md->vm), va, access == MMU_STORE, user, pa) == 0)
+        return MMU_OK;
     if (shadow_walk(&md->vm->pmap, md->ptbase, va, access, user, 0, &w) != SHADOW_OK)
         return MMU_PAGEFAULT;
     *pa = w.gpa | (va & 0xFFFu);

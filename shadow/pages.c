@@ -159,7 +159,7 @@ static void sp_free(struct vmm *vmm, struct vm *vm, struct sh_page *sp)
     frames_free(&vmm->frames, sp->mfn);
     s->n.frames--;
     s->n.frames_freed++;
-    if (sp->kind == SP_TABLE || sp->kind == SP_BIG || sp->kind == SP_DIRECT)
+    if (sp->kind == SP_TABLE || sp->kind == SP_BIG || sp->kind == SP_DIRECT || sp->kind == SP_VTLB)
         s->n.zapped_pdes++;
     s->pages[sp->id] = NULL;
     if (sp->id < s->page_free)

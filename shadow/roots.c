@@ -105,7 +105,7 @@ void load_empty_root(struct vmm *vmm)
 int load_root(struct vmm *vmm, struct vm *vm)
 {
     struct sh_vm *s = SV(vm);
-    uint32_t gfn = s->model->ptbase >> 12;
+    uint32_t gfn = sh_opt(s, SHADOW_OPT_EXACT) ? SH_EXACT_ROOT : s->model->ptbase >> 12;
     if (s->cur == SH_NONE || s->pages[s->cur]->gfn != gfn) {
         int hit;
         struct sh_page *r = root_get(vmm, vm, gfn, &hit);
@@ -126,6 +126,8 @@ int load_root(struct vmm *vmm, struct vm *vm)
 int root_switch(struct vmm *vmm, struct vm *vm, uint32_t gfn)
 {
     struct sh_vm *s = SV(vm);
+    if (sh_opt(s, SHADOW_OPT_EXACT))
+        gfn = SH_EXACT_ROOT;          /* one root: its entries are the guest TLB's */
     s->n.root_switches++;
     int hit;
     struct sh_page *r = root_get(vmm, vm, gfn, &hit);

@@ -21,6 +21,7 @@
  *   SP_BIG     a guest 4 MiB page (PDE at gfn's frame) split into 4 KiB shadow entries
  *   SP_DIRECT  guest-unmapped addresses outside kseg0/kseg1 (useg under ERL), gfn = base
  *   SP_KSEG    guest kseg0/kseg1 -> its RAM, gfn = 4 MiB window index (shared by all roots)
+ *   SP_VTLB    exact mode: the entries of the guest's TLB (vtlb.c) in one 4 MiB range
  * A directory slot that points at a shadow page is one of the page's parents; a leaf slot
  * that maps a guest frame is on that frame's reverse map. Both lists are threaded through
  * the per-slot next/prev arrays of the page that owns the slot, and a node is named by
@@ -52,7 +53,8 @@
 #define SH_NODE_SLOT(n) ((n) & 1023u)
 #define SH_MAX_PAGES (1u << 22)               /* page ids fit a node name */
 
-enum sp_kind { SP_ROOT, SP_TABLE, SP_BIG, SP_DIRECT, SP_KSEG };
+enum sp_kind { SP_ROOT, SP_TABLE, SP_BIG, SP_DIRECT, SP_KSEG, SP_VTLB };
+#define SH_EXACT_ROOT 0x100000u              /* the exact mode's one root: no guest frame */
 
 struct sh_page {
     uint32_t id;
@@ -72,6 +74,7 @@ struct sh_page {
     uint32_t write_count;      /* emulated writes since it was last used for a fill (flood) */
     uint32_t oos_writes;       /* TABLE: emulated writes while in sync (oos candidate) */
     uint64_t last_use;         /* ROOT: root cache order */
+    uint32_t big_bits[32];     /* SP_VTLB: slot i stands for a piece of a 4 MiB TLB entry */
     uint32_t tgt[1024];        /* leaf roles: the guest frame slot i maps (rmap key); ROOT: the
                                 * child page id under slot i; SH_NONE: empty */
     uint32_t next[1024], prev[1024];
@@ -286,7 +289,13 @@ void vtlb_free(struct sh_vm *s);
 void vtlb_fault(struct vmm *vmm, struct vm *vm, uint32_t va, int access, int user, int store, int fetch);
 void vtlb_invlpg(struct vmm *vmm, struct vm *vm, uint32_t va);
 void vtlb_flush(struct vmm *vmm, struct vm *vm, int keep_global);
-unsigned vtlb_audit(struct vmm *vmm, struct vm *vm, const char *where);
+/* The guest TLB's translation of va for an access, without a walk or any change: 0 with
+ * *pa, or -1 (no entry, or its rights refuse the access). */
+int vtlb_probe(struct sh_vm *s, uint32_t va, int store, int user, uint32_t *pa);
+/* For the audit: the guest TLB entry that slot i of exact-mode page sp stands for, as a
+ * leaf (P, A, RW, D, US, G as the entry says) and the guest frame; 0 if there is none. */
+int vtlb_expected(struct sh_vm *s, const struct sh_page *sp, uint32_t i, uint32_t *leaf,
+                  uint32_t *gpfn);
 
 /* ---- audit.c ---- */
 /* Checks every shadow entry of vm; returns the number of disagreements (printed). */

@@ -22,7 +22,7 @@ void sh_hw_invlpg(struct vmm *vmm, uint32_t va)
 
 void sh_hw_flush_all(struct vmm *vmm)
 {
-    pw_tlb_flush_all(S(vmm)->hw);
+    pw_mmu_flush_all(S(vmm)->hw);
     S(vmm)->tlb_flushes++;
     for (unsigned i = 0; i < vmm->nvms; i++)
         if (vmm->vms[i].be)
@@ -176,9 +176,9 @@ static void sh_sync(struct vmm *vmm)
     uint32_t key = vmm_seg_key(vm->v);
     if (!s->seg_key_set || key != s->seg_key) {
         if (s->seg_key_set) {
+            /* (the guest's TLB, exact mode, is not the VMM's to flush: its entries come
+             * back into the shadow on demand) */
             sp_zap_all(vmm, vm);
-            if (s->vtlb)
-                vtlb_flush(vmm, vm, 0);
             sh_hw_flush_all(vmm);
             s->n.seg_flushes++;
         }
@@ -211,8 +211,6 @@ static void sh_unmapped(struct vmm *vmm, struct vm *vm, uint32_t gpfn, uint32_t 
     struct sh_vm *s = SV(vm);
     if (gpfn == 0 && count >= s->npages) {
         sp_zap_all(vmm, vm);
-        if (s->vtlb)
-            vtlb_flush(vmm, vm, 0);
         load_empty_root(vmm);
         sh_hw_flush_all(vmm);
         if (vm->state == VM_RUNNING && vm == vmm->cur && load_root(vmm, vm) != 0)
@@ -229,11 +227,8 @@ static void sh_unmapped(struct vmm *vmm, struct vm *vm, uint32_t gpfn, uint32_t 
         }
         flush = 1;                 /* a machine TLB entry may outlive its shadow entry */
     }
-    if (flush) {
-        if (s->vtlb)
-            vtlb_flush(vmm, vm, 0);
+    if (flush)
         sh_hw_flush_all(vmm);
-    }
 }
 
 static int sh_init(struct vmm *vmm, const struct vmm_config *cfg, char *err, size_t errlen)
