@@ -162,6 +162,13 @@ static void audit_root(struct audit *a, const struct sh_page *root)
         case SP_KSEG:
             if (i < KSEG_FIRST_PDE || i - KSEG_FIRST_PDE != c->gfn || s->kseg[c->gfn] != c->id)
                 report(a, "root %u slot %u: kseg page %u of window %u", root->id, i, c->id, c->gfn);
+            if (c->large) {
+                uint32_t x = ((i << 22) & 0x1FFFFFFFu) >> 22;
+                if (!(e[i] & PW_PS) || e[i] >> 12 != c->large_mfn ||
+                    pmap_extent_mfn(&a->vm->pmap, x) != c->large_mfn || s->ext_tracked[x])
+                    report(a, "root %u slot %u: large kseg entry %#x, extent %u", root->id, i,
+                           e[i], x);
+            }
             break;
         default:
             break;

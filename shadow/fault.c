@@ -251,24 +251,28 @@ static void fill_unmapped(struct vmm *vmm, struct vm *vm, uint32_t va, uint32_t 
     struct sh_vm *s = SV(vm);
     struct sh_page *root = sh_root(s), *sp;
     uint32_t gpfn = gpa >> 12, i = va >> 22;
+    uint64_t filled = vm->pmap.filled;
     uint32_t mfn = pmap_fill(&vm->pmap, gpfn);
     if (mfn == PMAP_NONE) {
         vmm_access_unbacked(vmm, fetch);
         return;
     }
+    if (vm->pmap.filled != filled)
+        kseg_backed(vmm, vm, gpfn);
     int kseg = va >= 0x80000000u && va < 0xC0000000u && gpa == (va & 0x1FFFFFFFu);
     if (kseg) {
-        uint32_t k = i - KSEG_FIRST_PDE;
-        sp = s->kseg[k] != SH_NONE ? s->pages[s->kseg[k]] : NULL;
-        if (!sp) {
-            if (!(sp = sp_new(vmm, vm, SP_KSEG, k, SH_NONE))) {
-                out_of_frames(vmm);
-                return;
-            }
-            s->kseg[k] = sp->id;
+        if (!(sp = kseg_page(vmm, vm, i - KSEG_FIRST_PDE, gpa >> 22))) {
+            out_of_frames(vmm);
+            return;
         }
         if (root->tgt[i] != sp->id)
             sp_link(vmm, vm, root, i, sp, SH_PDE);
+        if (sp->large) {
+            sp_touch(s, sp);
+            s->n.kseg_fills++;
+            vmm_retry(vmm);
+            return;
+        }
     } else {
         uint32_t c = root->tgt[i];
         if (c != SH_NONE && s->pages[c]->kind == SP_DIRECT) {
@@ -310,12 +314,15 @@ static void fill_mapped(struct vmm *vmm, struct vm *vm, uint32_t va, const struc
     struct sh_vm *s = SV(vm);
     struct sh_page *root = sh_root(s), *sp = NULL;
     uint32_t gpfn = w->gpa >> 12, i = va >> 22;
+    uint64_t filled = vm->pmap.filled;
     uint32_t mfn = pmap_fill(&vm->pmap, gpfn);
     if (mfn == PMAP_NONE) {
         /* The guest mapped a frame it does not have: a device, or a bus error. */
         vmm_access_unbacked(vmm, fetch);
         return;
     }
+    if (vm->pmap.filled != filled)
+        kseg_backed(vmm, vm, gpfn);
     uint32_t c = root->tgt[i], flags;
     if (w->big) {
         s->big_cached[i / 32] |= 1u << (i % 32);

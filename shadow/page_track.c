@@ -130,8 +130,10 @@ void track_inc(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
             if (s->pages[id]->unsync)
                 oos_resync_page(vmm, vm, s->pages[id]);
     }
-    if (s->track[gpfn]++ == 0)
+    if (s->track[gpfn]++ == 0) {
+        kseg_tracked(vmm, vm, gpfn, +1);
         protect(vmm, vm, gpfn);
+    }
 }
 
 void track_dec(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
@@ -139,6 +141,7 @@ void track_dec(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
     struct sh_vm *s = SV(vm);
     if (gpfn >= s->npages || --s->track[gpfn] != 0)
         return;
+    kseg_tracked(vmm, vm, gpfn, -1);
     if (sh_opt(s, SHADOW_OPT_UNPROTECT)) {
         struct prot_ctx c = { vmm, vm, 1 };
         rmap_each(s, gpfn, upgrade, &c);

@@ -173,7 +173,11 @@ void sp_link(struct vmm *vmm, struct vm *vm, struct sh_page *root, uint32_t i,
     struct sh_vm *s = SV(vm);
     if (root->tgt[i] != SH_NONE)
         sp_unlink(vmm, vm, root, i);
-    sp_entries(vmm, root)[i] = child->mfn << 12 | pde_flags;
+    if (child->large)          /* a kseg window mapped by one machine 4 MiB entry */
+        sp_entries(vmm, root)[i] = child->large_mfn << 12 | PW_PS | PW_P | PW_RW | PW_A | PW_D |
+                                   (sh_opt(s, SHADOW_OPT_KGLOBAL) ? PW_G : 0);
+    else
+        sp_entries(vmm, root)[i] = child->mfn << 12 | pde_flags;
     root->tgt[i] = child->id;
     root->present++;
     list_add(s, &child->parents, SH_NODE(root->id, i));
@@ -242,8 +246,11 @@ void sp_zap(struct vmm *vmm, struct vm *vm, struct sh_page *sp)
         else
             track_dec(vmm, vm, sp->gfn);
     }
-    if (sp->kind == SP_KSEG)
+    if (sp->kind == SP_KSEG) {
+        if (sp->large)
+            kseg_large_gone(vmm, vm, sp);
         s->kseg[sp->gfn] = SH_NONE;
+    }
     sp_free(vmm, vm, sp);
 }
 

@@ -66,6 +66,9 @@ struct sh_page {
     uint8_t protected_;        /* ROOT: the guest directory is tracked on its account */
     uint8_t unsync;            /* TABLE: out of sync (oos.c): not tracked */
     uint8_t pinned;            /* ROOT: in the root cache */
+    uint8_t large;             /* KSEG: the window is one machine 4 MiB entry (klarge): the
+                                * extent's run at large_mfn, no entries of its own */
+    uint32_t large_mfn;
     uint32_t hash_next;        /* next page id in its hash bucket */
     uint32_t lru_prev, lru_next;
     uint32_t parents;          /* head of the list of directory slots pointing here */
@@ -128,6 +131,7 @@ struct sh_vm {
     uint32_t *track;           /* in-sync shadow pages made from it: write-protected if > 0 */
     uint32_t *wva;             /* page VA of the writable non-kseg shadow entries made for it,
                                 * SH_MANY_VAS, or SH_NONE: none was made */
+    uint32_t *ext_tracked;     /* [4 MiB extents]: tracked frames in the extent (klarge) */
     /* roots */
     uint32_t cur;              /* the root of the guest's PTBase (page id), or SH_NONE */
     uint32_t *cache;           /* [roots_max] root page ids; MRU: most recent first */
@@ -258,6 +262,18 @@ int root_switch(struct vmm *vmm, struct vm *vm, uint32_t gfn);
 void root_zap_guest(struct vmm *vmm, struct vm *vm, struct sh_page *root);
 void root_uncache(struct sh_vm *s, struct sh_page *root);
 void out_of_frames(struct vmm *vmm);
+
+/* ---- kseg.c ---- */
+/* The kseg page for window k (va >> 22 - KSEG_FIRST_PDE) that maps guest-physical extent
+ * e: made if needed; large (one machine 4 MiB entry) when klarge allows. NULL: no memory. */
+struct sh_page *kseg_page(struct vmm *vmm, struct vm *vm, uint32_t k, uint32_t e);
+/* Guest frame gpfn becomes / stops being tracked: a large kseg mapping over it is split. */
+void kseg_tracked(struct vmm *vmm, struct vm *vm, uint32_t gpfn, int delta);
+/* Guest frame gpfn was just backed: if that made its extent whole, its kseg windows are
+ * remapped large at their next access (klarge). */
+void kseg_backed(struct vmm *vmm, struct vm *vm, uint32_t gpfn);
+/* A large kseg page goes: the machine TLB forgets its 4 MiB. */
+void kseg_large_gone(struct vmm *vmm, struct vm *vm, struct sh_page *sp);
 
 /* ---- fault.c ---- */
 void sh_do_fault(struct vmm *vmm, const struct cpu_exc *e);

@@ -10,6 +10,7 @@
  * --shadow-opts exact the guest's TLB is emulated exactly instead (vtlb.c). */
 #include <stdlib.h>
 
+#include "../core/pmap.h"
 #include "sh_int.h"
 
 /* ---- the machine ----------------------------------------------------------------------- */
@@ -300,6 +301,13 @@ static int sh_vm_init(struct vmm *vmm, struct vm *vm, const struct vmm_config *c
         oos_init(s, sh_opt(s, SHADOW_OPT_OOS) ? o->oos : 0) != 0 ||
         (sh_opt(s, SHADOW_OPT_EXACT) && vtlb_init(vm, &o->pw) != 0))
         return -1;
+    if (sh_opt(s, SHADOW_OPT_KLARGE)) {
+        /* the VM's RAM in machine-contiguous 4 MiB extents (before the ELF is loaded) */
+        s->ext_tracked = calloc((s->npages + PMAP_EXTENT_PAGES - 1) / PMAP_EXTENT_PAGES,
+                                sizeof(*s->ext_tracked));
+        if (!s->ext_tracked || pmap_use_extents(&vm->pmap) != 0)
+            return -1;
+    }
     memset(s->rmap, 0xFF, s->npages * sizeof(*s->rmap));
     memset(s->wva, 0xFF, s->npages * sizeof(*s->wva));
     s->model->base.ops = &sh_model_ops;
@@ -327,6 +335,7 @@ static void sh_vm_fini(struct vmm *vmm, struct vm *vm)
     free(s->rmap);
     free(s->track);
     free(s->wva);
+    free(s->ext_tracked);
     free(s);
     vm->be = NULL;
 }
