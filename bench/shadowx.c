@@ -3,8 +3,10 @@
  * cli/run.c when it lands on main; then this file goes).
  *
  * usage: shadowx [--opts LIST] [--frames N] [--roots N] [--oos N] [--prefetch N] [--audit]
- *                [--cost FILE] [--vms N] [--mem MiB] [--pw-tlb E,W] [--stats FILE] ELF [ARGS...]
- * Runs ELF (a pagewalk guest) under the VMM with shadow paging; guest console on stdout. */
+ *                [--cost FILE] [--vms N] [--mem MiB] [--pw-tlb E,W] [--stats FILE]
+ *                [--disco 'ELF ARGS'] ELF [ARGS...]
+ * Runs ELF (a pagewalk guest) under the VMM with shadow paging; guest console on stdout.
+ * --disco adds a Disco VM (an swtlb guest, L2 TLB on) next to it, as VM 2. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,8 @@
 
 #include "core/cost.h"
 #include "core/vmm.h"
+#include "mips/disco.h"
+#include "mips/l2tlb.h"
 #include "shadow/shadow.h"
 
 int main(int argc, char **argv)
@@ -19,7 +23,7 @@ int main(int argc, char **argv)
     struct shadow_opts o = { .pw = { 64, 4 } };
     struct cost_model cost;
     char err[512], cmdline[1024] = "";
-    const char *stats = NULL, *cost_path = NULL;
+    const char *stats = NULL, *cost_path = NULL, *disco = NULL;
     unsigned vms = 1, mem = 128;
     int i = 1;
     cost_default(&cost);
@@ -38,6 +42,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--mem")) mem = (unsigned)atoi(v);
         else if (!strcmp(a, "--pw-tlb")) sscanf(v, "%u,%u", &o.pw.tlb_entries, &o.pw.tlb_ways);
         else if (!strcmp(a, "--stats")) stats = v;
+        else if (!strcmp(a, "--disco")) disco = v;
         else { fprintf(stderr, "shadowx: unknown option %s\n", a); return 2; }
     }
     if (i >= argc) {
@@ -56,6 +61,21 @@ int main(int argc, char **argv)
         .tlb_entries = 16, .backend = &shadow_backend, .backend_opts = &o, .cmdline = cmdline,
         .out_fd = STDOUT_FILENO, .cost = &cost,
     };
+    static struct disco_opts dopts = { .l2tlb = 1, .l2tlb_entries = L2TLB_DEFAULT_ENTRIES };
+    static char dbuf[1024];
+    struct vmm_vm_spec specs[2] = {
+        { .elf = elf, .cmdline = cmdline, .mem_bytes = mem << 20, .weight = 1 },
+        { .mem_bytes = mem << 20, .weight = 1, .backend = &disco_backend, .backend_opts = &dopts,
+          .tlb_entries = 64 },
+    };
+    if (disco) {
+        snprintf(dbuf, sizeof(dbuf), "%s", disco);
+        char *sp = strchr(dbuf, ' ');
+        specs[1].cmdline = sp ? (*sp = 0, sp + 1) : "";
+        specs[1].elf = dbuf;
+        cfg.vms = 2;
+        cfg.spec = specs;
+    }
     static struct vmm vmm;
     if (vmm_create(&vmm, &cfg, elf, err, sizeof(err))) {
         fprintf(stderr, "shadowx: %s\n", err);

@@ -408,6 +408,19 @@ static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
 }
 
 
+void vmm_be_activate(struct vmm *vmm, unsigned slot)
+{
+    const struct vmm_be *b = &vmm->bes[slot];
+    if (vmm->backend == b->backend && vmm->be == b->be && vmm->cpu->mmu == b->mmu)
+        return;
+    vmm->backend = b->backend;
+    vmm->be = b->be;
+    if (vmm->cpu->mmu != b->mmu) {
+        vmm->cpu->mmu = b->mmu;
+        cpu_tc_flush(vmm->cpu);
+    }
+}
+
 static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
 {
     char px[16];
@@ -434,6 +447,7 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
     stats_add(st, &vm->n.idle_wait_halts, "%s.idle.wait_halts", px);
     stats_add(st, &vm->n.idle_spin_halts, "%s.idle.spin_halts", px);
     stats_add(st, &vm->n.end_cycle, "%s.end_cycle", px);
+    vmm_be_activate(vmm, vm->be_slot);
     vmm->backend->register_vm_stats(vmm, vm, st, px);
 }
 
@@ -442,6 +456,7 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
 static void vm_page_unmapped(void *ctx, uint32_t gpfn)
 {
     struct vm *vm = ctx;
+    vmm_be_activate(vm->owner, vm->be_slot);
     vm->owner->backend->unmapped(vm->owner, vm, gpfn, 1);
 }
 
@@ -457,6 +472,10 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
         return -1;
     }
     snprintf(err, errlen, "cannot create VM %u (out of memory)", id);
+    struct vmm_config vcfg = *cfg;         /* the VM's own guest TLB size, if it has one */
+    if (sp->tlb_entries)
+        vcfg.tlb_entries = sp->tlb_entries;
+    cfg = &vcfg;
     vm->v = cpu_new(NULL, sp->mem_bytes, &vm->bus, cfg->tlb_entries);
     if (!vm->v || pmap_init(&vm->pmap, &vmm->frames, id, sp->mem_bytes) != 0) {
         elf_free(&img);
@@ -465,6 +484,7 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
     if (cfg->cost)
         vm->v->cost = *cfg->cost;
     vm->owner = vmm;
+    vmm_be_activate(vmm, vm->be_slot);
     if (vmm->backend->vm_init(vmm, vm, cfg) != 0) {
         elf_free(&img);
         return -1;
@@ -501,14 +521,36 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
         snprintf(err, errlen, "from 1 to %d VMs", VMM_MAX_VMS);
         return -1;
     }
-    /* Every VM's RAM and the back end's budget for it, plus room for the VMM's own frames. */
+    /* The techniques in use (one machine-wide instance each, with the options of the first
+     * VM that names it), each VM's RAM and its technique's budget for it, plus room for the
+     * VMM's own frames. */
+    struct vmm_config becfg[VMM_MAX_BACKENDS];
+    unsigned slot_of[VMM_MAX_VMS];
     uint64_t pool = 1u << 20;
-    uint64_t be_bytes = cfg->backend->vm_frames ? (uint64_t)cfg->backend->vm_frames(cfg) << 12 : 0;
     for (unsigned i = 0; i < cfg->vms; i++) {
         specs[i] = cfg->spec ? cfg->spec[i]
                              : (struct vmm_vm_spec){ .elf = elf_path, .cmdline = cfg->cmdline,
                                                      .mem_bytes = cfg->mem_bytes, .weight = 1 };
-        pool += specs[i].mem_bytes + be_bytes;
+        const struct mmu_backend *b = specs[i].backend ? specs[i].backend : cfg->backend;
+        unsigned j = 0;
+        while (j < vmm->nbes && vmm->bes[j].backend != b)
+            j++;
+        if (j == vmm->nbes) {
+            if (j == VMM_MAX_BACKENDS) {
+                snprintf(err, errlen, "at most %d different techniques at once", VMM_MAX_BACKENDS);
+                return -1;
+            }
+            becfg[j] = *cfg;
+            becfg[j].backend = b;
+            if (specs[i].backend && specs[i].backend != cfg->backend)
+                becfg[j].backend_opts = specs[i].backend_opts;
+            else if (specs[i].backend_opts)
+                becfg[j].backend_opts = specs[i].backend_opts;
+            vmm->bes[vmm->nbes++].backend = b;
+        }
+        slot_of[i] = j;
+        pool += specs[i].mem_bytes +
+                (b->vm_frames ? (uint64_t)b->vm_frames(&becfg[j]) << 12 : 0);
     }
     if (pool > (1u << 30) || frames_init(&vmm->frames, pool) != 0) {
         snprintf(err, errlen, "cannot have %llu bytes of machine memory (at most 1 GiB: fewer "
@@ -526,19 +568,29 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
     }
     if (cfg->cost)
         vmm->cpu->cost = *cfg->cost;
-    vmm->backend = cfg->backend;
-    if (vmm->backend->init(vmm, cfg, err, errlen) != 0) {
-        vmm_destroy(vmm);
-        return -1;
+    for (unsigned j = 0; j < vmm->nbes; j++) {
+        vmm->backend = vmm->bes[j].backend;
+        vmm->be = NULL;
+        vmm->cpu->mmu = NULL;
+        if (vmm->backend->init(vmm, &becfg[j], err, errlen) != 0) {
+            vmm->nbes = j;
+            vmm_destroy(vmm);
+            return -1;
+        }
+        vmm->bes[j].be = vmm->be;
+        vmm->bes[j].mmu = vmm->cpu->mmu;
     }
     cpu_reset(vmm->cpu);
     for (unsigned i = 0; i < cfg->vms; i++) {
         vmm->nvms++;
-        if (vm_create(vmm, &vmm->vms[i], i + 1, cfg, &specs[i], err, errlen) != 0) {
+        vmm->vms[i].backend = vmm->bes[slot_of[i]].backend;
+        vmm->vms[i].be_slot = slot_of[i];
+        if (vm_create(vmm, &vmm->vms[i], i + 1, &becfg[slot_of[i]], &specs[i], err, errlen) != 0) {
             vmm_destroy(vmm);
             return -1;
         }
     }
+    vmm_be_activate(vmm, vmm->vms[0].be_slot);
 
     /* The machine runs guests deprivileged, with every exception entering the VMM. */
     vmm->cpu->exception = vmm_exception;
@@ -550,12 +602,17 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
     struct stats *st = &vmm->stats;
     stats_init(st);
     cpu_register_stats(vmm->cpu, st);
-    vmm->cpu->mmu->ops->register_stats(vmm->cpu->mmu, st);
+    for (unsigned j = 0; j < vmm->nbes; j++)
+        vmm->bes[j].mmu->ops->register_stats(vmm->bes[j].mmu, st);
     frames_register_stats(&vmm->frames, st);
     stats_add(st, &vmm->world_switches, "machine.world_switches");
-    vmm->backend->register_stats(vmm, st);
+    for (unsigned j = 0; j < vmm->nbes; j++) {
+        vmm_be_activate(vmm, j);
+        vmm->backend->register_stats(vmm, st);
+    }
     for (unsigned i = 0; i < vmm->nvms; i++)
         register_vm_stats(vmm, st, &vmm->vms[i]);
+    vmm_be_activate(vmm, vmm->vms[0].be_slot);
     sched_register_stats(&vmm->sched, st);
     return 0;
 }
@@ -578,6 +635,7 @@ static void switch_to(struct vmm *vmm, struct vm *vm)
         vmm_charge(vmm, cpu->cost.world_switch);
     }
     vmm->cur = vm;
+    vmm_be_activate(vmm, vm->be_slot);
     cpu->exc_no_progress = 0;                 /* exception-loop detection is per guest */
     cpu->last_exc_icount = cpu->icount;
     memcpy(cpu->gpr, vm->gpr, sizeof(cpu->gpr));
@@ -598,6 +656,7 @@ static void vm_done(struct vmm *vmm, struct vm *vm, enum cpu_stop why, int code)
     uart_flush(&vm->uart);
     /* Its frames go back to the pool (zeroed again when handed out). The machine's MMU may
      * still map them: the back end drops that now, before any other VM can be given them. */
+    vmm_be_activate(vmm, vm->be_slot);
     vmm->backend->unmapped(vmm, vm, 0, vm->pmap.npages);
     pmap_destroy(&vm->pmap);
     sched_remove(&vmm->sched, vm->vcpu, cpu_cycles(vmm->cpu));
@@ -685,14 +744,20 @@ void vmm_destroy(struct vmm *vmm)
 {
     for (unsigned i = 0; i < VMM_MAX_VMS; i++) {
         struct vm *vm = &vmm->vms[i];
-        if (vm->be)
+        if (vm->be) {
+            vmm_be_activate(vmm, vm->be_slot);
             vmm->backend->vm_fini(vmm, vm);
+        }
         cpu_free(vm->v);
         if (vm->pmap.frames)
             pmap_destroy(&vm->pmap);
     }
-    if (vmm->be)
+    for (unsigned j = 0; j < vmm->nbes; j++) {
+        if (!vmm->bes[j].be)
+            continue;
+        vmm_be_activate(vmm, j);
         vmm->backend->fini(vmm);
+    }
     cpu_free(vmm->cpu);
     frames_destroy(&vmm->frames);
     stats_free(&vmm->stats);

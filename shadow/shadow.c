@@ -25,9 +25,10 @@ void sh_hw_flush_all(struct vmm *vmm)
 {
     pw_mmu_flush_all(S(vmm)->hw);
     S(vmm)->tlb_flushes++;
-    for (unsigned i = 0; i < vmm->nvms; i++)
-        if (vmm->vms[i].be)
-            memset(SV(&vmm->vms[i])->big_cached, 0, sizeof(SV(&vmm->vms[i])->big_cached));
+    /* the machine TLB held the current VM's entries only (another VM's bits stay set:
+     * an InvlPg then empties a range it need not, nothing worse) */
+    if (vmm->cur && vmm->cur->backend == &shadow_backend && vmm->cur->be)
+        memset(SV(vmm->cur)->big_cached, 0, sizeof(SV(vmm->cur)->big_cached));
 }
 
 /* ---- options ------------------------------------------------------------------------- */

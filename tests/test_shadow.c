@@ -14,6 +14,8 @@
 #include "core/mmu.h"
 #include "core/pmap.h"
 #include "core/vmm.h"
+#include "mips/disco.h"
+#include "mips/l2tlb.h"
 #include "shadow/shadow.h"
 #include "fixture.h"
 
@@ -333,4 +335,27 @@ Test(shadow, two_kernels_side_by_side, .timeout = 120)
     cr_assert_eq(c("machine.shadow.tlb_flushes"), c("machine.world_switches") + 2);
     cr_assert_eq(c("vm1.shadow.pt_write_emulated"), c("vm2.shadow.pt_write_emulated"));
     frames_balance(2);
+}
+
+/* Shadow paging next to Disco on one machine: the machine has both MMUs and each world
+ * switch hands the CPU the one of the VM that runs. The page-table fuzz guest (every
+ * mechanism on, audited after every exit) beside the Disco back end's TLB test: both must
+ * end with status 0 (each checks itself), and every frame comes back. */
+Test(shadow, next_to_a_disco_vm, .timeout = 120)
+{
+    static struct shadow_opts o = { .pw = { 64, 4 }, .opts = SHADOW_OPT_ALL, .audit = 1 };
+    static struct disco_opts d = { .l2tlb = 1, .l2tlb_entries = L2TLB_DEFAULT_ENTRIES };
+    const struct vmm_vm_spec specs[] = {
+        { .elf = "pw_fuzz.elf", .cmdline = "seed=7 ops=1500", .mem_bytes = 16u << 20, .weight = 1 },
+        { .elf = "tlb_evict.elf", .cmdline = "", .mem_bytes = 16u << 20, .weight = 1,
+          .backend = &disco_backend, .backend_opts = &d, .tlb_entries = 64 },
+    };
+    run_specs(specs, 2, &o);
+    cr_assert_gt(c("machine.world_switches"), 0);
+    cr_assert_gt(c("vm1.shadow.audits"), 0);
+    cr_assert_gt(c("vm2.tlb.guest_writes"), 0);            /* Disco's own counters */
+    cr_assert_gt(c("pw.walks"), 0);                         /* both machine MMUs worked */
+    cr_assert_gt(c("tlb.misses.refill"), 0);
+    frames_balance(1);
+    cr_assert_eq(c("vm2.pmap.resident"), 0);
 }
