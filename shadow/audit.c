@@ -179,13 +179,46 @@ static void audit_root(struct audit *a, const struct sh_page *root)
                root->id, root->gfn);
 }
 
+/* A small open-addressing count per guest frame, for the frames the pages name: the audit
+ * costs O(shadow pages), not O(guest RAM), after every exit. */
+struct fcount {
+    uint32_t cap, n;
+    uint32_t *key, *val;
+};
+
+static uint32_t *fcount_at(struct fcount *c, uint32_t g)
+{
+    if (2 * (c->n + 1) > c->cap) {
+        struct fcount d = { c->cap ? 2 * c->cap : 256, 0, NULL, NULL };
+        d.key = malloc(d.cap * sizeof(*d.key));
+        d.val = calloc(d.cap, sizeof(*d.val));
+        if (!d.key || !d.val)
+            abort();
+        memset(d.key, 0xFF, d.cap * sizeof(*d.key));
+        for (uint32_t i = 0; i < c->cap; i++)
+            if (c->key[i] != SH_NONE)
+                *fcount_at(&d, c->key[i]) = c->val[i];
+        free(c->key);
+        free(c->val);
+        *c = d;
+    }
+    uint32_t i = (g * 2654435761u) & (c->cap - 1);
+    while (c->key[i] != SH_NONE && c->key[i] != g)
+        i = (i + 1) & (c->cap - 1);
+    if (c->key[i] == SH_NONE) {
+        c->key[i] = g;
+        c->n++;
+    }
+    return &c->val[i];
+}
+
 unsigned sh_audit(struct vmm *vmm, struct vm *vm, const char *where)
 {
     struct sh_vm *s = SV(vm);
     struct audit a = { vmm, vm, where, 0 };
+    struct fcount in_sync = { 0 }, mapped = { 0 };
+    uint64_t present = 0;
     s->n.audits++;
-    uint32_t *count = calloc(s->npages ? s->npages : 1, sizeof(*count));
-    uint64_t present = 0, listed = 0;
     for (uint32_t id = 0; id < s->npages_cap; id++) {
         const struct sh_page *sp = s->pages[id];
         if (!sp)
@@ -199,28 +232,45 @@ unsigned sh_audit(struct vmm *vmm, struct vm *vm, const char *where)
             report(&a, "page %u: %u slots in use, counted %u", id, n, sp->present);
         if (sp->kind == SP_ROOT) {
             audit_root(&a, sp);
-            if (sp->protected_ && sp->gfn < s->npages && count)
-                count[sp->gfn]++;
-        } else {
-            audit_leaf(&a, sp);
-            present += n;
-            if (sp->kind == SP_TABLE && !sp->unsync && sp->gfn < s->npages && count)
-                count[sp->gfn]++;
+            if (sp->protected_ && sp->gfn < s->npages)
+                (*fcount_at(&in_sync, sp->gfn))++;
+            continue;
         }
+        audit_leaf(&a, sp);
+        present += n;
+        if (sp->kind == SP_TABLE && !sp->unsync && sp->gfn < s->npages)
+            (*fcount_at(&in_sync, sp->gfn))++;
+        for (uint32_t i = 0; i < 1024; i++)
+            if (sp->tgt[i] != SH_NONE && sp->tgt[i] < s->npages)
+                (*fcount_at(&mapped, sp->tgt[i]))++;
     }
-    for (uint32_t g = 0; g < s->npages; g++) {
+    /* every frame an entry maps lists exactly its entries; nothing else is listed */
+    for (uint32_t k = 0; k < mapped.cap; k++) {
+        if (mapped.key[k] == SH_NONE)
+            continue;
+        uint32_t g = mapped.key[k], listed = 0;
         for (uint32_t nd = s->rmap[g]; nd != SH_NONE; nd = list_next(s, nd)) {
             const struct sh_page *sp = s->pages[SH_NODE_PAGE(nd)];
             listed++;
             if (!sp || sp->kind == SP_ROOT || sp->tgt[SH_NODE_SLOT(nd)] != g)
                 report(&a, "reverse map of %#x: node %#x does not map it", g, nd);
         }
-        if (count && count[g] != s->track[g])
-            report(&a, "frame %#x: tracked %u times, %u in-sync shadows", g, s->track[g], count[g]);
+        if (listed != mapped.val[k])
+            report(&a, "reverse map of %#x: %u entries listed, %u map it", g, listed, mapped.val[k]);
     }
-    if (listed != present)
-        report(&a, "reverse map holds %llu entries, shadow pages %llu",
-               (unsigned long long)listed, (unsigned long long)present);
-    free(count);
+    if (s->nrmap != present)
+        report(&a, "reverse maps hold %llu entries, shadow pages %llu",
+               (unsigned long long)s->nrmap, (unsigned long long)present);
+    /* every frame is tracked exactly as many times as it has in-sync shadows */
+    for (uint32_t k = 0; k < in_sync.cap; k++)
+        if (in_sync.key[k] != SH_NONE && s->track[in_sync.key[k]] != in_sync.val[k])
+            report(&a, "frame %#x: tracked %u times, %u in-sync shadows", in_sync.key[k],
+                   s->track[in_sync.key[k]], in_sync.val[k]);
+    if (s->ntracked != in_sync.n)
+        report(&a, "%u frames tracked, %u have in-sync shadows", s->ntracked, in_sync.n);
+    free(in_sync.key);
+    free(in_sync.val);
+    free(mapped.key);
+    free(mapped.val);
     return a.bad;
 }

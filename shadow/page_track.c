@@ -131,6 +131,7 @@ void track_inc(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
                 oos_resync_page(vmm, vm, s->pages[id]);
     }
     if (s->track[gpfn]++ == 0) {
+        s->ntracked++;
         kseg_tracked(vmm, vm, gpfn, +1);
         protect(vmm, vm, gpfn);
     }
@@ -141,6 +142,7 @@ void track_dec(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
     struct sh_vm *s = SV(vm);
     if (gpfn >= s->npages || --s->track[gpfn] != 0)
         return;
+    s->ntracked--;
     kseg_tracked(vmm, vm, gpfn, -1);
     if (sh_opt(s, SHADOW_OPT_UNPROTECT)) {
         struct prot_ctx c = { vmm, vm, 1 };

@@ -44,14 +44,18 @@ void list_del(struct sh_vm *s, uint32_t *head, uint32_t node)
 
 void rmap_add(struct sh_vm *s, uint32_t gpfn, uint32_t node)
 {
-    if (gpfn < s->npages)
+    if (gpfn < s->npages) {
         list_add(s, &s->rmap[gpfn], node);
+        s->nrmap++;
+    }
 }
 
 void rmap_del(struct sh_vm *s, uint32_t gpfn, uint32_t node)
 {
-    if (gpfn < s->npages)
+    if (gpfn < s->npages) {
         list_del(s, &s->rmap[gpfn], node);
+        s->nrmap--;
+    }
 }
 
 void rmap_each(struct sh_vm *s, uint32_t gpfn, void (*fn)(void *ctx, uint32_t node), void *ctx)

@@ -132,6 +132,8 @@ struct sh_vm {
     uint32_t *wva;             /* page VA of the writable non-kseg shadow entries made for it,
                                 * SH_MANY_VAS, or SH_NONE: none was made */
     uint32_t *ext_tracked;     /* [4 MiB extents]: tracked frames in the extent (klarge) */
+    uint32_t ntracked;         /* frames with track > 0 (for the audit) */
+    uint64_t nrmap;            /* nodes on reverse maps (for the audit) */
     /* roots */
     uint32_t cur;              /* the root of the guest's PTBase (page id), or SH_NONE */
     uint32_t *cache;           /* [roots_max] root page ids; MRU: most recent first */
