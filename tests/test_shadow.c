@@ -359,3 +359,61 @@ Test(shadow, next_to_a_disco_vm, .timeout = 120)
     frames_balance(1);
     cr_assert_eq(c("vm2.pmap.resident"), 0);
 }
+
+/* Every mechanism alone, all of them, and the exact TLB, on the kernel's forkwait, with the
+ * audit on after every exit (a disagreement stops the VM, and the run fails). Invariants:
+ * the guest's own page faults do not depend on the mechanism, and every frame comes back.
+ * The exits the VMM itself takes (hidden faults) and its emulated page-table writes are
+ * recorded figures: update them when a mechanism changes them. */
+Test(shadow, each_mechanism_on_forkwait_audited, .timeout = 300)
+{
+    static const struct { const char *opts; int64_t hidden, pt_writes; } rec[] = {
+        { "none", 1720, 201 },     { "share", 1720, 201 },   { "update", 1670, 201 },
+        { "oos", 1621, 101 },      { "flood", 1720, 201 },   { "prefetch", 1670, 201 },
+        { "mru", 1720, 201 },      { "unprotect", 1573, 201 }, { "kglobal", 1720, 201 },
+        { "klarge", 1720, 201 },   { "all", 1373, 101 },     { "exact", 1623, 0 },
+    };
+    int64_t reflected = -1;
+    for (size_t i = 0; i < sizeof(rec) / sizeof(rec[0]); i++) {
+        char err[128];
+        struct shadow_opts o = { .pw = { 64, 4 }, .audit = 1 };
+        cr_assert_eq(shadow_parse_opts(rec[i].opts, &o.opts, err, sizeof(err)), 0, "%s", err);
+        struct vmm_vm_spec sp = { .elf = "../kernel/kernel-pagewalk.elf",
+                                  .cmdline = "workload=forkwait n=50", .mem_bytes = 16u << 20,
+                                  .weight = 1 };
+        run_specs(&sp, 1, &o);
+        cr_assert_gt(c("vm1.shadow.audits"), 0, "%s", rec[i].opts);
+        if (reflected < 0)
+            reflected = c("vm1.shadow.faults_reflected");
+        cr_assert_eq(c("vm1.shadow.faults_reflected"), reflected, "%s", rec[i].opts);
+        frames_balance(1);
+        /* recorded figures */
+        cr_assert_eq(c("vm1.shadow.faults") - c("vm1.shadow.faults_reflected"), rec[i].hidden,
+                     "%s", rec[i].opts);
+        cr_assert_eq(c("vm1.shadow.pt_write_emulated"), rec[i].pt_writes, "%s", rec[i].opts);
+        vmm_destroy(&vmm);
+    }
+}
+
+Test(shadow, options_parse_and_format)
+{
+    unsigned b;
+    char err[256], buf[256];
+    cr_assert_eq(shadow_parse_opts("none", &b, err, sizeof(err)), 0);
+    cr_assert_eq(b, 0u);
+    cr_assert_eq(shadow_parse_opts("all", &b, err, sizeof(err)), 0);
+    cr_assert_eq(b, SHADOW_OPT_ALL);
+    cr_assert_eq(b & SHADOW_OPT_EXACT, 0u);
+    cr_assert_eq(shadow_parse_opts("oos,exact", &b, err, sizeof(err)), 0);
+    cr_assert_eq(b, SHADOW_OPT_OOS | SHADOW_OPT_EXACT);
+    shadow_format_opts(b, buf, sizeof(buf));
+    cr_assert_str_eq(buf, "oos,exact");
+    cr_assert_eq(shadow_parse_opts("oos,bogus", &b, err, sizeof(err)), -1);
+    cr_assert_eq(shadow_parse_opts("oos,", &b, err, sizeof(err)), -1);
+    cr_assert_eq(shadow_parse_opts("", &b, err, sizeof(err)), -1);
+    struct shadow_opts o = { .pw = { 64, 4 }, .prefetch = 6 };
+    cr_assert_eq(shadow_opts_check(&o, err, sizeof(err)), -1);       /* not a power of two */
+    o.prefetch = 32;
+    o.max_frames = 8;
+    cr_assert_eq(shadow_opts_check(&o, err, sizeof(err)), -1);       /* below the minimum */
+}
