@@ -1,10 +1,8 @@
 /* main.c - the tlbvisor program: subcommand dispatch and the stats file. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
-#include "core/stats.h"
 
 static const char usage[] =
     "usage: tlbvisor COMMAND [options]\n"
@@ -17,23 +15,6 @@ static const char usage[] =
     "  help     this text\n"
     "\n"
     "'tlbvisor run --help' describes the options.\n";
-
-int write_stats(const struct stats *st, const char *path, const char *mmu, const char *image,
-                const struct cost_model *cost)
-{
-    const char *kv[] = { "tool", "tlbvisor", "mode", "native", "mmu", mmu, "image", image, NULL };
-    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "tlbvisor: cannot write stats to %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    int rc = stats_write_json(st, f, kv, cost);
-    if (f != stdout && fclose(f) != 0)
-        rc = -1;
-    if (rc)
-        fprintf(stderr, "tlbvisor: cannot write stats to %s\n", path);
-    return rc;
-}
 
 int main(int argc, char **argv)
 {

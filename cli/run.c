@@ -1,10 +1,9 @@
-/* run.c - `tlbvisor run`: boot one ELF on a native machine and report.
+/* run.c - `tlbvisor run`: boot an ELF on the machine natively, or as VMs under the VMM.
  *
- * Exit status: the guest's (0 after SOFTRES, the UHI exit code), 2 for usage or image
- * errors, 3 when the guest ran out of instructions or hung in `wait` with no interrupt that
- * could end it. */
+ * Exit status (RUN_EXIT_*, also in --help): the guest's own (0 after SOFTRES, a UHI exit code
+ * 1..255), 2 for usage or image errors, 3 when a limit ended the run or the guest is stuck,
+ * 4 when the guest exited with a code outside 0..255. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/file.h"
 #include "core/machine.h"
 #include "core/mmu.h"
 #include "core/vmm.h"
@@ -19,97 +19,51 @@
 #include "mips/l2tlb.h"
 #include "mips/r4k_tlb.h"
 #include "pagewalk/pw.h"
+#include "run_opts.h"
 #include "shadow/shadow.h"
 
-static const char run_usage[] =
-    "usage: tlbvisor run [--native] [options] ELF [-- BOOT ARGS...]\n"
-    "\n"
-    "Boots ELF (MIPS32 little-endian, linked in kseg0/kseg1) as QEMU's Malta bootloader\n"
-    "would, and runs it until it powers off: with --native directly on the emulated\n"
-    "Malta-like machine; without it as deprivileged guests of the VMM: Disco-style on the\n"
-    "software-managed TLB (--mmu swtlb), or with shadow page tables on the hardware page\n"
-    "walker (--mmu pagewalk).\n"
-    "The guest console (UART) goes to stdout; diagnostics go to stderr.\n"
-    "\n"
-    "options:\n"
-    "  --native             run directly on the machine (no VMM)\n"
-    "  --vms N              VMM: N VMs (1..8) each boot ELF; their console lines are\n"
-    "                       prefixed [vmN] when N > 1; default 1 (without --native)\n"
-    "  --quantum CYCLES     VMM: scheduler quantum (default 100000)\n"
-    "  --quiet              VMM: no summary table on stderr at the end\n"
-    "  --idle-detect off|wait|spin|both\n"
-    "                       VMM: halt a vCPU that executes wait, that is found spinning in\n"
-    "                       an idle loop, both (default), or neither\n"
-    "  --vm 'ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]'\n"
-    "                       VMM: one VM of its own (repeat for up to 8 different VMs;\n"
-    "                       weight is its proportional share, 1..1000)\n"
-    "  --weight W1[,W2...]  VMM with --vms N: each VM's proportional share, 1..1000, in\n"
-    "                       order (default 1 each)\n"
-    "  --l2tlb on|off       VMM: Disco's L2 software TLB, which resolves a refill from a\n"
-    "                       translation the guest wrote earlier without running its refill\n"
-    "                       handler (default on)\n"
-    "  --l2tlb-entries N    VMM: L2 TLB entries per VM, 1..1048576 (default 4096)\n"
-    "  --mmu swtlb|pagewalk MMU personality (default swtlb): R4K software-managed TLB, or\n"
-    "                       x86-like hardware page walker with a hardware TLB; under the\n"
-    "                       VMM, pagewalk guests run on shadow page tables\n"
-    "  --mem SIZE           guest RAM, e.g. 64M, 256M (default 128M, at most 256M)\n"
-    "  --tlb-entries N      swtlb: TLB entries, 16..256 (default 64)\n"
-    "  --pw-tlb-entries N   pagewalk: hardware TLB entries (default 64)\n"
-    "  --pw-tlb-ways N      pagewalk: hardware TLB associativity (default 4)\n"
-    "  --max-insns N        stop after N instructions (exit status 3); default: no limit\n"
-    "  --stats FILE         write every counter as JSON to FILE ('-' for stdout), with the\n"
-    "                       cost model used\n"
-    "  --cost-profile FILE  override cost-model constants from a JSON object file\n"
-    "                       (docs/cost-model.md), e.g. {\"insn\": 1, \"walker_memref\": 30}\n"
-    "  -h, --help           this text\n"
-    "\n"
-    "BOOT ARGS are joined with spaces into the boot command line (argv[1]).\n"
-    "exit status: the guest's (0 after Malta SOFTRES, the UHI exit code), 2 for usage or\n"
-    "image errors, 3 when --max-insns ran out or the guest waits for an interrupt that can\n"
-    "never come.\n";
+enum { RUN_EXIT_USAGE = 2, RUN_EXIT_LIMIT = 3, RUN_EXIT_BAD_CODE = 4 };
+#define ERR_MAX 8192             /* messages carry a path of any length (file_msg) */
 
-/* Parses a size with an optional K/M/G suffix. */
-static int parse_size(const char *s, uint64_t *out)
+static void print_usage(FILE *f)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || end == s || *s == '-')
-        return -1;
-    switch (*end) {
-    case 'k': case 'K': v <<= 10; end++; break;
-    case 'm': case 'M': v <<= 20; end++; break;
-    case 'g': case 'G': v <<= 30; end++; break;
-    }
-    if (*end == 'i' && (end[1] == 'B' || end[1] == 'b'))
-        end += 2;
-    else if (*end == 'B')
-        end++;
-    if (*end)
-        return -1;
-    *out = v;
-    return 0;
+    fputs("usage: tlbvisor run [--native] [options] ELF [-- BOOT ARGS...]\n"
+          "       tlbvisor run [options] --vm SPEC [--vm SPEC...]\n"
+          "\n"
+          "Boots ELF (MIPS32 little-endian, linked in kseg0/kseg1) as QEMU's Malta bootloader\n"
+          "would, and runs it until it powers off: with --native directly on the emulated\n"
+          "Malta-like machine; without it as deprivileged guests of the VMM: Disco-style on the\n"
+          "software-managed TLB (--mmu swtlb), or with shadow page tables on the hardware page\n"
+          "walker (--mmu pagewalk).\n"
+          "The guest console (UART) goes to stdout; diagnostics go to stderr.\n"
+          "\n"
+          "options:\n", f);
+    opt_print_help(run_opt_table, run_opt_count, f);
+    fputs("  -h, --help            this text\n"
+          "\n"
+          "Numbers (N) are decimal digits without sign or leading zero; a SIZE is N, NK, NM or\n"
+          "NG (binary multiples). An option may be given once (--vm: once per VM); an option\n"
+          "that would do nothing in the run (a VMM option with --native, an --mmu swtlb option\n"
+          "with --mmu pagewalk) is refused. Under the VMM the VMs' RAM added up is at most\n"
+          "8 x 256M (machine memory is their sum plus 1M).\n"
+          "BOOT ARGS are joined with spaces into the boot command line (argv[1], at most 255\n"
+          "bytes).\n"
+          "\n"
+          "exit status: the guest's (0 after Malta SOFTRES, a UHI exit code 1..255); 2 for\n"
+          "usage or image errors; 3 when --max-insns or the simulated-time limit (2^62 cycles)\n"
+          "ended the run, or the guest hung in wait or in an exception loop; 4 when the guest\n"
+          "exited with a code outside 0..255. Under the VMM: 3 for the machine-wide limit, else\n"
+          "the status of the first VM (in order) that did not end with 0.\n", f);
 }
 
-static int parse_uint(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    if (*s == '-')
-        return -1;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || end == s || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* Parses "ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]" into sp (strings kept in buf). */
-static int parse_vm_spec(const char *arg, struct vmm_vm_spec *sp, char *buf)
+/* Parses "ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]" into sp; buf (1024 bytes) keeps the
+ * strings. Returns 0, or -1 with the reason in why. */
+static int parse_vm_spec(const char *arg, struct vmm_vm_spec *sp, char *buf, char *why,
+                         size_t whylen)
 {
     uint64_t v;
     if (strlen(arg) >= 1024)
-        return -1;
+        return snprintf(why, whylen, "longer than 1023 bytes"), -1;
     strcpy(buf, arg);
     memset(sp, 0, sizeof(*sp));
     sp->weight = 1;
@@ -119,23 +73,24 @@ static int parse_vm_spec(const char *arg, struct vmm_vm_spec *sp, char *buf)
         *dash = 0;
         sp->cmdline = dash + 4;
         if (strlen(sp->cmdline) > 255)
-            return -1;
+            return snprintf(why, whylen, "boot command line longer than 255 bytes"), -1;
     }
     char *save = NULL, *tok = strtok_r(buf, ",", &save);
     if (!tok || !*tok)
-        return -1;
+        return snprintf(why, whylen, "no ELF"), -1;
     sp->elf = tok;
+    unsigned seen_mem = 0, seen_weight = 0;
     while ((tok = strtok_r(NULL, ",", &save))) {
-        if (strncmp(tok, "mem=", 4) == 0) {
-            if (parse_size(tok + 4, &v) || v < (1u << 20) || v > (256u << 20) || (v & 0xFFF))
-                return -1;
+        if (strncmp(tok, "mem=", 4) == 0 && !seen_mem++) {
+            if (opt_parse_size(tok + 4, 1u << 20, 256u << 20, 4096, &v))
+                return snprintf(why, whylen, "mem= must be 1M..256M, a multiple of 4K"), -1;
             sp->mem_bytes = (uint32_t)v;
-        } else if (strncmp(tok, "weight=", 7) == 0) {
-            if (parse_uint(tok + 7, &v) || v < 1 || v > 1000)
-                return -1;
+        } else if (strncmp(tok, "weight=", 7) == 0 && !seen_weight++) {
+            if (opt_parse_uint(tok + 7, 1, 1000, &v))
+                return snprintf(why, whylen, "weight= must be 1..1000"), -1;
             sp->weight = (unsigned)v;
         } else {
-            return -1;
+            return snprintf(why, whylen, "unknown or repeated field '%.32s'", tok), -1;
         }
     }
     return 0;
@@ -146,26 +101,31 @@ static struct mmu *new_swtlb(struct cpu *cpu, const void *arg)
     return r4k_tlb_new(cpu, *(const unsigned *)arg);
 }
 
-static int usage_error(const char *fmt, const char *arg)
+/* The status of a guest's exit code: itself in 0..255, RUN_EXIT_BAD_CODE otherwise. */
+static int exit_status_of(const char *who, int code)
 {
-    fprintf(stderr, "tlbvisor run: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(see 'tlbvisor run --help')\n");
-    return 2;
+    if (code >= 0 && code <= 255)
+        return code;
+    fprintf(stderr, "tlbvisor: %s exited with code %d, outside 0..255: exit status %d\n", who,
+            code, RUN_EXIT_BAD_CODE);
+    return RUN_EXIT_BAD_CODE;
 }
 
-/* Turns why the machine stopped into the exit status, with a diagnostic on stderr. */
+/* Turns why the native machine stopped into the exit status, with a diagnostic on stderr. */
 static int report(struct cpu *cpu, enum cpu_stop why)
 {
-    int status;
     switch (why) {
-    case CPU_STOP_POWEROFF: status = 0; break;
-    case CPU_STOP_EXIT: status = cpu->exit_code & 0xFF; break;
+    case CPU_STOP_POWEROFF: return 0;
+    case CPU_STOP_EXIT: return exit_status_of("the guest", cpu->exit_code);
     case CPU_STOP_INSN_LIMIT:
         fprintf(stderr, "tlbvisor: instruction limit reached: %" PRIu64 " instructions, pc 0x%08x, %s mode\n",
                 cpu->icount, cpu->pc, machine_mode_name(cpu));
-        status = 3;
-        break;
+        return RUN_EXIT_LIMIT;
+    case CPU_STOP_TIME_LIMIT:
+        fprintf(stderr, "tlbvisor: simulated-time limit reached: %" PRIu64 " cycles (2^62) after "
+                "%" PRIu64 " instructions, pc 0x%08x, %s mode\n", cpu_cycles(cpu), cpu->icount,
+                cpu->pc, machine_mode_name(cpu));
+        return RUN_EXIT_LIMIT;
     case CPU_STOP_FAULT_LOOP:
         fprintf(stderr, "tlbvisor: guest stuck in an exception loop: %s at pc 0x%08x, %s mode, "
                 "after %" PRIu64 " instructions (%u exceptions with no instruction completed, "
@@ -173,16 +133,13 @@ static int report(struct cpu *cpu, enum cpu_stop why)
                 cpu_exc_name((int)((cpu->cp0.cause & CA_EXC_MASK) >> CA_EXC_SHIFT)), cpu->pc,
                 machine_mode_name(cpu), cpu->icount, cpu->exc_no_progress,
                 cpu->nested_exceptions);
-        status = 3;
-        break;
+        return RUN_EXIT_LIMIT;
     default:
         fprintf(stderr, "tlbvisor: guest hung: wait with no interrupt that can end it, pc 0x%08x, "
                 "%s mode, after %" PRIu64 " instructions\n", cpu->pc, machine_mode_name(cpu),
                 cpu->icount);
-        status = 3;
-        break;
+        return RUN_EXIT_LIMIT;
     }
-    return status;
 }
 
 static const char *vm_end_name(const struct vm *vm)
@@ -208,7 +165,7 @@ static void print_vmm_summary(struct vmm *vmm)
         uint64_t traps = 0;
         for (int e = 0; e < EXC_COUNT; e++)
             traps += vm->n.traps[e];
-        char name[8];
+        char name[16];
         snprintf(name, sizeof(name), "vm%u", vm->id);
         fprintf(stderr, "tlbvisor: %-4s %-9s %14llu %10llu %10llu %10llu %10llu %10llu %14llu\n",
                 name, vm_end_name(vm), (unsigned long long)vmm->sched.v[vm->vcpu].cycles_run,
@@ -219,32 +176,45 @@ static void print_vmm_summary(struct vmm *vmm)
     }
 }
 
-/* The exit status of a VMM run: the machine-wide limit (3), else the first VM (in order)
- * that did not end with status 0; a diagnostic for each VM that hung or got stuck. */
+/* The exit status of a VMM run: the machine-wide limits (3), else the first VM (in order)
+ * that did not end with status 0; a diagnostic for each VM that hung or got stuck. Pcs and
+ * modes are the guest's, as the native run would report them. */
 static int report_vms(struct vmm *vmm, enum cpu_stop why)
 {
-    if (why == CPU_STOP_INSN_LIMIT)
-        return report(vmm->cpu, why);
+    if (why == CPU_STOP_INSN_LIMIT || why == CPU_STOP_TIME_LIMIT) {
+        struct vm *vm = vmm->cur;
+        if (why == CPU_STOP_INSN_LIMIT)
+            fprintf(stderr, "tlbvisor: instruction limit reached: %" PRIu64 " instructions "
+                    "(all VMs), vm%u at pc 0x%08x, %s mode\n", vmm->cpu->icount, vm->id,
+                    vmm->cpu->pc, machine_mode_name(vm->v));
+        else
+            fprintf(stderr, "tlbvisor: simulated-time limit reached: %" PRIu64 " cycles (2^62), "
+                    "vm%u at pc 0x%08x, %s mode\n", cpu_cycles(vmm->cpu), vm->id, vmm->cpu->pc,
+                    machine_mode_name(vm->v));
+        return RUN_EXIT_LIMIT;
+    }
     int status = 0;
     for (unsigned i = 0; i < vmm->nvms; i++) {
         struct vm *vm = &vmm->vms[i];
+        char who[32];
         int st;
+        snprintf(who, sizeof(who), "vm%u", vm->id);
         switch (vm->why) {
         case CPU_STOP_POWEROFF: st = 0; break;
-        case CPU_STOP_EXIT: st = vm->exit_code & 0xFF; break;
+        case CPU_STOP_EXIT: st = exit_status_of(who, vm->exit_code); break;
         case CPU_STOP_FAULT_LOOP:
-            fprintf(stderr, "tlbvisor: vm%u stuck in an exception loop at pc 0x%08x; stopped\n",
-                    vm->id, vm->end_pc);
-            st = 3;
+            fprintf(stderr, "tlbvisor: vm%u stuck in an exception loop at pc 0x%08x, %s mode; "
+                    "stopped\n", vm->id, vm->end_pc, vm->end_mode);
+            st = RUN_EXIT_LIMIT;
             break;
         case CPU_STOP_HANG:
             fprintf(stderr, "tlbvisor: vm%u hung: wait with no interrupt that can end it, pc "
-                    "0x%08x; stopped\n", vm->id, vm->end_pc);
-            st = 3;
+                    "0x%08x, %s mode; stopped\n", vm->id, vm->end_pc, vm->end_mode);
+            st = RUN_EXIT_LIMIT;
             break;
         default:
             fprintf(stderr, "tlbvisor: vm%u never finished\n", vm->id);
-            st = 3;
+            st = RUN_EXIT_LIMIT;
             break;
         }
         if (!status)
@@ -253,228 +223,247 @@ static int report_vms(struct vmm *vmm, enum cpu_stop why)
     return status;
 }
 
-enum { O_NATIVE = 256, O_MMU, O_MEM, O_TLB, O_PWE, O_PWW, O_MAXI, O_STATS, O_COST, O_VMS, O_QUANTUM, O_VM, O_IDLE, O_QUIET,
-       O_L2, O_L2N, O_WEIGHT };
-
-int cmd_run(int argc, char **argv)
+/* The stats file, opened before the run so that an unwritable path fails at once. */
+static FILE *open_stats(const char *path)
 {
-    static const struct option opts[] = {
-        { "native", no_argument, NULL, O_NATIVE },
-        { "mmu", required_argument, NULL, O_MMU },
-        { "mem", required_argument, NULL, O_MEM },
-        { "tlb-entries", required_argument, NULL, O_TLB },
-        { "pw-tlb-entries", required_argument, NULL, O_PWE },
-        { "pw-tlb-ways", required_argument, NULL, O_PWW },
-        { "max-insns", required_argument, NULL, O_MAXI },
-        { "stats", required_argument, NULL, O_STATS },
-        { "cost-profile", required_argument, NULL, O_COST },
-        { "vms", required_argument, NULL, O_VMS },
-        { "quantum", required_argument, NULL, O_QUANTUM },
-        { "vm", required_argument, NULL, O_VM },
-        { "l2tlb", required_argument, NULL, O_L2 },
-        { "weight", required_argument, NULL, O_WEIGHT },
-        { "l2tlb-entries", required_argument, NULL, O_L2N },
-        { "idle-detect", required_argument, NULL, O_IDLE },
-        { "quiet", no_argument, NULL, O_QUIET },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int native = 0, pagewalk = 0;
-    uint64_t vms = 1, quantum = 0, l2n = 0;
-    struct disco_opts disco = { .l2tlb = 1, .l2tlb_entries = L2TLB_DEFAULT_ENTRIES };
-    static struct vmm_vm_spec specs[VMM_MAX_VMS];
-    static char spec_text[VMM_MAX_VMS][1024];
-    unsigned nspecs = 0, nweights = 0, weights[VMM_MAX_VMS];
-    int idle_detect = IDLE_DETECT_WAIT | IDLE_DETECT_SPIN, quiet = 0;
-    uint64_t mem = 128u << 20, tlb = 64, max_insns = 0, v;
-    struct pw_config pwc = { .tlb_entries = 64, .tlb_ways = 4 };
-    const char *stats_path = NULL, *cost_path = NULL;
-    int c;
-
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_NATIVE: native = 1; break;
-        case O_MMU:
-            if (strcmp(optarg, "swtlb") == 0) pagewalk = 0;
-            else if (strcmp(optarg, "pagewalk") == 0) pagewalk = 1;
-            else return usage_error("unknown MMU '%s' (swtlb or pagewalk)", optarg);
-            break;
-        case O_MEM:
-            if (parse_size(optarg, &mem) || mem < (1u << 20) || mem > (256u << 20) || (mem & 0xFFF))
-                return usage_error("bad --mem '%s': a multiple of 4 KiB from 1M to 256M", optarg);
-            break;
-        case O_TLB:
-            if (parse_uint(optarg, &tlb) || tlb < R4K_TLB_MIN || tlb > R4K_TLB_MAX)
-                return usage_error("bad --tlb-entries '%s': 16..256", optarg);
-            break;
-        case O_PWE:
-            if (parse_uint(optarg, &v) || v == 0 || v > 4096)
-                return usage_error("bad --pw-tlb-entries '%s'", optarg);
-            pwc.tlb_entries = (unsigned)v;
-            break;
-        case O_PWW:
-            if (parse_uint(optarg, &v) || v == 0 || v > 4096)
-                return usage_error("bad --pw-tlb-ways '%s'", optarg);
-            pwc.tlb_ways = (unsigned)v;
-            break;
-        case O_MAXI:
-            if (parse_uint(optarg, &max_insns))
-                return usage_error("bad --max-insns '%s'", optarg);
-            break;
-        case O_STATS: stats_path = optarg; break;
-        case O_COST: cost_path = optarg; break;
-        case O_VMS:
-            if (parse_uint(optarg, &vms) || vms == 0 || vms > VMM_MAX_VMS)
-                return usage_error("bad --vms '%s': 1..8", optarg);
-            break;
-        case O_VM:
-            if (nspecs == VMM_MAX_VMS)
-                return usage_error("at most %s --vm options", "8");
-            if (parse_vm_spec(optarg, &specs[nspecs], spec_text[nspecs]))
-                return usage_error("bad --vm '%s': ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]", optarg);
-            nspecs++;
-            break;
-        case O_QUIET: quiet = 1; break;
-        case O_IDLE:
-            if (strcmp(optarg, "off") == 0) idle_detect = 0;
-            else if (strcmp(optarg, "wait") == 0) idle_detect = IDLE_DETECT_WAIT;
-            else if (strcmp(optarg, "spin") == 0) idle_detect = IDLE_DETECT_SPIN;
-            else if (strcmp(optarg, "both") == 0) idle_detect = IDLE_DETECT_WAIT | IDLE_DETECT_SPIN;
-            else return usage_error("bad --idle-detect '%s': off, wait, spin or both", optarg);
-            break;
-        case O_QUANTUM:
-            if (parse_uint(optarg, &quantum) || quantum == 0 || quantum > 0xFFFFFFFFu)
-                return usage_error("bad --quantum '%s': cycles, 1..4294967295", optarg);
-            break;
-        case O_WEIGHT: {
-            char *p = optarg, *end;
-            nweights = 0;
-            for (;;) {
-                errno = 0;
-                unsigned long w = strtoul(p, &end, 10);
-                if (errno || end == p || *p == '-' || w < 1 || w > 1000 ||
-                    nweights == VMM_MAX_VMS || (*end != ',' && *end != '\0'))
-                    return usage_error("bad --weight '%s': up to 8 weights 1..1000, comma-separated",
-                                       optarg);
-                weights[nweights++] = (unsigned)w;
-                if (*end == '\0')
-                    break;
-                p = end + 1;
-            }
-            break;
-        }
-        case O_L2:
-            if (strcmp(optarg, "on") == 0) disco.l2tlb = 1;
-            else if (strcmp(optarg, "off") == 0) disco.l2tlb = 0;
-            else return usage_error("bad --l2tlb '%s': on or off", optarg);
-            break;
-        case O_L2N:
-            if (parse_uint(optarg, &l2n) || l2n < L2TLB_MIN_ENTRIES || l2n > L2TLB_MAX_ENTRIES)
-                return usage_error("bad --l2tlb-entries '%s': 1..1048576", optarg);
-            disco.l2tlb_entries = (unsigned)l2n;
-            break;
-        case 'h': fputs(run_usage, stdout); return 0;
-        default:
-            return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
-        }
+    if (strcmp(path, "-") == 0)
+        return stdout;
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        char msg[ERR_MAX];
+        file_msg(msg, sizeof(msg), path, strerror(errno));
+        fprintf(stderr, "tlbvisor: cannot write stats to %s\n", msg);
     }
-    if (nweights && (native || nspecs))
-        return usage_error("%s", "--weight goes with --vms N (with --vm, give weight= in each --vm)");
-    if (nweights && nweights != vms)
-        return usage_error("%s", "--weight needs one weight per VM (--vms N)");
-    if (nspecs) {
-        if (native)
-            return usage_error("%s", "--vm runs guests under the VMM: not with --native");
-        if (optind < argc)
-            return usage_error("unexpected argument '%s' (with --vm, give everything in --vm)",
-                               argv[optind]);
-        for (unsigned i = 0; i < nspecs; i++)
-            if (!specs[i].mem_bytes)
-                specs[i].mem_bytes = (uint32_t)mem;
-        vms = nspecs;
-    } else if (optind >= argc) {
-        return usage_error("%s", "missing ELF file");
-    }
-    const char *elf = nspecs ? specs[0].elf : argv[optind++];
-    if (optind < argc && strcmp(argv[optind], "--") == 0)
-        optind++;
-    else if (optind < argc)
-        return usage_error("unexpected argument '%s' (boot arguments go after --)", argv[optind]);
+    return f;
+}
 
-    char cmdline[1024] = "";
-    size_t len = 0;
-    for (int i = optind; i < argc; i++) {
-        int n = snprintf(cmdline + len, sizeof(cmdline) - len, "%s%s", i > optind ? " " : "", argv[i]);
-        if (n < 0 || (size_t)n >= sizeof(cmdline) - len)
-            return usage_error("%s", "boot command line too long (at most 255 bytes)");
-        len += (size_t)n;
-    }
-    if (len > 255)
-        return usage_error("%s", "boot command line too long (at most 255 bytes)");
+/* Refuses a stats path that names one of the run's inputs (it would be overwritten). */
+static int stats_clobbers(const char *stats, const char *input, const char *what)
+{
+    if (!stats || strcmp(stats, "-") == 0 || !input || !file_same(stats, input))
+        return 0;
+    opt_usage_error("run", "--stats %s is the %s: it would be overwritten", stats, what);
+    return 1;
+}
 
-    char err[512];
-    if (pagewalk && pw_config_check(&pwc, err, sizeof(err)))
-        return usage_error("%s", err);
+/* Parses --weight "W1,W2,..." into w[]. Returns how many, or 0 on a syntax error. */
+static unsigned parse_weights(const char *s, unsigned *w)
+{
+    unsigned n = 0;
+    char buf[256], *save = NULL;
+    if (strlen(s) >= sizeof(buf) || s[strlen(s) - 1] == ',')
+        return 0;
+    strcpy(buf, s);
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        uint64_t v;
+        if (n == RUN_MAX_VMS || opt_parse_uint(t, 1, 1000, &v))
+            return 0;
+        w[n++] = (unsigned)v;
+    }
+    return n;
+}
+
+struct run_job {
+    struct run_opts o;
+    const char *elf;
+    char cmdline[256];
+    struct vmm_vm_spec specs[RUN_MAX_VMS];
+    char spec_text[RUN_MAX_VMS][1024];
+    unsigned nspecs;
     struct cost_model cost;
-    cost_default(&cost);
-    if (cost_path && cost_load_profile(&cost, cost_path, err, sizeof(err)) != 0) {
-        fprintf(stderr, "tlbvisor: %s\n", err);
-        return 2;
+    struct pw_config pwc;
+    unsigned tlb_n;
+};
+
+/* Everything after the option table: the positional arguments, what goes with what, the
+ * cost profile. Returns 0, or an exit status after a message. */
+static int prepare(struct run_job *j, int argc, char **argv, int optind)
+{
+    struct run_opts *o = &j->o;
+    int pagewalk = o->mmu == RUN_MMU_PAGEWALK;
+    unsigned scope = (o->native ? OPT_SCOPE_NATIVE : OPT_SCOPE_VMM) |
+                     (pagewalk ? OPT_SCOPE_PAGEWALK : OPT_SCOPE_SWTLB);
+    if (opt_check_scope(run_opt_table, run_opt_count, o, scope, "run"))
+        return RUN_EXIT_USAGE;
+    char why[256];
+    for (unsigned i = 0; i < o->given.vm; i++)
+        if (parse_vm_spec(o->vm[i], &j->specs[i], j->spec_text[i], why, sizeof(why)))
+            return opt_usage_error("run", "bad --vm '%.200s': %s (ELF[,mem=SIZE][,weight=N][ -- "
+                                   "BOOT ARGS])", o->vm[i], why);
+    j->nspecs = o->given.vm;
+    if (j->nspecs) {
+        if (o->given.vms)
+            return opt_usage_error("run", "--vms goes with one ELF for every VM: not with --vm");
+        if (o->given.weight)
+            return opt_usage_error("run", "--weight goes with --vms N (with --vm, give weight= "
+                                   "in each --vm)");
+        if (optind < argc)
+            return opt_usage_error("run", "unexpected argument '%s' (with --vm, give everything "
+                                   "in --vm)", argv[optind]);
+        unsigned without_mem = 0;
+        for (unsigned i = 0; i < j->nspecs; i++)
+            if (!j->specs[i].mem_bytes) {
+                j->specs[i].mem_bytes = (uint32_t)o->mem;
+                without_mem++;
+            }
+        if (o->given.mem && !without_mem)
+            return opt_usage_error("run", "--mem does nothing: every --vm gives mem=");
+        j->elf = j->specs[0].elf;
+    } else {
+        if (optind >= argc)
+            return opt_usage_error("run", "missing ELF file");
+        j->elf = argv[optind++];
+        if (optind < argc && strcmp(argv[optind], "--") == 0)
+            optind++;
+        else if (optind < argc)
+            return opt_usage_error("run", "unexpected argument '%s' (boot arguments go after "
+                                   "--)", argv[optind]);
+        size_t len = 0;
+        for (int i = optind; i < argc; i++) {
+            int n = snprintf(j->cmdline + len, sizeof(j->cmdline) - len, "%s%s",
+                             i > optind ? " " : "", argv[i]);
+            if (n < 0 || (size_t)n >= sizeof(j->cmdline) - len)
+                return opt_usage_error("run", "boot command line too long (at most 255 bytes)");
+            len += (size_t)n;
+        }
     }
-    unsigned tlb_n = (unsigned)tlb;
-    struct machine_config cfg = {
-        .mem_bytes = (uint32_t)mem,
-        .tlb_entries = pagewalk ? 16 : tlb_n,
-        .mmu_new = pagewalk ? pw_new : new_swtlb,
-        .mmu_arg = pagewalk ? (const void *)&pwc : (const void *)&tlb_n,
-        .max_insns = max_insns,
-        .image_name = elf,
-        .cmdline = cmdline,
-        .out_fd = STDOUT_FILENO,
-        .cost = &cost,
+    if (o->given.weight) {
+        unsigned w[RUN_MAX_VMS], n = parse_weights(o->weight, w);
+        if (!n)
+            return opt_usage_error("run", "bad --weight '%s': up to 8 weights 1..1000, "
+                                   "comma-separated", o->weight);
+        if (n != o->vms)
+            return opt_usage_error("run", "--weight needs one weight per VM (--vms %u)",
+                                   (unsigned)o->vms);
+        for (unsigned i = 0; i < n; i++)
+            j->specs[i] = (struct vmm_vm_spec){ .elf = j->elf, .cmdline = j->cmdline,
+                                                .mem_bytes = (uint32_t)o->mem, .weight = w[i] };
+        j->nspecs = n;
+    }
+    j->pwc = (struct pw_config){ .tlb_entries = (unsigned)o->pw_tlb_entries,
+                                 .tlb_ways = (unsigned)o->pw_tlb_ways };
+    char err[ERR_MAX];
+    if (pagewalk && pw_config_check(&j->pwc, err, sizeof(err)))
+        return opt_usage_error("run", "%s", err);
+    cost_default(&j->cost);
+    if (o->cost_profile && cost_load_profile(&j->cost, o->cost_profile, err, sizeof(err))) {
+        fprintf(stderr, "tlbvisor: cost profile %s\n", err);
+        return RUN_EXIT_USAGE;
+    }
+    if (stats_clobbers(o->stats, o->cost_profile, "cost profile"))
+        return RUN_EXIT_USAGE;
+    for (unsigned i = 0; i < (j->nspecs ? j->nspecs : 1); i++)
+        if (stats_clobbers(o->stats, j->nspecs ? j->specs[i].elf : j->elf, "guest image"))
+            return RUN_EXIT_USAGE;
+    j->tlb_n = pagewalk ? 16 : (unsigned)o->tlb_entries;
+    return 0;
+}
+
+/* Writes the stats of a finished run (f from open_stats). Returns 0 or -1 (message printed). */
+static int finish_stats(FILE *f, const struct run_job *j, const struct stats *st,
+                        const char *backend, const struct cost_model *cost)
+{
+    const char *mmu = j->o.mmu == RUN_MMU_PAGEWALK ? "pagewalk" : "swtlb";
+    const char *kv[] = { "tool", "tlbvisor", "mode", backend ? "vmm" : "native", "mmu", mmu,
+                         "backend", backend ? backend : "none", "image", j->elf, NULL };
+    int rc = stats_write_json(st, f, kv, cost);
+    if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
+        rc = -1;
+    if (rc)
+        fprintf(stderr, "tlbvisor: cannot write stats to %s\n", j->o.stats);
+    return rc;
+}
+
+static int run_vmm(struct run_job *j)
+{
+    static const int idle_bits[] = { [RUN_IDLE_BOTH] = IDLE_DETECT_WAIT | IDLE_DETECT_SPIN,
+                                     [RUN_IDLE_WAIT] = IDLE_DETECT_WAIT,
+                                     [RUN_IDLE_SPIN] = IDLE_DETECT_SPIN, [RUN_IDLE_OFF] = 0 };
+    const struct run_opts *o = &j->o;
+    int pagewalk = o->mmu == RUN_MMU_PAGEWALK;
+    struct disco_opts disco = { .l2tlb = o->l2tlb == RUN_ON,
+                                .l2tlb_entries = (unsigned)o->l2tlb_entries };
+    struct shadow_opts shadow = { .pw = j->pwc };
+    struct vmm_config vc = {
+        .vms = j->nspecs ? j->nspecs : (unsigned)o->vms, .spec = j->nspecs ? j->specs : NULL,
+        .quantum_cycles = o->quantum, .idle_detect = idle_bits[o->idle_detect],
+        .mem_bytes = (uint32_t)o->mem, .tlb_entries = j->tlb_n,
+        .backend = pagewalk ? &shadow_backend : &disco_backend,
+        .backend_opts = pagewalk ? (const void *)&shadow : (const void *)&disco,
+        .max_insns = o->max_insns, .cmdline = j->cmdline,
+        .out_fd = STDOUT_FILENO, .cost = &j->cost,
     };
-    if (!native) {
-        for (unsigned i = 0; i < nweights; i++) {
-            specs[i] = (struct vmm_vm_spec){ .elf = elf, .cmdline = cmdline,
-                                             .mem_bytes = (uint32_t)mem, .weight = weights[i] };
-            nspecs = nweights;
-        }
-        struct shadow_opts shadow = { .pw = pwc };
-        struct vmm_config vc = {
-            .vms = (unsigned)vms, .spec = nspecs ? specs : NULL, .quantum_cycles = quantum,
-            .idle_detect = idle_detect,
-            .mem_bytes = (uint32_t)mem, .tlb_entries = pagewalk ? 16 : tlb_n,
-            .backend = pagewalk ? &shadow_backend : &disco_backend,
-            .backend_opts = pagewalk ? (const void *)&shadow : (const void *)&disco,
-            .max_insns = max_insns, .cmdline = cmdline,
-            .out_fd = STDOUT_FILENO, .cost = &cost,
-        };
-        static struct vmm vmm;                 /* large: keep it off the stack */
-        if (vmm_create(&vmm, &vc, elf, err, sizeof(err)) != 0) {
-            fprintf(stderr, "tlbvisor: %s\n", err);
-            return 2;
-        }
-        vmm.cpu->trace_exceptions = getenv("TLBVISOR_TRACE_EXC") != NULL;
-        int status = report_vms(&vmm, vmm_run(&vmm));
-        if (!quiet)
-            print_vmm_summary(&vmm);
-        if (stats_path && write_stats(&vmm.stats, stats_path, vmm.backend->name, elf, &vmm.cpu->cost) != 0)
-            status = status ? status : 2;
-        vmm_destroy(&vmm);
-        return status;
-    }
-    struct machine m;
-    if (machine_create(&m, &cfg, elf, err, sizeof(err)) != 0) {
+    static struct vmm vmm;                     /* large: keep it off the stack */
+    char err[ERR_MAX];
+    if (vmm_create(&vmm, &vc, j->elf, err, sizeof(err)) != 0) {
         fprintf(stderr, "tlbvisor: %s\n", err);
-        return 2;
+        return RUN_EXIT_USAGE;
+    }
+    FILE *sf = o->stats ? open_stats(o->stats) : NULL;
+    if (o->stats && !sf) {
+        vmm_destroy(&vmm);
+        return RUN_EXIT_USAGE;
+    }
+    vmm.cpu->trace_exceptions = getenv("TLBVISOR_TRACE_EXC") != NULL;
+    int status = report_vms(&vmm, vmm_run(&vmm));
+    if (!o->quiet)
+        print_vmm_summary(&vmm);
+    if (sf && finish_stats(sf, j, &vmm.stats, vmm.backend->name, &vmm.cpu->cost) != 0)
+        status = status ? status : RUN_EXIT_USAGE;
+    vmm_destroy(&vmm);
+    return status;
+}
+
+static int run_native(struct run_job *j)
+{
+    const struct run_opts *o = &j->o;
+    int pagewalk = o->mmu == RUN_MMU_PAGEWALK;
+    struct machine_config cfg = {
+        .mem_bytes = (uint32_t)o->mem,
+        .tlb_entries = j->tlb_n,
+        .mmu_new = pagewalk ? pw_new : new_swtlb,
+        .mmu_arg = pagewalk ? (const void *)&j->pwc : (const void *)&j->tlb_n,
+        .max_insns = o->max_insns,
+        .image_name = j->elf,
+        .cmdline = j->cmdline,
+        .out_fd = STDOUT_FILENO,
+        .cost = &j->cost,
+    };
+    struct machine m;
+    char err[ERR_MAX];
+    if (machine_create(&m, &cfg, j->elf, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tlbvisor: %s\n", err);
+        return RUN_EXIT_USAGE;
+    }
+    FILE *sf = o->stats ? open_stats(o->stats) : NULL;
+    if (o->stats && !sf) {
+        machine_destroy(&m);
+        return RUN_EXIT_USAGE;
     }
     m.cpu->trace_exceptions = getenv("TLBVISOR_TRACE_EXC") != NULL;
     int status = report(m.cpu, machine_run(&m));
-    if (stats_path && write_stats(&m.stats, stats_path, pagewalk ? "pagewalk" : "swtlb", elf,
-                                   &m.cpu->cost) != 0)
-        status = status ? status : 2;
+    if (sf && finish_stats(sf, j, &m.stats, NULL, &m.cpu->cost) != 0)
+        status = status ? status : RUN_EXIT_USAGE;
     machine_destroy(&m);
     return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static struct run_job job;                 /* large: keep it off the stack */
+    struct run_job *j = &job;
+    memset(j, 0, sizeof(*j));
+    run_opts_default(&j->o);
+    int optind_, help;
+    int rc = opt_parse(run_opt_table, run_opt_count, &j->o, argc, argv, &optind_, &help, "run");
+    if (rc)
+        return rc;
+    if (help) {
+        print_usage(stdout);
+        return 0;
+    }
+    rc = prepare(j, argc, argv, optind_);
+    if (rc)
+        return rc;
+    return j->o.native ? run_native(j) : run_vmm(j);
 }

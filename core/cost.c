@@ -1,11 +1,11 @@
-/* cost.c - the cost model's defaults and profile files (cJSON). */
-#include <cjson/cJSON.h>
-#include <errno.h>
+/* cost.c - the cost model's defaults and profile files (jansson). */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cost.h"
+#include "file.h"
 
 void cost_default(struct cost_model *m)
 {
@@ -22,85 +22,67 @@ static uint32_t *field(struct cost_model *m, const char *key)
     return NULL;
 }
 
-static char *read_file(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot read cost profile %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
-            break;
-        if (len + 1 == cap) {
-            if (cap >= (1u << 20)) {
-                snprintf(err, errlen, "cost profile %s is larger than 1 MiB", path);
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-            } else {
-                buf = nb;
-            }
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = 0;
-    else if (!err[0])
-        snprintf(err, errlen, "out of memory reading %s", path);
-    return buf;
-}
+/* A profile is a small JSON object: anything larger than this is not one. */
+#define COST_PROFILE_MAX_BYTES (1u << 20)
 
 int cost_load_profile(struct cost_model *m, const char *path, char *err, size_t errlen)
 {
-    err[0] = 0;
-    char *text = read_file(path, err, errlen);
-    if (!text)
+    char why[512];
+    uint8_t *text;
+    size_t len;
+    if (file_read_all(path, "cost profile", COST_PROFILE_MAX_BYTES, NULL, 0, &text, &len, why,
+                      sizeof(why)) != 0) {
+        file_msg(err, errlen, path, why);
         return -1;
-    cJSON *root = cJSON_Parse(text);
+    }
+    /* Strict JSON: one object, nothing after it, no duplicate key, no NUL byte. */
+    json_error_t jerr;
+    json_t *root = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &jerr);
     free(text);
     int rc = 0;
-    if (!cJSON_IsObject(root)) {
-        snprintf(err, errlen, "cost profile %s: not a JSON object", path);
+    if (!root) {
+        snprintf(why, sizeof(why), "not valid JSON: %s (line %d, column %d)", jerr.text,
+                 jerr.line, jerr.column);
+        rc = -1;
+    } else if (!json_is_object(root)) {
+        snprintf(why, sizeof(why), "not a JSON object");
         rc = -1;
     }
     struct cost_model nm = *m;
-    for (cJSON *it = root ? root->child : NULL; rc == 0 && it; it = it->next) {
-        uint32_t *f = field(&nm, it->string);
-        double v = cJSON_IsNumber(it) ? it->valuedouble : -1;
-        if (!f) {
-            snprintf(err, errlen, "cost profile %s: unknown cost '%s'", path, it->string);
-            rc = -1;
-        } else if (!cJSON_IsNumber(it) || v < 0 || v > 1e9 || v != (double)(uint32_t)v) {
-            snprintf(err, errlen, "cost profile %s: '%s' must be an integer from 0 to 1000000000",
-                     path, it->string);
-            rc = -1;
-        } else {
-            *f = (uint32_t)v;
+    const char *key;
+    json_t *val;
+    if (rc == 0)
+        json_object_foreach(root, key, val) {
+            uint32_t *f = field(&nm, key);
+            json_int_t v = json_is_integer(val) ? json_integer_value(val) : -1;
+            if (!f) {
+                snprintf(why, sizeof(why), "unknown cost '%.64s'", key);
+                rc = -1;
+            } else if (v < 0 || v > COST_MAX) {
+                snprintf(why, sizeof(why), "'%s' must be an integer from 0 to %u", key,
+                         COST_MAX);
+                rc = -1;
+            } else {
+                *f = (uint32_t)v;
+            }
+            if (rc)
+                break;
         }
-    }
     if (rc == 0 && nm.insn == 0) {
-        snprintf(err, errlen, "cost profile %s: 'insn' must be at least 1", path);
+        snprintf(why, sizeof(why), "'insn' must be at least 1");
         rc = -1;
     }
-    cJSON_Delete(root);
+    json_decref(root);
     if (rc == 0)
         *m = nm;
+    else
+        file_msg(err, errlen, path, why);
     return rc;
 }
 
 void cost_to_json(const struct cost_model *m, void *obj)
 {
-#define COST_JSON(name, dflt, doc) cJSON_AddNumberToObject(obj, #name, m->name);
+#define COST_JSON(name, dflt, doc) json_object_set_new(obj, #name, json_integer(m->name));
     COST_FIELDS(COST_JSON)
 #undef COST_JSON
 }

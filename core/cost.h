@@ -28,10 +28,13 @@ struct cost_model {
 
 /* The default model. */
 void cost_default(struct cost_model *m);
-/* Overrides fields from a JSON object file {"insn": 1, ...}. Unknown keys, non-integers and
- * values out of range (insn must be >= 1) are errors. Returns 0, or -1 with a message. */
+#define COST_MAX 1000000000u     /* largest value of any constant */
+
+/* Overrides fields from a JSON object file {"insn": 1, ...}: strict JSON (one object,
+ * nothing after it, no duplicate key), integer values 0..COST_MAX (insn at least 1),
+ * known keys only. Returns 0, or -1 with a one-line message naming the file. */
 int cost_load_profile(struct cost_model *m, const char *path, char *err, size_t errlen);
-/* Writes the model as "key": value pairs into a cJSON object (cJSON *). */
-void cost_to_json(const struct cost_model *m, void *cjson_object);
+/* Writes the model as "key": value pairs into a JSON object (jansson json_t *). */
+void cost_to_json(const struct cost_model *m, void *json_object);
 
 #endif

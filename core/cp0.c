@@ -23,6 +23,23 @@ uint32_t cpu_random(const struct cpu *cpu)
     return n - 1 - (uint32_t)((cpu_cycles(cpu) - cpu->cp0.random_origin) % span);
 }
 
+/* Count has reached Compare if timer_cycle is due: sets Cause.TI/IP7 and moves timer_cycle
+ * to the next match after now, however many periods of Count (2^32 ticks) were skipped, so
+ * that time jumps of any size (a large cost per instruction, a vCPU that was descheduled
+ * for long) cost one call, not one per period. */
+static inline void catch_up_at(struct cpu *cpu, uint64_t now)
+{
+    if (now < cpu->timer_cycle || cpu->timer_cycle == UINT64_MAX)
+        return;
+    cpu->cp0.cause |= CA_TI | CA_IP7;
+    cpu->timer_cycle += ((now - cpu->timer_cycle) / TIMER_PERIOD_CYCLES + 1) * TIMER_PERIOD_CYCLES;
+}
+
+void cpu_timer_catch_up(struct cpu *cpu)
+{
+    catch_up_at(cpu, cpu_cycles(cpu));
+}
+
 /* Schedules the cycle at which Count next becomes equal to Compare. */
 void cpu_timer_reschedule(struct cpu *cpu)
 {
@@ -38,12 +55,18 @@ void cpu_timer_reschedule(struct cpu *cpu)
     cpu_recompute_stop(cpu);
 }
 
+/* The instruction count at which cpu_cycles reaches cycle (the first count at or after it). */
+static uint64_t icount_at_cycle(const struct cpu *cpu, uint64_t cycle)
+{
+    return cycle > cpu->cycles_extra
+               ? (cycle - cpu->cycles_extra + cpu->cost.insn - 1) / cpu->cost.insn : 0;
+}
+
 void cpu_recompute_stop(struct cpu *cpu)
 {
-    uint64_t stop = UINT64_MAX;
-    if (cpu->timer_cycle != UINT64_MAX)
-        stop = cpu->timer_cycle > cpu->cycles_extra
-                   ? (cpu->timer_cycle - cpu->cycles_extra + cpu->cost.insn - 1) / cpu->cost.insn : 0;
+    /* The next event in time: the timer, or the end of simulated time. */
+    uint64_t stop = icount_at_cycle(cpu, cpu->timer_cycle < CPU_CYCLES_MAX ? cpu->timer_cycle
+                                                                        : CPU_CYCLES_MAX);
     if (cpu->insn_limit && cpu->insn_limit < stop)
         stop = cpu->insn_limit;
     cpu->icount_stop = cpu->kick_pending ? 0 : stop;
@@ -73,9 +96,12 @@ void cpu_service_events(struct cpu *cpu)
     if (cpu->stop)
         return;
     cpu->kick_pending = 0;
-    if (cpu_cycles(cpu) >= cpu->timer_cycle) {
-        cpu->cp0.cause |= CA_TI | CA_IP7;
-        cpu->timer_cycle += TIMER_PERIOD_CYCLES;
+    cpu->n.event_checks++;
+    uint64_t now = cpu_cycles(cpu);
+    catch_up_at(cpu, now);
+    if (now >= CPU_CYCLES_MAX) {
+        cpu->stop = CPU_STOP_TIME_LIMIT;
+        return;
     }
     if (cpu->insn_limit && cpu->icount >= cpu->insn_limit) {
         cpu->stop = CPU_STOP_INSN_LIMIT;

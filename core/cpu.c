@@ -52,6 +52,7 @@ void cpu_register_stats(struct cpu *cpu, struct stats *st)
     stats_add(st, &cpu->stat_cycles, "cpu.cycles");
     stats_add(st, &cpu->n.idle_cycles, "cpu.idle_cycles");
     stats_add(st, &cpu->n.interrupts, "cpu.interrupts");
+    stats_add(st, &cpu->n.event_checks, "cpu.event_checks");
     for (int i = 0; i < EXC_COUNT; i++)
         if (exc_names[i])
             stats_add(st, &cpu->n.exceptions[i], "cpu.exceptions.%s", exc_names[i]);

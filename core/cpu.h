@@ -71,7 +71,12 @@ struct cp0 {
 
 /* What made cpu_run return. */
 enum cpu_stop { CPU_STOP_NONE = 0, CPU_STOP_POWEROFF, CPU_STOP_EXIT, CPU_STOP_INSN_LIMIT,
-                CPU_STOP_HANG, CPU_STOP_FAULT_LOOP, CPU_STOP_YIELD };
+                CPU_STOP_HANG, CPU_STOP_FAULT_LOOP, CPU_STOP_YIELD, CPU_STOP_TIME_LIMIT };
+
+/* Simulated time never reaches this many cycles: the machine stops there
+ * (CPU_STOP_TIME_LIMIT), so that cycle counts, and every counter, stay exact in 64 bits and
+ * below 2^63 in reports, whatever the cost model (at most 10^9 cycles per event). */
+#define CPU_CYCLES_MAX (1ull << 62)
 
 /* Exception description passed to the configured exception entry. */
 struct cpu_exc {
@@ -81,6 +86,9 @@ struct cpu_exc {
     uint32_t badvaddr;
     int ce;              /* coprocessor number, for CpU */
     int tlb_context;     /* set Context.BadVPN2 and EntryHi.VPN2 from badvaddr */
+    int fetch;           /* raised by an instruction fetch: the instruction was not
+                          * dispatched (not in icount); any other synchronous exception
+                          * is raised by a dispatched, counted instruction */
 };
 
 struct cpu_counters {
@@ -92,6 +100,7 @@ struct cpu_counters {
     uint64_t decoded_insns;
     uint64_t dpages_dropped;     /* predecoded pages given up because they were written */
     uint64_t idle_cycles;        /* cycles skipped by wait */
+    uint64_t event_checks;       /* cpu_service_events calls (host work: timer, limits) */
     uint64_t uart_bytes;
 };
 
@@ -193,6 +202,7 @@ void cpu_cp0_write(struct cpu *cpu, int reg, int sel, uint32_t val);
 uint32_t cpu_count(const struct cpu *cpu);
 uint32_t cpu_random(const struct cpu *cpu);
 void cpu_timer_reschedule(struct cpu *cpu);
+void cpu_timer_catch_up(struct cpu *cpu);
 void cpu_service_events(struct cpu *cpu);
 int cpu_interrupt_pending(const struct cpu *cpu);
 void cpu_eret(struct cpu *cpu);

@@ -65,9 +65,9 @@ enum seg_kind cpu_seg_lookup_mode(const struct cpu *cpu, int mode, uint32_t va, 
     return k;
 }
 
-static void raise_addr(struct cpu *cpu, int code, uint32_t va)
+static void raise_addr(struct cpu *cpu, int code, uint32_t va, int fetch)
 {
-    struct cpu_exc e = { .code = code, .has_badvaddr = 1, .badvaddr = va };
+    struct cpu_exc e = { .code = code, .has_badvaddr = 1, .badvaddr = va, .fetch = fetch };
     cpu_raise(cpu, &e);
 }
 
@@ -78,7 +78,7 @@ static int translate(struct cpu *cpu, uint32_t va, int access, uint32_t *pa, int
     int store = access == MMU_STORE;
     *mapped = k == SEG_MAPPED;
     if (k == SEG_ERROR) {
-        raise_addr(cpu, store ? EXC_ADES : EXC_ADEL, va);
+        raise_addr(cpu, store ? EXC_ADES : EXC_ADEL, va, access == MMU_FETCH);
         return 0;
     }
     if (k == SEG_UNMAPPED)
@@ -86,7 +86,8 @@ static int translate(struct cpu *cpu, uint32_t va, int access, uint32_t *pa, int
     int f = cpu->mmu->ops->translate(cpu->mmu, va, access, cpu->tc_mode == TC_USER, pa);
     if (f == MMU_OK)
         return 1;
-    struct cpu_exc e = { .code = store ? EXC_TLBS : EXC_TLBL, .has_badvaddr = 1, .badvaddr = va };
+    struct cpu_exc e = { .code = store ? EXC_TLBS : EXC_TLBL, .has_badvaddr = 1, .badvaddr = va,
+                         .fetch = access == MMU_FETCH };
     switch (f) {
     case MMU_REFILL: e.refill = 1; e.tlb_context = 1; break;
     case MMU_INVALID: e.tlb_context = 1; break;
@@ -186,7 +187,7 @@ static void tc_fill(struct cpu *cpu, uint32_t va, uint32_t pa, int access)
 static int check_align(struct cpu *cpu, uint32_t va, unsigned size, int store)
 {
     if (size > 1 && (va & (size - 1))) {
-        raise_addr(cpu, store ? EXC_ADES : EXC_ADEL, va);
+        raise_addr(cpu, store ? EXC_ADES : EXC_ADEL, va, 0);
         return 0;
     }
     return 1;
@@ -302,13 +303,14 @@ struct dinsn *cpu_fetch_slow(struct cpu *cpu, uint32_t pc)
         return f->base + ((pc & 0xFFF) >> 2);
     cpu->n.tc_misses_x++;
     if (pc & 3) {
-        raise_addr(cpu, EXC_ADEL, pc);
+        raise_addr(cpu, EXC_ADEL, pc, 1);
         return NULL;
     }
     if (!translate(cpu, pc, MMU_FETCH, &pa, &mapped))
         return NULL;
     if (pa >= cpu->ram_bytes) {
-        cpu_raise_code(cpu, EXC_IBE);
+        struct cpu_exc e = { .code = EXC_IBE, .fetch = 1 };
+        cpu_raise(cpu, &e);
         return NULL;
     }
     struct dpage *dp = dpage_get(cpu, pa >> 12);

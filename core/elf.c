@@ -11,6 +11,7 @@
  * libelf's handle is closed before returning; only the copy of the file is kept.
  */
 #include "elf.h"
+#include "file.h"
 
 #include <errno.h>
 #include <gelf.h>
@@ -379,51 +380,14 @@ int elf_load_file(const char *path, uint32_t ram_bytes, struct elf_image *img, c
                   size_t errlen)
 {
     memset(img, 0, sizeof(*img));
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        set_err(err, errlen, "cannot open %s: %s", path, strerror(errno));
+    uint8_t *buf;
+    size_t len;
+    /* Regular files and pipes (read once, to EOF); a stream that does not start with the
+     * ELF magic is given up after its first bytes (file.h). */
+    if (file_read_all(path, "image", ELF_FILE_MAX_BYTES, ELFMAG, SELFMAG, &buf, &len, err,
+                      errlen) != 0)
         return -1;
-    }
-    /* Read to EOF with a growing buffer, so pipes and /dev/stdin work as well. */
-    size_t cap = 64 * 1024, len = 0;
-    uint8_t *buf = malloc(cap);
-    if (buf == NULL) {
-        fclose(f);
-        set_err(err, errlen, "out of memory reading %s", path);
-        return -1;
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap >= ELF_FILE_MAX_BYTES) {
-                set_err(err, errlen, "cannot read %s: larger than %zu MiB", path,
-                        ELF_FILE_MAX_BYTES >> 20);
-                goto fail;
-            }
-            uint8_t *nbuf = realloc(buf, cap * 2);
-            if (nbuf == NULL) {
-                set_err(err, errlen, "out of memory reading %s", path);
-                goto fail;
-            }
-            buf = nbuf;
-            cap *= 2;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0) {
-            if (ferror(f)) {
-                set_err(err, errlen, "cannot read %s: %s", path, strerror(errno));
-                goto fail;
-            }
-            break;
-        }
-    }
-    fclose(f);
     return parse_owned(buf, len, ram_bytes, img, err, errlen);
-
-fail:
-    fclose(f);
-    free(buf);
-    return -1;
 }
 
 void elf_copy_to_ram(const struct elf_image *img, uint8_t *ram)

@@ -38,8 +38,9 @@ struct elf_image {
  * On failure *img is left empty (elf_free on it is a no-op); err may be NULL if errlen is 0. */
 int elf_parse(const uint8_t *bytes, size_t len, uint32_t ram_bytes, struct elf_image *img, char *err, size_t errlen);
 
-/* Reads the file at path and calls elf_parse; file I/O errors give a message naming the path.
- * Validation messages are elf_parse's, without the path: the caller prefixes it. */
+/* Reads the file at path (a regular file or a pipe, read once: core/file.h) and calls
+ * elf_parse. Messages, for I/O errors as for validation, do not name the path: the caller
+ * prefixes it (file_msg). */
 int elf_load_file(const char *path, uint32_t ram_bytes, struct elf_image *img, char *err, size_t errlen);
 
 /* Copies every PT_LOAD segment into guest RAM at its physical address and zero-fills memsz-filesz.

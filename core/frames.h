@@ -21,7 +21,9 @@ struct stats;
 
 #define FRAMES_SHIFT 12
 #define FRAMES_FRAME_BYTES (1u << FRAMES_SHIFT)
-#define FRAMES_MAX_BYTES (1ull << 30)      /* 1 GiB of machine memory at most */
+/* Machine memory at most: 8 VMs of 256 MiB and the VMM's own frames fit; the machine's
+ * physical addresses stay 32-bit. */
+#define FRAMES_MAX_BYTES (3ull << 30)
 #define FRAMES_NONE UINT32_MAX              /* "no frame": exhausted, or no such MFN */
 #define FRAMES_NO_OWNER UINT32_MAX          /* owner tag of a free frame; not a valid owner */
 

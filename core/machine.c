@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include "elf.h"
+#include "file.h"
 #include "machine.h"
 #include "malta.h"
 #include "mmu.h"
@@ -16,7 +17,7 @@ int machine_create(struct machine *m, const struct machine_config *cfg, const ch
     char msg[256];
     memset(m, 0, sizeof(*m));
     if (elf_load_file(elf_path, cfg->mem_bytes, &img, msg, sizeof(msg)) != 0) {
-        snprintf(err, errlen, "%s: %s", elf_path, msg);
+        file_msg(err, errlen, elf_path, msg);
         return -1;
     }
     m->ram_bytes = cfg->mem_bytes;

@@ -1,5 +1,5 @@
-/* stats.c - the counter registry and its JSON report (cJSON). */
-#include <cjson/cJSON.h>
+/* stats.c - the counter registry and its JSON report (jansson). */
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,20 +45,21 @@ int64_t stats_get(const struct stats *st, const char *name)
 int stats_write_json(const struct stats *st, FILE *f, const char *const *extra_kv,
                      const struct cost_model *cost)
 {
-    cJSON *root = cJSON_CreateObject(), *c = cJSON_CreateObject();
+    json_t *root = json_object(), *c = json_object();
     for (const char *const *kv = extra_kv; kv && kv[0]; kv += 2)
-        cJSON_AddStringToObject(root, kv[0], kv[1]);
+        json_object_set_new(root, kv[0], json_string(kv[1]));
+    /* Exact integers: every counter stays below 2^63 (simulated time is capped at
+     * CPU_CYCLES_MAX, and no counter grows faster than cycles). */
     for (unsigned i = 0; i < st->n; i++)
-        cJSON_AddNumberToObject(c, st->e[i].name, (double)*st->e[i].value);
-    cJSON_AddItemToObject(root, "counters", c);
+        json_object_set_new(c, st->e[i].name, json_integer((json_int_t)*st->e[i].value));
+    json_object_set_new(root, "counters", c);
     if (cost) {
-        cJSON *m = cJSON_CreateObject();
+        json_t *m = json_object();
         cost_to_json(cost, m);
-        cJSON_AddItemToObject(root, "cost", m);
+        json_object_set_new(root, "cost", m);
     }
-    char *s = cJSON_Print(root);
-    int rc = s && fputs(s, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
-    free(s);
-    cJSON_Delete(root);
+    int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 && fputc('\n', f) != EOF
+             ? 0 : -1;
+    json_decref(root);
     return rc;
 }

@@ -28,10 +28,20 @@ void uart_flush(struct uart *u)
     u->len = 0;
 }
 
+/* With a prefix (several VMs share stdout) output goes out in whole lines, so that lines of
+ * different VMs never mix: a line that fills the buffer is ended there and its rest
+ * continues on a new prefixed line. Without a prefix the buffer is just written out. */
 static void put(struct uart *u, char ch)
 {
-    if (u->len == sizeof(u->buf))
+    if (u->len == sizeof(u->buf) - 1 && u->prefix[0] && ch != '\n') {
+        u->buf[u->len++] = '\n';
         uart_flush(u);
+        for (const char *p = u->prefix; *p; p++)
+            u->buf[u->len++] = *p;
+        u->split_lines++;
+    } else if (u->len == sizeof(u->buf)) {
+        uart_flush(u);
+    }
     u->buf[u->len++] = ch;
 }
 

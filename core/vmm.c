@@ -17,12 +17,12 @@
 #include "cpu_ops.h"
 #include "elf.h"
 #include "emul.h"
+#include "file.h"
 #include "malta.h"
 #include "mmu.h"
 #include "mmu_backend.h"
 #include "vmm.h"
 
-#define TIMER_PERIOD_CYCLES (2ull << 32)
 #define VMM_MACHINE_TLB_ENTRIES 64 /* Config1.MMUSize + 1 of the machine (never seen by guests) */
 
 /* The machine's Segmentation Control while a guest runs follows the guest's own segment
@@ -57,10 +57,7 @@ static void sync_time(struct vmm *vmm)
     struct cpu *v = vmm->cur->v;
     v->icount = vmm->cpu->icount;
     v->cycles_extra = vmm->cpu->cycles_extra;
-    if (cpu_cycles(v) >= v->timer_cycle) {
-        v->cp0.cause |= CA_TI | CA_IP7;
-        v->timer_cycle += TIMER_PERIOD_CYCLES;
-    }
+    cpu_timer_catch_up(v);
 }
 
 /* Makes the hardware follow the guest's state: mode, interrupt enable, ASID, timer. */
@@ -135,8 +132,12 @@ static void deliver_pending(struct vmm *vmm)
 void vmm_retry(struct vmm *vmm)
 {
     struct cpu *cpu = vmm->cpu;
-    if (cpu->ds_pc == cpu->pc)
+    /* The dispatches this adds are the VMM's, not the guest's (vmN.retried_insns). */
+    vmm->cur->n.retried_insns += !vmm->trap->fetch;
+    if (cpu->ds_pc == cpu->pc) {
         cpu->pc -= 4;
+        vmm->cur->n.retried_insns++;
+    }
     cpu->npc = cpu->pc + 4;
 }
 
@@ -293,18 +294,23 @@ static void emulate_priv(struct vmm *vmm)
         sync_hw(vmm);
         deliver_pending(vmm);
         return;
-    case OP_WAIT:
+    case OP_WAIT: {
+        uint32_t wait_pc = cpu->pc;
         priv_done(vmm, kind);
         sync_hw(vmm);
         if (!vmm->idle_wait)
             return;                        /* no detection: the guest's idle loop spins */
         if (!cpu_interrupt_pending(v)) {
-            /* The vCPU halts until its timer; the scheduler runs another VM or idles. */
+            /* The vCPU halts until its timer; the scheduler runs another VM or idles. A wait
+             * nothing can end stops the VM at the wait, as the bare machine reports it. */
             int can_wake = (v->cp0.status & (ST_IE | ST_EXL | ST_ERL)) == ST_IE &&
                            (v->cp0.status & (1u << (ST_IM_SHIFT + 7)));
+            if (!can_wake)
+                cpu->pc = wait_pc;
             cpu_request_stop(cpu, can_wake ? CPU_STOP_YIELD : CPU_STOP_HANG, 0);
         }
         return;
+    }
     case OP_RDPGPR: case OP_WRPGPR: r[d.rd] = r[d.rt]; break;
     case OP_TLBP: case OP_TLBR: case OP_TLBWI: case OP_TLBWR: {
         /* Left by the back end to the guest's MMU model: whatever exception the model
@@ -383,6 +389,7 @@ static void vmm_exception(struct cpu *cpu, const struct cpu_exc *e)
 static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
 {
     struct vmm *vmm = cpu->exception_ctx;
+    vmm->trap = e;
     vmm->cur->n.traps[e->code & (EXC_COUNT - 1)]++;
     switch (e->code) {
     case EXC_TLBL: case EXC_TLBS: case EXC_MOD:
@@ -427,6 +434,7 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
     snprintf(px, sizeof(px), "vm%u", vm->id);
     pmap_register_stats(&vm->pmap, st, px);
     stats_add(st, &vm->uart.tx_bytes, "%s.uart.tx_bytes", px);
+    stats_add(st, &vm->uart.split_lines, "%s.uart.split_lines", px);
     for (int i = 0; i < EXC_COUNT; i++)
         if (strcmp(cpu_exc_name(i), "?") != 0)
             stats_add(st, &vm->n.traps[i], "%s.traps.%s", px, cpu_exc_name(i));
@@ -442,6 +450,7 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
     stats_add(st, &vm->n.refill_reflected, "%s.tlb.refill_reflected", px);
     stats_add(st, &vm->n.device_accesses, "%s.devices.accesses", px);
     stats_add(st, &vm->n.instructions, "%s.instructions", px);
+    stats_add(st, &vm->n.retried_insns, "%s.retried_insns", px);
     stats_add(st, &vm->n.guest_cycles, "%s.cycles.guest", px);
     stats_add(st, &vm->n.vmm_cycles, "%s.cycles.vmm", px);
     stats_add(st, &vm->n.idle_wait_halts, "%s.idle.wait_halts", px);
@@ -460,35 +469,26 @@ static void vm_page_unmapped(void *ctx, uint32_t gpfn)
     vm->owner->backend->unmapped(vm->owner, vm, gpfn, 1);
 }
 
-/* Builds VM number id (1..) from its spec. */
+/* Builds VM number id (1..) from its spec and its loaded image. */
 static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct vmm_config *cfg,
-                     const struct vmm_vm_spec *sp, char *err, size_t errlen)
+                     const struct vmm_vm_spec *sp, const struct elf_image *img, char *err,
+                     size_t errlen)
 {
-    struct elf_image img;
-    char msg[256];
     vm->id = id;
-    if (elf_load_file(sp->elf, sp->mem_bytes, &img, msg, sizeof(msg)) != 0) {
-        snprintf(err, errlen, "%s: %s", sp->elf, msg);
-        return -1;
-    }
     snprintf(err, errlen, "cannot create VM %u (out of memory)", id);
     struct vmm_config vcfg = *cfg;         /* the VM's own guest TLB size, if it has one */
     if (sp->tlb_entries)
         vcfg.tlb_entries = sp->tlb_entries;
     cfg = &vcfg;
     vm->v = cpu_new(NULL, sp->mem_bytes, &vm->bus, cfg->tlb_entries);
-    if (!vm->v || pmap_init(&vm->pmap, &vmm->frames, id, sp->mem_bytes) != 0) {
-        elf_free(&img);
+    if (!vm->v || pmap_init(&vm->pmap, &vmm->frames, id, sp->mem_bytes) != 0)
         return -1;
-    }
     if (cfg->cost)
         vm->v->cost = *cfg->cost;
     vm->owner = vmm;
     vmm_be_activate(vmm, vm->be_slot);
-    if (vmm->backend->vm_init(vmm, vm, cfg) != 0) {
-        elf_free(&img);
+    if (vmm->backend->vm_init(vmm, vm, cfg) != 0)
         return -1;
-    }
     pmap_set_unmap_hook(&vm->pmap, vm_page_unmapped, vm);
     cpu_reset(vm->v);
     if (cfg->vms > 1)
@@ -497,12 +497,9 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
     uart_init(&vm->uart, cfg->out_fd, vm->prefix);
     uart_attach(&vm->uart, &vm->bus);
     malta_attach_softres(vm->v, &vm->bus);
-    int rc = pmap_load_elf(&vm->pmap, &img);
-    uint32_t entry = img.entry;
-    elf_free(&img);
-    if (rc != 0)
+    if (pmap_load_elf(&vm->pmap, img) != 0)
         return -1;
-    malta_boot_to(vm->v, sp->mem_bytes, entry, sp->elf, sp->cmdline, write_guest, &vm->pmap);
+    malta_boot_to(vm->v, sp->mem_bytes, img->entry, sp->elf, sp->cmdline, write_guest, &vm->pmap);
     memcpy(vm->gpr, vm->v->gpr, sizeof(vm->gpr));
     vm->pc = vm->v->pc;
     vm->npc = vm->v->npc;
@@ -552,9 +549,10 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
         pool += specs[i].mem_bytes +
                 (b->vm_frames ? (uint64_t)b->vm_frames(&becfg[j]) << 12 : 0);
     }
-    if (pool > (1u << 30) || frames_init(&vmm->frames, pool) != 0) {
-        snprintf(err, errlen, "cannot have %llu bytes of machine memory (at most 1 GiB: fewer "
-                 "VMs or less memory each)", (unsigned long long)pool);
+    if (pool > FRAMES_MAX_BYTES || frames_init(&vmm->frames, pool) != 0) {
+        snprintf(err, errlen, "cannot have %llu bytes of machine memory (the host refused it, "
+                 "or more than %llu MiB)", (unsigned long long)pool,
+                 (unsigned long long)(FRAMES_MAX_BYTES >> 20));
         return -1;
     }
     sched_init(&vmm->sched, cfg->quantum_cycles);
@@ -581,14 +579,43 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
         vmm->bes[j].mmu = vmm->cpu->mmu;
     }
     cpu_reset(vmm->cpu);
-    for (unsigned i = 0; i < cfg->vms; i++) {
+    /* Each image is read once, however many VMs boot it (a pipe can be read only once),
+     * and checked against the smallest RAM of those VMs. */
+    struct elf_image img[VMM_MAX_VMS];
+    unsigned img_of[VMM_MAX_VMS], nimg = 0;
+    int rc = 0;
+    for (unsigned i = 0; i < cfg->vms && rc == 0; i++) {
+        unsigned k = 0;
+        while (k < i && strcmp(specs[k].elf, specs[i].elf) != 0)
+            k++;
+        if (k < i) {
+            img_of[i] = img_of[k];
+            continue;
+        }
+        uint32_t ram = specs[i].mem_bytes;
+        for (unsigned l = i + 1; l < cfg->vms; l++)
+            if (strcmp(specs[l].elf, specs[i].elf) == 0 && specs[l].mem_bytes < ram)
+                ram = specs[l].mem_bytes;
+        char msg[512];
+        img_of[i] = nimg;
+        if (elf_load_file(specs[i].elf, ram, &img[nimg], msg, sizeof(msg)) != 0) {
+            file_msg(err, errlen, specs[i].elf, msg);
+            rc = -1;
+        }
+        nimg++;
+    }
+    for (unsigned i = 0; i < cfg->vms && rc == 0; i++) {
         vmm->nvms++;
         vmm->vms[i].backend = vmm->bes[slot_of[i]].backend;
         vmm->vms[i].be_slot = slot_of[i];
-        if (vm_create(vmm, &vmm->vms[i], i + 1, &becfg[slot_of[i]], &specs[i], err, errlen) != 0) {
-            vmm_destroy(vmm);
-            return -1;
-        }
+        rc = vm_create(vmm, &vmm->vms[i], i + 1, &becfg[slot_of[i]], &specs[i], &img[img_of[i]],
+                       err, errlen);
+    }
+    for (unsigned k = 0; k < nimg; k++)
+        elf_free(&img[k]);
+    if (rc != 0) {
+        vmm_destroy(vmm);
+        return -1;
     }
     vmm_be_activate(vmm, vmm->vms[0].be_slot);
 
@@ -653,6 +680,7 @@ static void vm_done(struct vmm *vmm, struct vm *vm, enum cpu_stop why, int code)
     vm->why = why;
     vm->exit_code = code;
     vm->end_pc = vmm->cpu->pc;
+    vm->end_mode = machine_mode_name(vm->v);
     uart_flush(&vm->uart);
     /* Its frames go back to the pool (zeroed again when handed out). The machine's MMU may
      * still map them: the back end drops that now, before any other VM can be given them. */
@@ -694,11 +722,12 @@ enum cpu_stop vmm_run(struct vmm *vmm)
         cpu->insn_limit = global ? vmm->max_insns : limit;
         cpu->stop = CPU_STOP_NONE;
         cpu_recompute_stop(cpu);
-        uint64_t icount = cpu->icount;
+        uint64_t icount = cpu->icount, retried = vm->n.retried_insns;
         uint64_t start = cpu_cycles(cpu), vmm_start = vm->n.vmm_cycles;
         enum cpu_stop why = cpu_run(cpu);
         sched_account(&vmm->sched, id, cpu_cycles(cpu) - now);
         vm->n.instructions += cpu->icount - icount;
+        vm->n.instructions -= vm->n.retried_insns - retried;
         /* The guest's time: its instructions and what the hardware did for them on the way
          * (the pagewalk machine's walker memory references); everything else in the slice
          * is the VMM's, charged through vmm_charge. */

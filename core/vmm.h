@@ -47,7 +47,12 @@ struct vm_counters {
     uint64_t reflected;            /* exceptions reflected to the guest */
     uint64_t refill_reflected;     /* of which TLB refills (the guest's refill handler ran) */
     uint64_t device_accesses;      /* emulated UART/SOFTRES loads and stores */
-    uint64_t instructions;         /* guest instructions the VM executed */
+    uint64_t instructions;         /* guest instructions the VM executed: what the native
+                                    * machine counts (retried_insns not included) */
+    uint64_t retried_insns;        /* dispatches the VMM added by retrying a trapped
+                                    * instruction (vmm_retry): the instruction again if it
+                                    * was dispatched before it trapped (a load or store, not
+                                    * a fetch), and the branch of a delay slot */
     uint64_t guest_cycles;         /* modelled cycles of those (instructions x insn) */
     uint64_t vmm_cycles;           /* modelled cycles spent in the VMM (cost.h) */
     uint64_t idle_wait_halts;      /* halts because the guest executed wait */
@@ -64,7 +69,8 @@ struct vm {
     enum vm_state state;
     enum cpu_stop why;             /* how it ended */
     int exit_code;
-    uint32_t end_pc;
+    uint32_t end_pc;               /* where it stopped (a hung wait: the wait itself) */
+    const char *end_mode;          /* the guest's mode then ("kernel", "user", ...) */
     char prefix[16];               /* "[vmN] " on its console lines when several VMs run */
     /* The machine's registers while another VM runs. */
     uint32_t gpr[33], hi, lo, pc, npc, ds_pc, ll_va;
@@ -107,6 +113,7 @@ struct vmm {
     struct vm vms[VMM_MAX_VMS];
     unsigned nvms;
     struct vm *cur;                /* the VM on the CPU */
+    const struct cpu_exc *trap;    /* the exception being handled (inside vmm_exception) */
     struct sched sched;
     uint64_t max_insns;            /* machine-wide instruction limit (0: none) */
     int idle_wait, idle_spin;      /* idle detection: halt on wait; infer spinning idle loops */

@@ -138,6 +138,18 @@ static void hw_drop_where(struct vmm *vmm, unsigned vm, int kind, int slot, uint
     }
 }
 
+/* Drops vm's copies of guest entries (HW_GUEST, HW_L2) for any page pair inside the
+ * [va, va + bytes) range of a guest entry. */
+static void hw_drop_range(struct vmm *vmm, unsigned vm, uint32_t va, uint32_t bytes)
+{
+    struct disco *d = D(vmm);
+    for (unsigned i = 0; i < HW_ENTRIES; i++) {
+        const struct hw_entry *h = &d->e[i];
+        if ((h->kind == HW_GUEST || h->kind == HW_L2) && h->vm == vm && h->vpn2 - va < bytes)
+            hw_drop(vmm, i);
+    }
+}
+
 /* The machine ASID of guest ASID g of the VM on the CPU; a new generation (machine TLB
  * emptied) when they run out. */
 static unsigned hw_asid(struct vmm *vmm, unsigned g)
@@ -348,6 +360,11 @@ static void guest_write(struct vmm *vmm, int op)
     }
     dv->vtlb->ops->tlb_op(dv->vtlb, op == OP_TLBWI ? MMU_TLBWI : MMU_TLBWR);
     r4k_tlb_peek(dv->vtlb, idx, &new);
+    /* Overlapping entries: the lowest index wins (r4k_tlb.c). A copy made from another index
+     * for a page the new entry also maps may no longer be what the guest's TLB says: it
+     * goes, and the next miss asks the guest's TLB again. */
+    uint32_t span = (new.pagemask | 0x1FFFu) + 1;
+    hw_drop_range(vmm, vm->id, new.entryhi & ~(span - 1), span);
     if (l2) {
         /* Older copies of the new entry's page from the L2 TLB are out of date now. */
         hw_drop_where(vmm, vm->id, HW_L2, -1, new.entryhi & ~0x1FFFu, 0);

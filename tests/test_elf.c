@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L  /* mkstemp, unlink, write */
 
 #include <criterion/criterion.h>
+#include <sys/stat.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,7 +238,7 @@ Test(elf_file, missing_file_names_path)
     struct elf_image img;
     char err[256] = "";
     cr_assert_eq(elf_load_file("/nonexistent/guest.elf", RAM_128M, &img, err, sizeof(err)), -1);
-    cr_assert_str_eq(err, "cannot open /nonexistent/guest.elf: No such file or directory");
+    cr_assert_str_eq(err, "cannot open: No such file or directory");
     cr_assert_null(img.file);
 }
 
@@ -246,16 +247,61 @@ Test(elf_file, directory_names_path)
     struct elf_image img;
     char err[256] = "";
     cr_assert_eq(elf_load_file("/", RAM_128M, &img, err, sizeof(err)), -1);
-    cr_assert_str_eq(err, "cannot read /: Is a directory");
+    cr_assert_str_eq(err, "cannot read image: a directory");
     cr_assert_null(img.file);
 }
 
 Test(elf_file, empty_file_is_not_elf)
 {
     struct elf_image img;
-    char err[256] = "";
-    cr_assert_eq(elf_load_file("/dev/null", RAM_128M, &img, err, sizeof(err)), -1);
+    char err[256] = "", path[] = "/tmp/tlbvisor-empty-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    cr_assert_eq(elf_load_file(path, RAM_128M, &img, err, sizeof(err)), -1);
+    unlink(path);
     cr_assert_str_eq(err, "not an ELF file");
+}
+
+/* Devices are refused before anything is read: /dev/zero would otherwise be read for ever
+ * (or to the size limit). */
+Test(elf_file, device_is_refused)
+{
+    struct elf_image img;
+    char err[256] = "";
+    cr_assert_eq(elf_load_file("/dev/zero", RAM_128M, &img, err, sizeof(err)), -1);
+    cr_assert_str_eq(err, "cannot read image: not a regular file or a pipe");
+}
+
+/* A FIFO nobody writes to: opened without blocking, it reads as empty. */
+Test(elf_file, fifo_without_writer_does_not_block)
+{
+    struct elf_image img;
+    char err[256] = "", dir[] = "/tmp/tlbvisor-fifo-XXXXXX", path[64];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/f", dir);
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    cr_assert_eq(elf_load_file(path, RAM_128M, &img, err, sizeof(err)), -1);
+    unlink(path);
+    rmdir(dir);
+    cr_assert_str_eq(err, "not an ELF file");
+}
+
+/* A pipe delivering a stream that is not an ELF file is given up after its first bytes. */
+Test(elf_file, garbage_stream_is_given_up_early)
+{
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    char buf[4096];
+    memset(buf, 0, sizeof(buf));
+    cr_assert_eq(write(p[1], buf, sizeof(buf)), (ssize_t)sizeof(buf));   /* writer stays open */
+    char path[64], err[256] = "";
+    snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
+    struct elf_image img;
+    cr_assert_eq(elf_load_file(path, RAM_128M, &img, err, sizeof(err)), -1);
+    cr_assert_str_eq(err, "not an ELF file");
+    close(p[0]);
+    close(p[1]);
 }
 
 /* ---- identification and ELF header ---------------------------------------------- */

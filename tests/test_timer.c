@@ -309,3 +309,33 @@ Test(timer, cause_dc_freezes_count)
     cr_assert(ti());
     cr_assert_eq(count(), 30);
 }
+
+/* ---- long time jumps and the simulated-time limit (issue 8) -------------------------------- */
+
+/* A jump of many Count periods (a large cost per instruction, a vCPU descheduled for long)
+ * is caught up in one call: TI set once, the next match after now. Before, each call moved
+ * the timer one period, and host work grew with the square of the instructions. */
+Test(timer, catch_up_skips_every_missed_period_at_once)
+{
+    const uint64_t period = 2ull << 32;
+    cpu_cp0_write(cpu, CP0_COMPARE, 0, 50);
+    cr_assert_eq(cpu->timer_cycle, 100);
+    cpu->cycles_extra = 100 + 1000 * period + 7;
+    cpu_service_events(cpu);
+    cr_assert(ti());
+    cr_assert_eq(cpu->timer_cycle, 100 + 1001 * period);
+    cr_assert_eq(cpu->n.event_checks, 1);
+}
+
+/* Simulated time stops at CPU_CYCLES_MAX: the run ends (CPU_STOP_TIME_LIMIT) at the exact
+ * instruction whose cycles reach it, so no counter can pass 2^63 in a report. */
+Test(timer, simulated_time_limit_stops_the_machine)
+{
+    straight_line(300);
+    cpu->cost.insn = 1000;
+    cpu->cycles_extra = CPU_CYCLES_MAX - 100 * 1000;
+    cr_assert_eq(fx_run_at(&fx, CODE, 1000), CPU_STOP_TIME_LIMIT);
+    cr_assert_eq(cpu->icount, 100);
+    cr_assert_eq(cpu_cycles(cpu), CPU_CYCLES_MAX);
+    cr_assert_eq(cpu->gpr[T3], 100);
+}

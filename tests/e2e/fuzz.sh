@@ -9,30 +9,33 @@
 # major opcode. The emulator must end every run by itself: the guest's own exit status, or
 # 3 for the instruction limit / a hang / an exception loop; never a crash, a sanitizer
 # report or a timeout. Prints one line per failure and "N passed, M failed".
+# Every run draws new seeds (printed); TLBVISOR_FUZZ_SEED=S repeats the run that began at S.
 set -u
 build=$1
 count=${2:-100}
+base=${TLBVISOR_FUZZ_SEED:-$(( $(date +%s%N) % 1000000000 ))}
+echo "seeds $base..$((base + count - 1)) (TLBVISOR_FUZZ_SEED=$base to repeat)"
 tv=$build/cli/tlbvisor
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 here=$(cd "$(dirname "$0")" && pwd)
 
-python3 - "$tmp" "$count" "$here" <<'PY'
+python3 - "$tmp" "$count" "$here" "$base" <<'PY'
 import random, sys
 sys.path.insert(0, sys.argv[3])
 import mkelf
-out, count = sys.argv[1], int(sys.argv[2])
+out, count, base = sys.argv[1], int(sys.argv[2]), int(sys.argv[4])
 SKIP = [0x401A7000, 0x275A0004, 0x409A7000, 0x42000018]  # mfc0 k0,EPC; addiu; mtc0; eret
 MAJOR = [0, 1, 2, 3, 4, 5, 8, 9, 15, 16, 16, 20, 21, 28, 31, 32, 34, 35, 38, 40, 42, 43,
          46, 48, 56]
-for seed in range(count):
+for seed in range(base, base + count):
     r = random.Random(seed)
     words = [r.getrandbits(32) for _ in range(1024)]
     for k in range(0, 1024, 2):
         words[k] = (r.choice(MAJOR) << 26) | r.getrandbits(26)
     prog = {0x80100000: [mkelf.MTC0_ZERO_STATUS, mkelf.NOP] + words,
             0x80000000: SKIP, 0x80000180: SKIP}
-    with open("%s/f%03d.elf" % (out, seed), "wb") as f:
+    with open("%s/f%010d.elf" % (out, seed), "wb") as f:
         f.write(mkelf.elf(prog))
 PY
 

@@ -6,7 +6,7 @@ on the cross compiler. PROGRAM is one of the names in PROGRAMS."""
 import struct
 import sys
 
-T0, T1, T9, A0 = 8, 9, 25, 4
+T0, T1, T2, T9, A0 = 8, 9, 10, 25, 4
 
 def lui(rt, imm): return 0x3C000000 | rt << 16 | (imm & 0xFFFF)
 def ori(rt, rs, imm): return 0x34000000 | rs << 21 | rt << 16 | (imm & 0xFFFF)
@@ -14,6 +14,8 @@ def sw(rt, off, rs): return 0xAC000000 | rs << 21 | rt << 16 | (off & 0xFFFF)
 def sb(rt, off, rs): return 0xA0000000 | rs << 21 | rt << 16 | (off & 0xFFFF)
 def li(rt, v): return [lui(rt, v >> 16), ori(rt, rt, v & 0xFFFF)]
 def jr(rs): return 0x00000008 | rs << 21
+def addiu(rt, rs, imm): return 0x24000000 | rs << 21 | rt << 16 | (imm & 0xFFFF)
+def bne(rs, rt, off): return 0x14000000 | rs << 21 | rt << 16 | (off & 0xFFFF)
 NOP = 0
 SDBBP1 = 0x7000007F
 SELF_LOOP = 0x1000FFFF  # b .
@@ -29,6 +31,12 @@ PROGRAMS = {
     "exit7": li(T9, 1) + li(A0, 7) + [SDBBP1, NOP],
     # prints "ok" and powers off through SOFTRES
     "hello": putc("o") + putc("k") + putc("\n") + li(T0, 0xBF000500) + li(T1, 0x42) + [sw(T1, 0, T0), SELF_LOOP, NOP],
+    # UHI exit with status 256: not an exit status a process can have
+    "exit256": li(T9, 1) + li(A0, 256) + [SDBBP1, NOP],
+    # prints a line of 10000 'x' and powers off
+    "longline": li(T0, 0xB80003F8) + li(T1, ord("x")) + li(T2, 10000) +
+                [sb(T1, 0, T0), addiu(T2, T2, -1), bne(T2, 0, -3), NOP] + putc("\n") +
+                li(T0, 0xBF000500) + li(T1, 0x42) + [sw(T1, 0, T0), SELF_LOOP, NOP],
     # runs forever
     "spin": [SELF_LOOP, NOP],
     # waits with interrupts disabled: nothing can wake it

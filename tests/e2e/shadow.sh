@@ -94,7 +94,7 @@ for w in "workload=forkwait n=50" "workload=pmake workers=4 jobs=8"; do
 		fi
 	done
 	split=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["counters"]
-print(sum(c["vm%d.instructions" % i] for i in (1, 2)) == c["cpu.instructions"] and
+print(sum(c["vm%d.instructions" % i] + c["vm%d.retried_insns" % i] for i in (1, 2)) == c["cpu.instructions"] and
       c["cpu.cycles"] == sum(c["vm%d.cycles.guest" % i] + c["vm%d.cycles.vmm" % i] for i in (1, 2)) + c["cpu.idle_cycles"]
       and c["machine.world_switches"] > 0 and c["machine.frames.free"] + c["machine.shadow.frames"] == c["machine.frames.total"]
       and c["vm1.shadow.pt_write_emulated"] > 0 and c["vm2.shadow.pt_write_emulated"] > 0)' "$tmp/two.json")

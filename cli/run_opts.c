@@ -1,0 +1,79 @@
+/* run_opts.c - the option table of `tlbvisor run` (run_opts.h). */
+#include <string.h>
+
+#include "mips/l2tlb.h"
+#include "mips/r4k_tlb.h"
+#include "run_opts.h"
+
+static const char *const mmu_names[] = { "swtlb", "pagewalk", NULL };
+static const char *const onoff_names[] = { "on", "off", NULL };
+static const char *const idle_names[] = { "both", "wait", "spin", "off", NULL };
+
+#define F(field) offsetof(struct run_opts, field), offsetof(struct run_opts, given.field)
+#define VMM OPT_SCOPE_VMM | OPT_SCOPE_ANY_MMU, "the VMM (runs without --native)"
+#define DISCO OPT_SCOPE_VMM | OPT_SCOPE_SWTLB, "Disco (the VMM with --mmu swtlb)"
+#define SWTLB OPT_SCOPE_ANY_MODE | OPT_SCOPE_SWTLB, "--mmu swtlb"
+#define PAGEWALK OPT_SCOPE_ANY_MODE | OPT_SCOPE_PAGEWALK, "--mmu pagewalk"
+#define ALL OPT_SCOPE_ALL, "every run"
+
+const struct opt run_opt_table[] = {
+    { "native", NULL, OPT_FLAG, 0, 0, 0, NULL, OPT_SCOPE_NATIVE | OPT_SCOPE_ANY_MMU,
+      "runs with --native", F(native), NULL,
+      "run directly on the machine (no VMM)" },
+    { "mmu", "MMU", OPT_CHOICE, 0, 0, 0, mmu_names, ALL, F(mmu), "swtlb",
+      "MMU personality: R4K software-managed TLB, or x86-like hardware page walker with a "
+      "hardware TLB; under the VMM, swtlb guests run Disco-style and pagewalk guests on "
+      "shadow page tables" },
+    { "mem", "SIZE", OPT_SIZE, 1u << 20, 256u << 20, 4096, NULL, ALL, F(mem), "128M",
+      "guest RAM (under the VMM: of each VM without mem= in its --vm)" },
+    { "tlb-entries", "N", OPT_UINT, R4K_TLB_MIN, R4K_TLB_MAX, 0, NULL, SWTLB, F(tlb_entries),
+      "64", "swtlb: TLB entries (the guest's, under the VMM)" },
+    { "pw-tlb-entries", "N", OPT_UINT, 1, 4096, 0, NULL, PAGEWALK, F(pw_tlb_entries), "64",
+      "pagewalk: hardware TLB entries; entries / ways must be a power of two" },
+    { "pw-tlb-ways", "N", OPT_UINT, 1, 4096, 0, NULL, PAGEWALK, F(pw_tlb_ways), "4",
+      "pagewalk: hardware TLB associativity" },
+    { "max-insns", "N", OPT_UINT, 1, UINT64_C(1) << 62, 0, NULL, ALL, F(max_insns), NULL,
+      "stop after N instructions (exit status 3); without it, no limit" },
+    { "stats", "FILE", OPT_STRING, 0, 0, 0, NULL, ALL, F(stats), NULL,
+      "write every counter as JSON to FILE ('-' for stdout), with the cost model used; FILE "
+      "is created before the run starts and must not be an input of the run" },
+    { "cost-profile", "FILE", OPT_STRING, 0, 0, 0, NULL, ALL, F(cost_profile), NULL,
+      "override cost-model constants from a JSON object file (docs/cost-model.md), e.g. "
+      "{\"insn\": 1, \"walker_memref\": 30}" },
+    { "vms", "N", OPT_UINT, 1, RUN_MAX_VMS, 0, NULL, VMM, F(vms), "1",
+      "VMM: N VMs each boot ELF; their console lines are prefixed [vmN] when N > 1" },
+    { "vm", "'ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]'", OPT_REPEAT, 1, RUN_MAX_VMS, 0, NULL,
+      VMM, F(vm), NULL,
+      "VMM: one VM of its own; repeat for up to 8 different VMs (mem= as --mem, weight= as "
+      "--weight); not with --vms, --weight or an ELF argument" },
+    { "weight", "W1[,W2...]", OPT_STRING, 0, 0, 0, NULL, VMM, F(weight), NULL,
+      "VMM with --vms N: each VM's proportional share, 1..1000, one per VM, in order "
+      "(default 1 each)" },
+    { "quantum", "CYCLES", OPT_UINT, 1, UINT32_MAX, 0, NULL, VMM, F(quantum), "100000",
+      "VMM: scheduler quantum" },
+    { "idle-detect", "MODE", OPT_CHOICE, 0, 0, 0, idle_names, VMM, F(idle_detect), "both",
+      "VMM: halt a vCPU that executes wait, that is found spinning in an idle loop, both, or "
+      "neither" },
+    { "l2tlb", "on|off", OPT_CHOICE, 0, 0, 0, onoff_names, DISCO, F(l2tlb), "on",
+      "Disco's L2 software TLB, which resolves a refill from a translation the guest wrote "
+      "earlier without running its refill handler" },
+    { "l2tlb-entries", "N", OPT_UINT, L2TLB_MIN_ENTRIES, L2TLB_MAX_ENTRIES, 0, NULL, DISCO,
+      F(l2tlb_entries), "4096", "Disco: L2 TLB entries per VM" },
+    { "quiet", NULL, OPT_FLAG, 0, 0, 0, NULL, VMM, F(quiet), NULL,
+      "VMM: no summary table on stderr at the end" },
+};
+const size_t run_opt_count = sizeof(run_opt_table) / sizeof(run_opt_table[0]);
+
+void run_opts_default(struct run_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->mmu = RUN_MMU_SWTLB;
+    o->mem = 128u << 20;
+    o->tlb_entries = 64;
+    o->pw_tlb_entries = 64;
+    o->pw_tlb_ways = 4;
+    o->vms = 1;
+    o->l2tlb = RUN_ON;
+    o->l2tlb_entries = L2TLB_DEFAULT_ENTRIES;
+    o->idle_detect = RUN_IDLE_BOTH;
+}

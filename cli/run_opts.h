@@ -1,0 +1,39 @@
+/* run_opts.h - the options of `tlbvisor run`, as a table (opts.h). The table is the one
+ * place where an option's syntax, limits, scope and help are written: --help, the checks
+ * and docs/cli.md all come from it. A back end or experiment adds its options here: one
+ * field in struct run_opts and one table line. */
+#ifndef TLBVISOR_CLI_RUN_OPTS_H
+#define TLBVISOR_CLI_RUN_OPTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "opts.h"
+
+#define RUN_MAX_VMS 8            /* VMM_MAX_VMS */
+
+/* Indices of the OPT_CHOICE options' values. */
+enum run_mmu { RUN_MMU_SWTLB, RUN_MMU_PAGEWALK };
+enum run_onoff { RUN_ON, RUN_OFF };
+enum run_idle { RUN_IDLE_BOTH, RUN_IDLE_WAIT, RUN_IDLE_SPIN, RUN_IDLE_OFF };
+
+struct run_opts {
+    int native, mmu, quiet, l2tlb, idle_detect;
+    uint64_t mem, tlb_entries, pw_tlb_entries, pw_tlb_ways, max_insns, vms, quantum;
+    uint64_t l2tlb_entries;
+    const char *stats, *cost_profile, *weight;
+    const char *vm[RUN_MAX_VMS];
+    /* How many times each option was given (opts.h), in table order by name. */
+    struct {
+        unsigned native, mmu, quiet, l2tlb, idle_detect, mem, tlb_entries, pw_tlb_entries,
+            pw_tlb_ways, max_insns, vms, quantum, l2tlb_entries, stats, cost_profile, weight, vm;
+    } given;
+};
+
+extern const struct opt run_opt_table[];
+extern const size_t run_opt_count;
+
+/* The defaults (every option not given). */
+void run_opts_default(struct run_opts *o);
+
+#endif
