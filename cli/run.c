@@ -35,12 +35,16 @@ static void print_usage(FILE *f)
           "Malta-like machine; without it as deprivileged guests of the VMM: Disco-style on the\n"
           "software-managed TLB (--mmu swtlb), or with shadow page tables on the hardware page\n"
           "walker (--mmu pagewalk).\n"
-          "The guest console (UART) goes to stdout; diagnostics go to stderr.\n"
+          "The guest console (UART) goes to stdout and reads stdin; diagnostics go to stderr.\n"
           "\n"
           "options:\n", f);
     opt_print_help(run_opt_table, run_opt_count, f);
     fputs("  -h, --help            this text\n"
           "\n"
+          "built-in cost profiles (--cost-profile NAME; docs/cost-model.md):\n", f);
+    for (size_t i = 0; i < cost_profile_count; i++)
+        fprintf(f, "  %-20s  %s\n", cost_profiles[i].name, cost_profiles[i].summary);
+    fputs("\n"
           "Numbers (N) are decimal digits without sign or leading zero; a SIZE is N, NK, NM or\n"
           "NG (binary multiples). An option may be given once (--vm: once per VM); an option\n"
           "that would do nothing in the run (a VMM option with --native, an --mmu swtlb option\n"
@@ -49,15 +53,16 @@ static void print_usage(FILE *f)
           "BOOT ARGS are joined with spaces into the boot command line (argv[1], at most 255\n"
           "bytes).\n"
           "\n"
-          "exit status: the guest's (0 after Malta SOFTRES, a UHI exit code 1..255); 2 for\n"
-          "usage or image errors; 3 when --max-insns or the simulated-time limit (2^62 cycles)\n"
-          "ended the run, or the guest hung in wait or in an exception loop; 4 when the guest\n"
-          "exited with a code outside 0..255. Under the VMM: 3 for the machine-wide limit, else\n"
-          "the status of the first VM (in order) that did not end with 0.\n", f);
+          "exit status: the guest's (0 after Malta SOFTRES or the PIIX4's soft off, a UHI exit\n"
+          "code 1..255); 2 for usage or image errors; 3 when --max-insns or the simulated-time\n"
+          "limit (2^62 cycles) ended the run, or the guest hung in wait or in an exception\n"
+          "loop; 4 when the guest exited with a code outside 0..255. Under the VMM: 3 for the\n"
+          "machine-wide limit, else the status of the first VM (in order) that did not end\n"
+          "with 0.\n", f);
 }
 
-/* Parses "ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]" into sp; buf (1024 bytes) keeps the
- * strings. Returns 0, or -1 with the reason in why. */
+/* Parses "ELF[,mem=SIZE][,weight=N][,initrd=FILE][ -- BOOT ARGS]" into sp; buf (1024
+ * bytes) keeps the strings. Returns 0, or -1 with the reason in why. */
 static int parse_vm_spec(const char *arg, struct vmm_vm_spec *sp, char *buf, char *why,
                          size_t whylen)
 {
@@ -79,12 +84,16 @@ static int parse_vm_spec(const char *arg, struct vmm_vm_spec *sp, char *buf, cha
     if (!tok || !*tok)
         return snprintf(why, whylen, "no ELF"), -1;
     sp->elf = tok;
-    unsigned seen_mem = 0, seen_weight = 0;
+    unsigned seen_mem = 0, seen_weight = 0, seen_initrd = 0;
     while ((tok = strtok_r(NULL, ",", &save))) {
         if (strncmp(tok, "mem=", 4) == 0 && !seen_mem++) {
             if (opt_parse_size(tok + 4, 1u << 20, 256u << 20, 4096, &v))
                 return snprintf(why, whylen, "mem= must be 1M..256M, a multiple of 4K"), -1;
             sp->mem_bytes = (uint32_t)v;
+        } else if (strncmp(tok, "initrd=", 7) == 0 && !seen_initrd++) {
+            if (!tok[7])
+                return snprintf(why, whylen, "initrd= needs a file"), -1;
+            sp->initrd = tok + 7;
         } else if (strncmp(tok, "weight=", 7) == 0 && !seen_weight++) {
             if (opt_parse_uint(tok + 7, 1, 1000, &v))
                 return snprintf(why, whylen, "weight= must be 1..1000"), -1;
@@ -288,8 +297,8 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
     char why[256];
     for (unsigned i = 0; i < o->given.vm; i++)
         if (parse_vm_spec(o->vm[i], &j->specs[i], j->spec_text[i], why, sizeof(why)))
-            return opt_usage_error("run", "bad --vm '%.200s': %s (ELF[,mem=SIZE][,weight=N][ -- "
-                                   "BOOT ARGS])", o->vm[i], why);
+            return opt_usage_error("run", "bad --vm '%.200s': %s (ELF[,mem=SIZE][,weight=N]"
+                                   "[,initrd=FILE][ -- BOOT ARGS])", o->vm[i], why);
     j->nspecs = o->given.vm;
     if (j->nspecs) {
         if (o->given.vms)
@@ -308,6 +317,14 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
             }
         if (o->given.mem && !without_mem)
             return opt_usage_error("run", "--mem does nothing: every --vm gives mem=");
+        unsigned without_initrd = 0;
+        for (unsigned i = 0; i < j->nspecs; i++)
+            if (!j->specs[i].initrd) {
+                j->specs[i].initrd = o->initrd;
+                without_initrd++;
+            }
+        if (o->given.initrd && !without_initrd)
+            return opt_usage_error("run", "--initrd does nothing: every --vm gives initrd=");
         j->elf = j->specs[0].elf;
     } else {
         if (optind >= argc)
@@ -337,23 +354,29 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
                                    (unsigned)o->vms);
         for (unsigned i = 0; i < n; i++)
             j->specs[i] = (struct vmm_vm_spec){ .elf = j->elf, .cmdline = j->cmdline,
+                                                .initrd = o->initrd,
                                                 .mem_bytes = (uint32_t)o->mem, .weight = w[i] };
         j->nspecs = n;
     }
+    unsigned vms = j->nspecs ? j->nspecs : (unsigned)o->vms;
+    if (!o->native && o->stdin_vm > vms)
+        return opt_usage_error("run", "--stdin-vm %u: there %s only %u VM%s", (unsigned)o->stdin_vm,
+                               vms == 1 ? "is" : "are", vms, vms == 1 ? "" : "s");
     j->pwc = (struct pw_config){ .tlb_entries = (unsigned)o->pw_tlb_entries,
                                  .tlb_ways = (unsigned)o->pw_tlb_ways };
     char err[ERR_MAX];
     if (pagewalk && pw_config_check(&j->pwc, err, sizeof(err)))
         return opt_usage_error("run", "%s", err);
-    cost_default(&j->cost);
-    if (o->cost_profile && cost_load_profile(&j->cost, o->cost_profile, err, sizeof(err))) {
+    if (cost_select(&j->cost, o->cost_profile ? o->cost_profile : "default", err, sizeof(err))) {
         fprintf(stderr, "tlbvisor: cost profile %s\n", err);
         return RUN_EXIT_USAGE;
     }
-    if (stats_clobbers(o->stats, o->cost_profile, "cost profile"))
+    if (o->cost_profile && !cost_profile_find(o->cost_profile) &&
+        stats_clobbers(o->stats, o->cost_profile, "cost profile"))
         return RUN_EXIT_USAGE;
     for (unsigned i = 0; i < (j->nspecs ? j->nspecs : 1); i++)
-        if (stats_clobbers(o->stats, j->nspecs ? j->specs[i].elf : j->elf, "guest image"))
+        if (stats_clobbers(o->stats, j->nspecs ? j->specs[i].elf : j->elf, "guest image") ||
+            stats_clobbers(o->stats, j->nspecs ? j->specs[i].initrd : o->initrd, "initrd"))
             return RUN_EXIT_USAGE;
     j->tlb_n = pagewalk ? 16 : (unsigned)o->tlb_entries;
     return 0;
@@ -365,7 +388,9 @@ static int finish_stats(FILE *f, const struct run_job *j, const struct stats *st
 {
     const char *mmu = j->o.mmu == RUN_MMU_PAGEWALK ? "pagewalk" : "swtlb";
     const char *kv[] = { "tool", "tlbvisor", "mode", backend ? "vmm" : "native", "mmu", mmu,
-                         "backend", backend ? backend : "none", "image", j->elf, NULL };
+                         "backend", backend ? backend : "none", "image", j->elf,
+                         "cost_profile", j->o.cost_profile ? j->o.cost_profile : "default",
+                         NULL };
     int rc = stats_write_json(st, f, kv, cost);
     if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
         rc = -1;
@@ -390,8 +415,9 @@ static int run_vmm(struct run_job *j)
         .mem_bytes = (uint32_t)o->mem, .tlb_entries = j->tlb_n,
         .backend = pagewalk ? &shadow_backend : &disco_backend,
         .backend_opts = pagewalk ? (const void *)&shadow : (const void *)&disco,
-        .max_insns = o->max_insns, .cmdline = j->cmdline,
-        .out_fd = STDOUT_FILENO, .cost = &j->cost,
+        .max_insns = o->max_insns, .cmdline = j->cmdline, .initrd = o->initrd,
+        .out_fd = STDOUT_FILENO, .in_fd = STDIN_FILENO, .stdin_vm = (unsigned)o->stdin_vm,
+        .report_unmodelled = o->report_unmodelled, .cost = &j->cost,
     };
     static struct vmm vmm;                     /* large: keep it off the stack */
     char err[ERR_MAX];
@@ -426,7 +452,10 @@ static int run_native(struct run_job *j)
         .max_insns = o->max_insns,
         .image_name = j->elf,
         .cmdline = j->cmdline,
+        .initrd = o->initrd,
         .out_fd = STDOUT_FILENO,
+        .in_fd = STDIN_FILENO,
+        .report_unmodelled = o->report_unmodelled,
         .cost = &j->cost,
     };
     struct machine m;

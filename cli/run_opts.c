@@ -37,15 +37,17 @@ const struct opt run_opt_table[] = {
     { "stats", "FILE", OPT_STRING, 0, 0, 0, NULL, ALL, F(stats), NULL,
       "write every counter as JSON to FILE ('-' for stdout), with the cost model used; FILE "
       "is created before the run starts and must not be an input of the run" },
-    { "cost-profile", "FILE", OPT_STRING, 0, 0, 0, NULL, ALL, F(cost_profile), NULL,
-      "override cost-model constants from a JSON object file (docs/cost-model.md), e.g. "
-      "{\"insn\": 1, \"walker_memref\": 30}" },
+    { "cost-profile", "NAME|FILE", OPT_STRING, 0, 0, 0, NULL, ALL, F(cost_profile), "default",
+      "the cost model: a built-in profile (listed below), or the default model with constants "
+      "overridden from a JSON object file (docs/cost-model.md), e.g. "
+      "{\"insn\": 1, \"walker_memref\": 30}; a file named like a built-in profile is read "
+      "as ./NAME" },
     { "vms", "N", OPT_UINT, 1, RUN_MAX_VMS, 0, NULL, VMM, F(vms), "1",
       "VMM: N VMs each boot ELF; their console lines are prefixed [vmN] when N > 1" },
-    { "vm", "'ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]'", OPT_REPEAT, 1, RUN_MAX_VMS, 0, NULL,
-      VMM, F(vm), NULL,
+    { "vm", "'ELF[,mem=SIZE][,weight=N][,initrd=FILE][ -- BOOT ARGS]'", OPT_REPEAT, 1,
+      RUN_MAX_VMS, 0, NULL, VMM, F(vm), NULL,
       "VMM: one VM of its own; repeat for up to 8 different VMs (mem= as --mem, weight= as "
-      "--weight); not with --vms, --weight or an ELF argument" },
+      "--weight, initrd= as --initrd); not with --vms, --weight or an ELF argument" },
     { "weight", "W1[,W2...]", OPT_STRING, 0, 0, 0, NULL, VMM, F(weight), NULL,
       "VMM with --vms N: each VM's proportional share, 1..1000, one per VM, in order "
       "(default 1 each)" },
@@ -61,6 +63,17 @@ const struct opt run_opt_table[] = {
       F(l2tlb_entries), "4096", "Disco: L2 TLB entries per VM" },
     { "quiet", NULL, OPT_FLAG, 0, 0, 0, NULL, VMM, F(quiet), NULL,
       "VMM: no summary table on stderr at the end" },
+    { "initrd", "FILE", OPT_STRING, 0, 0, 0, NULL, ALL, F(initrd), NULL,
+      "an initial ramdisk, placed at the top of low memory and announced (rd_start=, "
+      "rd_size= before the boot arguments) as QEMU's Malta loader does; under the VMM, "
+      "every VM's but those whose --vm gives initrd= (docs/linux.md)" },
+    { "stdin-vm", "N", OPT_UINT, 0, RUN_MAX_VMS, 0, NULL, VMM, F(stdin_vm), "1",
+      "VMM: the VM whose console reads stdin (0: none); natively the machine's does. A "
+      "terminal is put in raw mode once the guest reads (Ctrl-A x ends the run); a file or "
+      "pipe is read at the same simulated instants on every run (docs/linux.md)" },
+    { "report-unmodelled", NULL, OPT_FLAG, 0, 0, 0, NULL, ALL, F(report_unmodelled), NULL,
+      "report on stderr each address of a device the board does not model that the guest "
+      "touches (always counted: devices.unmodelled)" },
 };
 const size_t run_opt_count = sizeof(run_opt_table) / sizeof(run_opt_table[0]);
 
@@ -76,4 +89,5 @@ void run_opts_default(struct run_opts *o)
     o->l2tlb = RUN_ON;
     o->l2tlb_entries = L2TLB_DEFAULT_ENTRIES;
     o->idle_detect = RUN_IDLE_BOTH;
+    o->stdin_vm = 1;
 }

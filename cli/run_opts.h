@@ -20,13 +20,15 @@ enum run_idle { RUN_IDLE_BOTH, RUN_IDLE_WAIT, RUN_IDLE_SPIN, RUN_IDLE_OFF };
 struct run_opts {
     int native, mmu, quiet, l2tlb, idle_detect;
     uint64_t mem, tlb_entries, pw_tlb_entries, pw_tlb_ways, max_insns, vms, quantum;
-    uint64_t l2tlb_entries;
-    const char *stats, *cost_profile, *weight;
+    uint64_t l2tlb_entries, stdin_vm;
+    int report_unmodelled;
+    const char *stats, *cost_profile, *weight, *initrd;
     const char *vm[RUN_MAX_VMS];
     /* How many times each option was given (opts.h), in table order by name. */
     struct {
         unsigned native, mmu, quiet, l2tlb, idle_detect, mem, tlb_entries, pw_tlb_entries,
-            pw_tlb_ways, max_insns, vms, quantum, l2tlb_entries, stats, cost_profile, weight, vm;
+            pw_tlb_ways, max_insns, vms, quantum, l2tlb_entries, stats, cost_profile, weight, vm,
+            initrd, stdin_vm, report_unmodelled;
     } given;
 };
 

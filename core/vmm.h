@@ -17,11 +17,13 @@
 #include <stdint.h>
 
 #include "bus.h"
+#include "console.h"
 #include "cost.h"
 #include "cpu.h"
 #include "frames.h"
 #include "idle.h"
 #include "machine.h"
+#include "malta.h"
 #include "pmap.h"
 #include "sched.h"
 #include "stats.h"
@@ -53,8 +55,14 @@ struct vm_counters {
                                     * instruction (vmm_retry): the instruction again if it
                                     * was dispatched before it trapped (a load or store, not
                                     * a fetch), and the branch of a delay slot */
-    uint64_t guest_cycles;         /* modelled cycles of those (instructions x insn) */
-    uint64_t vmm_cycles;           /* modelled cycles spent in the VMM (cost.h) */
+    uint64_t guest_cycles;         /* modelled cycles of those: (instructions + retried_insns)
+                                    * x insn + walker_memrefs x walker_memref */
+    uint64_t walker_memrefs;       /* the machine page walker's memory references while the
+                                    * VM ran (its share of pw.memrefs) */
+    uint64_t vmm_cycles;           /* modelled cycles spent in the VMM (cost.h): the sum over
+                                    * constants of cost_units[id] x the constant */
+    uint64_t cost_units[COST_COUNT]; /* the ledger: units of each constant charged by
+                                    * vmm_charge (vmN.cost.NAME) */
     uint64_t idle_wait_halts;      /* halts because the guest executed wait */
     uint64_t idle_spin_halts;      /* halts because the guest was found spinning idle */
     uint64_t end_cycle;            /* machine cycle at which the VM stopped */
@@ -72,6 +80,7 @@ struct vm {
     uint32_t end_pc;               /* where it stopped (a hung wait: the wait itself) */
     const char *end_mode;          /* the guest's mode then ("kernel", "user", ...) */
     char prefix[16];               /* "[vmN] " on its console lines when several VMs run */
+    char board_name[16];           /* "vmN: " on its unmodelled-access reports */
     /* The machine's registers while another VM runs. */
     uint32_t gpr[33], hi, lo, pc, npc, ds_pc, ll_va;
     int llbit;
@@ -79,8 +88,9 @@ struct vm {
     struct pmap pmap;
     struct cpu *v;                 /* the guest's CP0, MMU model and exception model (never
                                     * runs); v->mmu is the back end's model of the guest's MMU */
-    struct bus bus;                /* the guest's devices */
-    struct uart uart;
+    struct bus bus;                /* the guest's devices: its own Malta board */
+    struct uart uart;              /* its console output */
+    struct malta board;
     void *be;                      /* the back end's per-VM state (only the back end's) */
     const struct mmu_backend *backend; /* its memory-virtualization technique */
     unsigned be_slot;              /* ... its index in vmm->bes */
@@ -118,6 +128,10 @@ struct vmm {
     uint64_t max_insns;            /* machine-wide instruction limit (0: none) */
     int idle_wait, idle_spin;      /* idle detection: halt on wait; infer spinning idle loops */
     uint64_t world_switches;
+    struct console_in input;       /* cfg->in_fd, read by VM input_vm's console */
+    unsigned input_vm;             /* 0: no VM reads the host's input */
+    int quit;                      /* the user ended the run (Ctrl-A x) */
+    const uint64_t *hw_memrefs;    /* the machine MMU's "pw.memrefs" counter, or NULL */
     struct stats stats;
 };
 
@@ -126,6 +140,7 @@ struct vmm {
 struct vmm_vm_spec {
     const char *elf;
     const char *cmdline;
+    const char *initrd;            /* initial ramdisk file, or NULL */
     uint32_t mem_bytes;
     unsigned weight;               /* 1..1000 */
     const struct mmu_backend *backend;
@@ -144,7 +159,11 @@ struct vmm_config {
     const void *backend_opts;      /* its options (the back end's own struct), or NULL */
     uint64_t max_insns;
     const char *cmdline;
+    const char *initrd;            /* without spec: every VM's initial ramdisk, or NULL */
     int out_fd;
+    int in_fd;                     /* console input (console.h), or -1 */
+    unsigned stdin_vm;             /* the VM (1..) whose console reads in_fd; 0: none */
+    int report_unmodelled;         /* report unmodelled device accesses on stderr */
     const struct cost_model *cost;
 };
 
@@ -174,7 +193,10 @@ uint32_t vmm_seg_key(const struct cpu *v);
 /* Makes slot's technique the active one (its state in vmm->be, its MMU the machine's,
  * the CPU's translation cache flushed if that changed). For the core. */
 void vmm_be_activate(struct vmm *vmm, unsigned slot);
-/* Charges cycles of VMM work to the machine's time and to the VM. */
-void vmm_charge(struct vmm *vmm, uint64_t cycles);
+/* Charges VMM work to the machine's time and to the current VM: units of cost constant id
+ * (units x the constant's cycles), recorded in the VM's ledger (vmN.cost.NAME). Every
+ * modelled cycle of VMM work goes through here, so that vmN.cycles.vmm is exactly the sum
+ * of the ledger times the constants and a result can be re-costed. */
+void vmm_charge(struct vmm *vmm, enum cost_id id, uint64_t units);
 
 #endif

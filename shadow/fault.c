@@ -16,7 +16,7 @@ enum shadow_fault guest_walk(struct vmm *vmm, struct vm *vm, uint32_t va, int ac
 {
     struct sh_vm *s = SV(vm);
     enum shadow_fault f = shadow_walk(&vm->pmap, s->model->ptbase, va, access, user, 1, w);
-    vmm_charge(vmm, (uint64_t)w->memrefs * vmm->cpu->cost.walker_memref);
+    vmm_charge(vmm, COST_walker_memref, w->memrefs);
     for (unsigned n = 0; n < w->ad_writes && n < 2; n++) {
         uint32_t mfn = pmap_lookup(&vm->pmap, w->written[n] >> 12);
         cpu_phys_written(vmm->cpu, mfn << 12 | (w->written[n] & 0xFFFu), 4);
@@ -211,7 +211,7 @@ static void emulate_pt_write(struct vmm *vmm, struct vm *vm, uint32_t va, uint32
         cpu->llbit = 0;
     }
     s->n.pt_write_emulated++;
-    vmm_charge(vmm, cpu->cost.shadow_update);
+    vmm_charge(vmm, COST_shadow_update, 1);
     pt_written(vmm, vm, gpfn, off >> 2, neu, prev_gfn);
     cpu->pc = cpu->npc;
     cpu->npc = cpu->pc + 4;
@@ -230,7 +230,7 @@ static void prefetch(struct vmm *vmm, struct vm *vm, struct sh_page *sp, uint32_
     uint32_t first = i & ~(width - 1), gpte[SHADOW_MAX_PREFETCH];
     if (pmap_read(&vm->pmap, sp->gfn << 12 | first << 2, gpte, width * 4) != 0)
         return;
-    vmm_charge(vmm, vmm->cpu->cost.walker_memref);     /* one read of the group */
+    vmm_charge(vmm, COST_walker_memref, 1);    /* one read of the group */
     for (uint32_t j = 0; j < width; j++) {
         uint32_t slot = first + j, gpfn, spte;
         if (slot == i || sp->tgt[slot] != SH_NONE)

@@ -132,7 +132,7 @@ static void refresh(struct vmm *vmm, struct vm *vm, struct sh_page *sp, struct s
     }
     s->n.resynced++;
     if (vmm->cur == vm)
-        vmm_charge(vmm, vmm->cpu->cost.shadow_resync);
+        vmm_charge(vmm, COST_shadow_resync, 1);
     clean_mappings(vmm, vm, sp->gfn);
 }
 

@@ -123,7 +123,7 @@ struct sh_page *sp_new(struct vmm *vmm, struct vm *vm, int kind, uint32_t gfn, u
     if (s->n.frames > s->n.frames_peak)
         s->n.frames_peak = s->n.frames;
     if (vmm->cur == vm)
-        vmm_charge(vmm, vmm->cpu->cost.page_zero);
+        vmm_charge(vmm, COST_page_zero, 1);
     if (kind == SP_TABLE)
         track_inc(vmm, vm, gfn);
     return sp;
