@@ -85,20 +85,20 @@ void shadow_format_opts(unsigned bits, char *buf, size_t len)
 int shadow_opts_check(const struct shadow_opts *o, char *err, size_t errlen)
 {
     if (o->max_frames && (o->max_frames < SHADOW_MIN_FRAMES || o->max_frames > SHADOW_MAX_FRAMES)) {
-        snprintf(err, errlen, "shadow frames per VM must be %u..%u (got %u)", SHADOW_MIN_FRAMES,
+        snprintf(err, errlen, "--shadow-frames must be %u..%u (got %u)", SHADOW_MIN_FRAMES,
                  SHADOW_MAX_FRAMES, o->max_frames);
         return -1;
     }
     if (o->roots > SHADOW_MAX_ROOTS) {
-        snprintf(err, errlen, "shadow roots must be 1..%u (got %u)", SHADOW_MAX_ROOTS, o->roots);
+        snprintf(err, errlen, "--shadow-roots must be 1..%u (got %u)", SHADOW_MAX_ROOTS, o->roots);
         return -1;
     }
     if (o->oos > SHADOW_MAX_OOS) {
-        snprintf(err, errlen, "out-of-sync tables must be 1..%u (got %u)", SHADOW_MAX_OOS, o->oos);
+        snprintf(err, errlen, "--shadow-oos must be 1..%u (got %u)", SHADOW_MAX_OOS, o->oos);
         return -1;
     }
     if (o->prefetch > SHADOW_MAX_PREFETCH || (o->prefetch & (o->prefetch - 1))) {
-        snprintf(err, errlen, "prefetch width must be a power of two 1..%u (got %u)",
+        snprintf(err, errlen, "--shadow-prefetch must be a power of two 1..%u (got %u)",
                  SHADOW_MAX_PREFETCH, o->prefetch);
         return -1;
     }
