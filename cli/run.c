@@ -61,7 +61,7 @@ static void print_usage(FILE *f)
           "with 0.\n", f);
 }
 
-/* Parses "ELF[,mem=SIZE][,weight=N][,initrd=FILE][ -- BOOT ARGS]" into sp; buf (1024
+/* Parses "ELF[,mem=SIZE][,weight=N][,initrd=FILE][,mmu=MMU][ -- BOOT ARGS]" into sp; buf (1024
  * bytes) keeps the strings. Returns 0, or -1 with the reason in why. */
 static int parse_vm_spec(const char *arg, struct vmm_vm_spec *sp, char *buf, char *why,
                          size_t whylen)
@@ -84,7 +84,7 @@ static int parse_vm_spec(const char *arg, struct vmm_vm_spec *sp, char *buf, cha
     if (!tok || !*tok)
         return snprintf(why, whylen, "no ELF"), -1;
     sp->elf = tok;
-    unsigned seen_mem = 0, seen_weight = 0, seen_initrd = 0;
+    unsigned seen_mem = 0, seen_weight = 0, seen_initrd = 0, seen_mmu = 0;
     while ((tok = strtok_r(NULL, ",", &save))) {
         if (strncmp(tok, "mem=", 4) == 0 && !seen_mem++) {
             if (opt_parse_size(tok + 4, 1u << 20, 256u << 20, 4096, &v))
@@ -94,6 +94,15 @@ static int parse_vm_spec(const char *arg, struct vmm_vm_spec *sp, char *buf, cha
             if (!tok[7])
                 return snprintf(why, whylen, "initrd= needs a file"), -1;
             sp->initrd = tok + 7;
+        } else if (strncmp(tok, "mmu=", 4) == 0 && !seen_mmu++) {
+            /* this VM's technique, whatever --mmu says (the run's options of that
+             * technique apply to it; its guest TLB has that technique's default size) */
+            if (strcmp(tok + 4, "swtlb") == 0)
+                sp->backend = &disco_backend;
+            else if (strcmp(tok + 4, "pagewalk") == 0)
+                sp->backend = &shadow_backend;
+            else
+                return snprintf(why, whylen, "mmu= must be swtlb or pagewalk"), -1;
         } else if (strncmp(tok, "weight=", 7) == 0 && !seen_weight++) {
             if (opt_parse_uint(tok + 7, 1, 1000, &v))
                 return snprintf(why, whylen, "weight= must be 1..1000"), -1;
@@ -176,6 +185,7 @@ static void print_vmm_summary(struct vmm *vmm)
             traps += vm->n.traps[e];
         char name[16];
         snprintf(name, sizeof(name), "vm%u", vm->id);
+        vmm_be_activate(vmm, vm->be_slot);          /* its technique answers for it */
         fprintf(stderr, "tlbvisor: %-4s %-9s %14llu %10llu %10llu %10llu %10llu %10llu %14llu\n",
                 name, vm_end_name(vm), (unsigned long long)vmm->sched.v[vm->vcpu].cycles_run,
                 (unsigned long long)traps, (unsigned long long)vm->n.priv_emulated,
@@ -183,6 +193,7 @@ static void print_vmm_summary(struct vmm *vmm)
                 (unsigned long long)vmm->backend->vm_resolved(vmm, vm),
                 (unsigned long long)vm->n.vmm_cycles);
     }
+    vmm_be_activate(vmm, vmm->vms[0].be_slot);
 }
 
 /* The exit status of a VMM run: the machine-wide limits (3), else the first VM (in order)
@@ -282,6 +293,7 @@ struct run_job {
     struct cost_model cost;
     struct pw_config pwc;
     unsigned tlb_n;
+    struct shadow_opts shadow;       /* --shadow-*, checked */
 };
 
 /* Everything after the option table: the positional arguments, what goes with what, the
@@ -298,7 +310,7 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
     for (unsigned i = 0; i < o->given.vm; i++)
         if (parse_vm_spec(o->vm[i], &j->specs[i], j->spec_text[i], why, sizeof(why)))
             return opt_usage_error("run", "bad --vm '%.200s': %s (ELF[,mem=SIZE][,weight=N]"
-                                   "[,initrd=FILE][ -- BOOT ARGS])", o->vm[i], why);
+                                   "[,initrd=FILE][,mmu=MMU][ -- BOOT ARGS])", o->vm[i], why);
     j->nspecs = o->given.vm;
     if (j->nspecs) {
         if (o->given.vms)
@@ -367,6 +379,20 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
     char err[ERR_MAX];
     if (pagewalk && pw_config_check(&j->pwc, err, sizeof(err)))
         return opt_usage_error("run", "%s", err);
+    j->shadow = (struct shadow_opts){ .pw = j->pwc, .max_frames = (unsigned)o->shadow_frames,
+                                      .oos = (unsigned)o->shadow_oos,
+                                      .roots = (unsigned)o->shadow_roots,
+                                      .prefetch = (unsigned)o->shadow_prefetch,
+                                      .audit = o->shadow_audit };
+    if (o->shadow_opts && shadow_parse_opts(o->shadow_opts, &j->shadow.opts, err, sizeof(err)))
+        return opt_usage_error("run", "bad --shadow-opts: %s", err);
+    if (shadow_opts_check(&j->shadow, err, sizeof(err)))
+        return opt_usage_error("run", "%s", err);
+    if (o->given.shadow_oos && !(j->shadow.opts & SHADOW_OPT_OOS))
+        return opt_usage_error("run", "--shadow-oos does nothing without oos in --shadow-opts");
+    if (o->given.shadow_prefetch && !(j->shadow.opts & SHADOW_OPT_PREFETCH))
+        return opt_usage_error("run", "--shadow-prefetch does nothing without prefetch in "
+                               "--shadow-opts");
     if (cost_select(&j->cost, o->cost_profile ? o->cost_profile : "default", err, sizeof(err))) {
         fprintf(stderr, "tlbvisor: cost profile %s\n", err);
         return RUN_EXIT_USAGE;
@@ -408,7 +434,13 @@ static int run_vmm(struct run_job *j)
     int pagewalk = o->mmu == RUN_MMU_PAGEWALK;
     struct disco_opts disco = { .l2tlb = o->l2tlb == RUN_ON,
                                 .l2tlb_entries = (unsigned)o->l2tlb_entries };
-    struct shadow_opts shadow = { .pw = j->pwc };
+    struct shadow_opts shadow = j->shadow;
+    for (unsigned i = 0; i < j->nspecs; i++)       /* a VM of its own technique (mmu=) */
+        if (j->specs[i].backend) {
+            int pw = j->specs[i].backend == &shadow_backend;
+            j->specs[i].backend_opts = pw ? (const void *)&shadow : (const void *)&disco;
+            j->specs[i].tlb_entries = pw ? 16 : (unsigned)o->tlb_entries;
+        }
     struct vmm_config vc = {
         .vms = j->nspecs ? j->nspecs : (unsigned)o->vms, .spec = j->nspecs ? j->specs : NULL,
         .quantum_cycles = o->quantum, .idle_detect = idle_bits[o->idle_detect],

@@ -453,6 +453,19 @@ static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
 }
 
 
+void vmm_be_activate(struct vmm *vmm, unsigned slot)
+{
+    const struct vmm_be *b = &vmm->bes[slot];
+    if (vmm->backend == b->backend && vmm->be == b->be && vmm->cpu->mmu == b->mmu)
+        return;
+    vmm->backend = b->backend;
+    vmm->be = b->be;
+    if (vmm->cpu->mmu != b->mmu) {
+        vmm->cpu->mmu = b->mmu;
+        cpu_tc_flush(vmm->cpu);
+    }
+}
+
 static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
 {
     char px[16];
@@ -487,6 +500,7 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
     stats_add(st, &vm->n.idle_wait_halts, "%s.idle.wait_halts", px);
     stats_add(st, &vm->n.idle_spin_halts, "%s.idle.spin_halts", px);
     stats_add(st, &vm->n.end_cycle, "%s.end_cycle", px);
+    vmm_be_activate(vmm, vm->be_slot);
     vmm->backend->register_vm_stats(vmm, vm, st, px);
 }
 
@@ -495,6 +509,7 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
 static void vm_page_unmapped(void *ctx, uint32_t gpfn)
 {
     struct vm *vm = ctx;
+    vmm_be_activate(vm->owner, vm->be_slot);
     vm->owner->backend->unmapped(vm->owner, vm, gpfn, 1);
 }
 
@@ -556,12 +571,17 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
 {
     vm->id = id;
     snprintf(err, errlen, "cannot create VM %u (out of memory)", id);
+    struct vmm_config vcfg = *cfg;         /* the VM's own guest TLB size, if it has one */
+    if (sp->tlb_entries)
+        vcfg.tlb_entries = sp->tlb_entries;
+    cfg = &vcfg;
     vm->v = cpu_new(NULL, sp->mem_bytes, &vm->bus, cfg->tlb_entries);
     if (!vm->v || pmap_init(&vm->pmap, &vmm->frames, id, sp->mem_bytes) != 0)
         return -1;
     if (cfg->cost)
         vm->v->cost = *cfg->cost;
     vm->owner = vmm;
+    vmm_be_activate(vmm, vm->be_slot);
     if (vmm->backend->vm_init(vmm, vm, cfg) != 0)
         return -1;
     pmap_set_unmap_hook(&vm->pmap, vm_page_unmapped, vm);
@@ -582,7 +602,8 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
     struct malta_boot boot = {
         .ram_bytes = sp->mem_bytes, .entry = img->entry, .kernel_end = elf_image_end(img),
         .image = sp->elf, .cmdline = sp->cmdline, .initrd = initrd ? initrd->data : NULL,
-        .initrd_bytes = initrd ? (uint32_t)initrd->bytes : 0, .seed = id,
+        .initrd_bytes = initrd ? (uint32_t)initrd->bytes : 0,
+        .seed = id - 1,              /* VM 1 sees the native machine's (transparency) */
     };
     if (malta_boot_to(vm->v, &boot, write_guest, &vm->pmap, err, errlen) != 0) {
         char msg[256];
@@ -608,13 +629,37 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
         snprintf(err, errlen, "from 1 to %d VMs", VMM_MAX_VMS);
         return -1;
     }
-    uint64_t pool = 1u << 20;          /* every VM's RAM plus room for the VMM's own frames */
+    /* The techniques in use (one machine-wide instance each, with the options of the first
+     * VM that names it), each VM's RAM and its technique's budget for it, plus room for the
+     * VMM's own frames. */
+    struct vmm_config becfg[VMM_MAX_BACKENDS];
+    unsigned slot_of[VMM_MAX_VMS];
+    uint64_t pool = 1u << 20;
     for (unsigned i = 0; i < cfg->vms; i++) {
         specs[i] = cfg->spec ? cfg->spec[i]
                              : (struct vmm_vm_spec){ .elf = elf_path, .cmdline = cfg->cmdline,
                                                      .initrd = cfg->initrd,
                                                      .mem_bytes = cfg->mem_bytes, .weight = 1 };
-        pool += specs[i].mem_bytes;
+        const struct mmu_backend *b = specs[i].backend ? specs[i].backend : cfg->backend;
+        unsigned j = 0;
+        while (j < vmm->nbes && vmm->bes[j].backend != b)
+            j++;
+        if (j == vmm->nbes) {
+            if (j == VMM_MAX_BACKENDS) {
+                snprintf(err, errlen, "at most %d different techniques at once", VMM_MAX_BACKENDS);
+                return -1;
+            }
+            becfg[j] = *cfg;
+            becfg[j].backend = b;
+            if (specs[i].backend && specs[i].backend != cfg->backend)
+                becfg[j].backend_opts = specs[i].backend_opts;
+            else if (specs[i].backend_opts)
+                becfg[j].backend_opts = specs[i].backend_opts;
+            vmm->bes[vmm->nbes++].backend = b;
+        }
+        slot_of[i] = j;
+        pool += specs[i].mem_bytes +
+                (b->vm_frames ? (uint64_t)b->vm_frames(&becfg[j]) << 12 : 0);
     }
     if (pool > FRAMES_MAX_BYTES || frames_init(&vmm->frames, pool) != 0) {
         snprintf(err, errlen, "cannot have %llu bytes of machine memory (the host refused it, "
@@ -633,10 +678,17 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
     }
     if (cfg->cost)
         vmm->cpu->cost = *cfg->cost;
-    vmm->backend = cfg->backend;
-    if (vmm->backend->init(vmm, cfg, err, errlen) != 0) {
-        vmm_destroy(vmm);
-        return -1;
+    for (unsigned j = 0; j < vmm->nbes; j++) {
+        vmm->backend = vmm->bes[j].backend;
+        vmm->be = NULL;
+        vmm->cpu->mmu = NULL;
+        if (vmm->backend->init(vmm, &becfg[j], err, errlen) != 0) {
+            vmm->nbes = j;
+            vmm_destroy(vmm);
+            return -1;
+        }
+        vmm->bes[j].be = vmm->be;
+        vmm->bes[j].mmu = vmm->cpu->mmu;
     }
     cpu_reset(vmm->cpu);
     vmm->cpu->dev_event = machine_dev_event;
@@ -687,7 +739,9 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
     }
     for (unsigned i = 0; i < cfg->vms && rc == 0; i++) {
         vmm->nvms++;
-        rc = vm_create(vmm, &vmm->vms[i], i + 1, cfg, &specs[i], &img[img_of[i]].img,
+        vmm->vms[i].backend = vmm->bes[slot_of[i]].backend;
+        vmm->vms[i].be_slot = slot_of[i];
+        rc = vm_create(vmm, &vmm->vms[i], i + 1, &becfg[slot_of[i]], &specs[i], &img[img_of[i]].img,
                        rd_of[i] < VMM_MAX_VMS ? &rd[rd_of[i]] : NULL, err, errlen);
     }
     for (unsigned k = 0; k < nimg; k++)
@@ -698,6 +752,7 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
         vmm_destroy(vmm);
         return -1;
     }
+    vmm_be_activate(vmm, vmm->vms[0].be_slot);
 
     /* The machine runs guests deprivileged, with every exception entering the VMM. */
     vmm->cpu->exception = vmm_exception;
@@ -709,12 +764,17 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
     struct stats *st = &vmm->stats;
     stats_init(st);
     cpu_register_stats(vmm->cpu, st);
-    vmm->cpu->mmu->ops->register_stats(vmm->cpu->mmu, st);
+    for (unsigned j = 0; j < vmm->nbes; j++)
+        vmm->bes[j].mmu->ops->register_stats(vmm->bes[j].mmu, st);
     frames_register_stats(&vmm->frames, st);
     stats_add(st, &vmm->world_switches, "machine.world_switches");
-    vmm->backend->register_stats(vmm, st);
+    for (unsigned j = 0; j < vmm->nbes; j++) {
+        vmm_be_activate(vmm, j);
+        vmm->backend->register_stats(vmm, st);
+    }
     for (unsigned i = 0; i < vmm->nvms; i++)
         register_vm_stats(vmm, st, &vmm->vms[i]);
+    vmm_be_activate(vmm, vmm->vms[0].be_slot);
     sched_register_stats(&vmm->sched, st);
     vmm->hw_memrefs = stats_find(st, "pw.memrefs");
     return 0;
@@ -738,6 +798,7 @@ static void switch_to(struct vmm *vmm, struct vm *vm)
         vmm_charge(vmm, COST_world_switch, 1);
     }
     vmm->cur = vm;
+    vmm_be_activate(vmm, vm->be_slot);
     cpu->exc_no_progress = 0;                 /* exception-loop detection is per guest */
     cpu->last_exc_icount = cpu->icount;
     memcpy(cpu->gpr, vm->gpr, sizeof(cpu->gpr));
@@ -759,6 +820,7 @@ static void vm_done(struct vmm *vmm, struct vm *vm, enum cpu_stop why, int code)
     uart_flush(&vm->uart);
     /* Its frames go back to the pool (zeroed again when handed out). The machine's MMU may
      * still map them: the back end drops that now, before any other VM can be given them. */
+    vmm_be_activate(vmm, vm->be_slot);
     vmm->backend->unmapped(vmm, vm, 0, vm->pmap.npages);
     pmap_destroy(&vm->pmap);
     sched_remove(&vmm->sched, vm->vcpu, cpu_cycles(vmm->cpu));
@@ -873,14 +935,20 @@ void vmm_destroy(struct vmm *vmm)
         console_in_close(&vmm->input);
     for (unsigned i = 0; i < VMM_MAX_VMS; i++) {
         struct vm *vm = &vmm->vms[i];
-        if (vm->be)
+        if (vm->be) {
+            vmm_be_activate(vmm, vm->be_slot);
             vmm->backend->vm_fini(vmm, vm);
+        }
         cpu_free(vm->v);
         if (vm->pmap.frames)
             pmap_destroy(&vm->pmap);
     }
-    if (vmm->be)
+    for (unsigned j = 0; j < vmm->nbes; j++) {
+        if (!vmm->bes[j].be)
+            continue;
+        vmm_be_activate(vmm, j);
         vmm->backend->fini(vmm);
+    }
     cpu_free(vmm->cpu);
     frames_destroy(&vmm->frames);
     stats_free(&vmm->stats);
