@@ -3,7 +3,7 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 PACKAGES   := cmake make gcc clang lld pkg-config python3 uthash-dev libcriterion-dev \
-              liblz4-dev libelf-dev libjansson-dev qemu-system-mips
+              liblz4-dev libxxhash-dev libelf-dev libjansson-dev qemu-system-mips
 
 .PHONY: all deps build build-asan test test-release test-asan demo bench clean
 

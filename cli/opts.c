@@ -147,12 +147,16 @@ static int set_value(const struct opt *o, void *base, const char *arg, const cha
         *(const char **)p = arg;
         return 0;
     case OPT_REPEAT: {
-        const char **list = (const char **)p;
+        const char ***list = (const char ***)p;
         unsigned n = *given_of(o, base) - 1;
         if (n >= o->max)
             return opt_usage_error(cmd, "at most %llu --%s options", (unsigned long long)o->max,
                                    o->name);
-        list[n] = arg;
+        const char **grown = realloc(*list, (n + 1) * sizeof(*grown));
+        if (!grown)
+            return opt_usage_error(cmd, "out of memory");
+        grown[n] = arg;
+        *list = grown;
         return 0;
     }
     }
@@ -194,6 +198,17 @@ int opt_parse(const struct opt *table, size_t n, void *base, int argc, char **ar
     free(lo);
     *optind_out = optind;
     return rc;
+}
+
+void opt_free(const struct opt *table, size_t n, void *base)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (table[i].kind != OPT_REPEAT)
+            continue;
+        const char ***list = (const char ***)((char *)base + table[i].off);
+        free(*list);
+        *list = NULL;
+    }
 }
 
 unsigned opt_given(const struct opt *table, size_t n, const void *base, const char *name)

@@ -22,7 +22,8 @@ enum opt_kind {
     OPT_SIZE,       /* SIZE in [min, max], a multiple of align, into a uint64_t */
     OPT_CHOICE,     /* one of choices[] into an int (its index) */
     OPT_STRING,     /* any non-empty text into a const char * */
-    OPT_REPEAT,     /* text, repeatable: appended to a const char *[] (max entries) */
+    OPT_REPEAT,     /* text, repeatable: appended to a growing const char ** (at most max
+                     * entries; opt_free releases it) */
 };
 
 /* Where an option has an effect. A run has one scope bit of each pair; an option given in a
@@ -65,6 +66,8 @@ int opt_parse(const struct opt *table, size_t n, void *base, int argc, char **ar
  * Returns 0, or 2 after a one-line message. */
 int opt_check_scope(const struct opt *table, size_t n, const void *base, unsigned run_scope,
                     const char *cmd);
+/* Releases what the parser allocated into the struct at base (the OPT_REPEAT lists). */
+void opt_free(const struct opt *table, size_t n, void *base);
 /* Was option name given? */
 unsigned opt_given(const struct opt *table, size_t n, const void *base, const char *name);
 /* Writes the options part of the help text: name, argument, help, range, default. */

@@ -10,7 +10,7 @@
 
 #include "opts.h"
 
-#define RUN_MAX_VMS 8            /* VMM_MAX_VMS */
+#define RUN_MAX_VMS 1024         /* VMM_MAX_VMS */
 
 /* Indices of the OPT_CHOICE options' values. */
 enum run_mmu { RUN_MMU_SWTLB, RUN_MMU_PAGEWALK };
@@ -21,12 +21,17 @@ struct run_opts {
     int native, mmu, quiet, l2tlb, idle_detect;
     uint64_t mem, tlb_entries, pw_tlb_entries, pw_tlb_ways, max_insns, vms, quantum;
     uint64_t l2tlb_entries;
+    uint64_t machine_mem, compress_max, share_rate;    /* machine memory (docs/memory.md) */
+    int compress, share, zero_track, balloon;
+    const char *swap;
     const char *stats, *cost_profile, *weight;
-    const char *vm[RUN_MAX_VMS];
+    const char **vm;               /* the --vm specs (opts.c grows it; opt_free) */
     /* How many times each option was given (opts.h), in table order by name. */
     struct {
         unsigned native, mmu, quiet, l2tlb, idle_detect, mem, tlb_entries, pw_tlb_entries,
             pw_tlb_ways, max_insns, vms, quantum, l2tlb_entries, stats, cost_profile, weight, vm;
+        unsigned machine_mem, compress_max, share_rate, compress, share, zero_track, balloon,
+            swap;
     } given;
 };
 

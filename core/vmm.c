@@ -378,11 +378,14 @@ static void vmm_exception(struct cpu *cpu, const struct cpu_exc *e)
     uint64_t filled = vmm->cur->pmap.filled;
     uint64_t emulated = vmm->cur->n.priv_emulated + vmm->cur->n.device_accesses;
     uint64_t reflected = vmm->cur->n.reflected;
+    uint64_t mem_cycles = vmm->mem.cycles;
+    pmap_clear_pins(&vmm->cur->pmap);
     vmm_exception_body(cpu, e);
     vmm_charge(vmm, c->trap_round_trip +
                 (vmm->cur->n.priv_emulated + vmm->cur->n.device_accesses - emulated) * c->emulate_priv +
                 (vmm->cur->n.reflected - reflected) * c->reflect +
-                (vmm->cur->pmap.filled - filled) * c->page_zero);
+                (vmm->cur->pmap.filled - filled) * c->page_zero +
+                (vmm->mem.cycles - mem_cycles));
     cpu_recompute_stop(cpu);
 }
 
@@ -446,12 +449,67 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
     vmm->backend->register_vm_stats(vmm, vm, st, px);
 }
 
-/* A guest-physical page of the VM loses its frame (pmap_unmap): the back end drops every
- * translation to it first. */
+/* ---- the pmap hooks: the machine memory manager reaches the back ends through them ---- */
+
+/* A guest-physical page of the VM loses its frame (evicted, merged, copied, ballooned,
+ * pmap_unmap): the back end drops every translation to it first. */
 static void vm_page_unmapped(void *ctx, uint32_t gpfn)
 {
     struct vm *vm = ctx;
     vm->owner->backend->unmapped(vm->owner, vm, gpfn, 1);
+}
+
+static void vm_page_protect(void *ctx, uint32_t gpfn)
+{
+    struct vm *vm = ctx;
+    vm->owner->backend->protect(vm->owner, vm, gpfn);
+}
+
+static int vm_page_referenced(void *ctx, uint32_t gpfn)
+{
+    struct vm *vm = ctx;
+    return vm->owner->backend->referenced(vm->owner, vm, gpfn);
+}
+
+/* The guest's first write to a frame the VMM zeroed: is the trapping store one of zero
+ * (the guest zeroing the page again)? */
+static int vm_first_write(void *ctx, uint32_t gpfn, int access)
+{
+    struct vm *vm = ctx;
+    struct vmm *vmm = vm->owner;
+    uint32_t insn;
+    struct emul_mem m;
+    (void)gpfn;
+    (void)access;
+    if (vmm->cur != vm || !vmm->trap || guest_fetch(vmm, vmm->cpu->pc, &insn) != 0 ||
+        emul_decode_mem(insn, vmm->cpu->gpr, &m) != 0 || !m.store)
+        return 0;
+    return m.value == 0;
+}
+
+/* A page of the VM cannot be given to it: the VM stops (the others go on); it never gets
+ * bytes that are not its own. */
+static void vm_page_failed(void *ctx, uint32_t gpfn, enum pmap_failure why)
+{
+    struct vm *vm = ctx;
+    struct vmm *vmm = vm->owner;
+    if (!vm->vmm_error[0]) {
+        char why_text[sizeof(vm->vmm_error) - 40];
+        mem_explain(&vmm->mem, why, why_text, sizeof(why_text));
+        snprintf(vm->vmm_error, sizeof(vm->vmm_error), "guest-physical page %#x: %s",
+                 gpfn << 12, why_text);
+        fprintf(stderr, "tlbvisor: vm%u: %s; vm%u stopped\n", vm->id, vm->vmm_error, vm->id);
+    }
+    if (vmm->cur == vm)
+        cpu_request_stop(vmm->cpu, CPU_STOP_HANG, 0);
+}
+
+/* A machine frame is handed out again: the CPU forgets the code it predecoded there. */
+static void frame_reused(void *ctx, uint32_t mfn)
+{
+    struct cpu *cpu = ctx;
+    if ((uint64_t)mfn < cpu->ram_pages && cpu->dpages[mfn])
+        cpu_phys_written(cpu, mfn << 12, FRAMES_FRAME_BYTES);
 }
 
 /* Builds VM number id (1..) from its spec and its loaded image. */
@@ -462,14 +520,23 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
     vm->id = id;
     snprintf(err, errlen, "cannot create VM %u (out of memory)", id);
     vm->v = cpu_new(NULL, sp->mem_bytes, &vm->bus, cfg->tlb_entries);
-    if (!vm->v || pmap_init(&vm->pmap, &vmm->frames, id, sp->mem_bytes) != 0)
+    if (!vm->v || pmap_init(&vm->pmap, &vmm->frames, id, sp->mem_bytes) != 0 ||
+        mem_add_vm(&vmm->mem, &vm->pmap) != 0)
         return -1;
     if (cfg->cost)
         vm->v->cost = *cfg->cost;
     vm->owner = vmm;
     if (vmm->backend->vm_init(vmm, vm, cfg) != 0)
         return -1;
-    pmap_set_unmap_hook(&vm->pmap, vm_page_unmapped, vm);
+    struct pmap_hooks hooks = {
+        .unmap = vm_page_unmapped,
+        .protect = vmm->backend->protect ? vm_page_protect : NULL,
+        .referenced = vmm->backend->referenced ? vm_page_referenced : NULL,
+        .first_write = vm_first_write,
+        .failed = vm_page_failed,
+        .ctx = vm,
+    };
+    pmap_set_hooks(&vm->pmap, &hooks);
     cpu_reset(vm->v);
     if (cfg->vms > 1)
         snprintf(vm->prefix, sizeof(vm->prefix), "[vm%u] ", id);
@@ -491,13 +558,25 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
 int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_path,
                char *err, size_t errlen)
 {
-    struct vmm_vm_spec specs[VMM_MAX_VMS];
-
     memset(vmm, 0, sizeof(*vmm));
     if (cfg->vms < 1 || cfg->vms > VMM_MAX_VMS) {
         snprintf(err, errlen, "from 1 to %d VMs", VMM_MAX_VMS);
         return -1;
     }
+    struct vmm_vm_spec *specs = calloc(cfg->vms, sizeof(*specs));
+    struct elf_image *img = calloc(cfg->vms, sizeof(*img));
+    unsigned *img_of = calloc(cfg->vms, sizeof(*img_of));
+    vmm->vms = calloc(cfg->vms, sizeof(*vmm->vms));
+    if (!specs || !img || !img_of || !vmm->vms) {
+        free(specs);
+        free(img);
+        free(img_of);
+        free(vmm->vms);
+        vmm->vms = NULL;
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    vmm->nvms_alloc = cfg->vms;
     uint64_t pool = 1u << 20;          /* every VM's RAM plus room for the VMM's own frames */
     for (unsigned i = 0; i < cfg->vms; i++) {
         specs[i] = cfg->spec ? cfg->spec[i]
@@ -505,10 +584,17 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
                                                      .mem_bytes = cfg->mem_bytes, .weight = 1 };
         pool += specs[i].mem_bytes;
     }
+    if (cfg->machine_mem_bytes)        /* overcommit: the pool is what the user gives */
+        pool = cfg->machine_mem_bytes;
     if (pool > FRAMES_MAX_BYTES || frames_init(&vmm->frames, pool) != 0) {
         snprintf(err, errlen, "cannot have %llu bytes of machine memory (the host refused it, "
-                 "or more than %llu MiB)", (unsigned long long)pool,
-                 (unsigned long long)(FRAMES_MAX_BYTES >> 20));
+                 "or more than %llu MiB%s)", (unsigned long long)pool,
+                 (unsigned long long)(FRAMES_MAX_BYTES >> 20),
+                 cfg->machine_mem_bytes ? "" : ": give a smaller --machine-mem to overcommit");
+        free(specs);
+        free(img);
+        free(img_of);
+        vmm_destroy(vmm);
         return -1;
     }
     sched_init(&vmm->sched, cfg->quantum_cycles);
@@ -517,21 +603,36 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
                        VMM_MACHINE_TLB_ENTRIES);
     if (!vmm->cpu) {
         snprintf(err, errlen, "out of memory");
+        free(specs);
+        free(img);
+        free(img_of);
         vmm_destroy(vmm);
         return -1;
     }
     if (cfg->cost)
         vmm->cpu->cost = *cfg->cost;
+    frames_set_reuse_hook(&vmm->frames, frame_reused, vmm->cpu);
+    struct mem_config mc = cfg->mem;
+    mc.reclaim = cfg->machine_mem_bytes != 0;
+    if (mem_init(&vmm->mem, &vmm->frames, &mc, &vmm->cpu->cost, err, errlen) != 0) {
+        free(specs);
+        free(img);
+        free(img_of);
+        vmm_destroy(vmm);
+        return -1;
+    }
     vmm->backend = cfg->backend;
     if (vmm->backend->init(vmm, cfg, err, errlen) != 0) {
+        free(specs);
+        free(img);
+        free(img_of);
         vmm_destroy(vmm);
         return -1;
     }
     cpu_reset(vmm->cpu);
     /* Each image is read once, however many VMs boot it (a pipe can be read only once),
      * and checked against the smallest RAM of those VMs. */
-    struct elf_image img[VMM_MAX_VMS];
-    unsigned img_of[VMM_MAX_VMS], nimg = 0;
+    unsigned nimg = 0;
     int rc = 0;
     for (unsigned i = 0; i < cfg->vms && rc == 0; i++) {
         unsigned k = 0;
@@ -559,6 +660,9 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
     }
     for (unsigned k = 0; k < nimg; k++)
         elf_free(&img[k]);
+    free(specs);
+    free(img);
+    free(img_of);
     if (rc != 0) {
         vmm_destroy(vmm);
         return -1;
@@ -576,6 +680,7 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
     cpu_register_stats(vmm->cpu, st);
     vmm->cpu->mmu->ops->register_stats(vmm->cpu->mmu, st);
     frames_register_stats(&vmm->frames, st);
+    mem_register_stats(&vmm->mem, st);
     stats_add(st, &vmm->world_switches, "machine.world_switches");
     vmm->backend->register_stats(vmm, st);
     for (unsigned i = 0; i < vmm->nvms; i++)
@@ -645,11 +750,15 @@ enum cpu_stop vmm_run(struct vmm *vmm)
             cpu->n.idle_cycles += next - now;
             continue;
         }
-        struct vm *vm = NULL;
-        for (unsigned i = 0; i < vmm->nvms; i++)
-            if (vmm->vms[i].vcpu == id)
-                vm = &vmm->vms[i];
+        /* Each VM added its one vCPU in order: vCPU id i is VM i + 1. */
+        struct vm *vm = &vmm->vms[id];
         switch_to(vmm, vm);
+        /* The memory manager's periodic work (sharing scan, reclaim to the watermark,
+         * balloon targets), charged to the VM about to run. */
+        uint64_t mem_cycles = vmm->mem.cycles;
+        pmap_clear_pins(&vm->pmap);
+        mem_tick(&vmm->mem);
+        vmm_charge(vmm, vmm->mem.cycles - mem_cycles);
         /* The slice, in instructions, and the machine-wide limit. */
         uint64_t end = sched_slice_end(&vmm->sched, id, now);
         if (vm->probe && end > now + IDLE_PROBE_CYCLES)
@@ -709,7 +818,7 @@ out:
 
 void vmm_destroy(struct vmm *vmm)
 {
-    for (unsigned i = 0; i < VMM_MAX_VMS; i++) {
+    for (unsigned i = 0; vmm->vms && i < vmm->nvms_alloc; i++) {
         struct vm *vm = &vmm->vms[i];
         if (vm->be)
             vmm->backend->vm_fini(vmm, vm);
@@ -719,8 +828,11 @@ void vmm_destroy(struct vmm *vmm)
     }
     if (vmm->be)
         vmm->backend->fini(vmm);
+    mem_fini(&vmm->mem);
     cpu_free(vmm->cpu);
     frames_destroy(&vmm->frames);
     stats_free(&vmm->stats);
+    sched_free(&vmm->sched);
+    free(vmm->vms);
     memset(vmm, 0, sizeof(*vmm));
 }

@@ -22,12 +22,15 @@
 #include "frames.h"
 #include "idle.h"
 #include "machine.h"
+#include "mem.h"
 #include "pmap.h"
 #include "sched.h"
 #include "stats.h"
 #include "uart.h"
 
-#define VMM_MAX_VMS 8
+/* The most VMs one machine runs: a sanity bound on the command line, not the size of any
+ * array (the VMs, their vCPUs and counters are allocated for the number asked for). */
+#define VMM_MAX_VMS 1024
 
 /* Emulated privileged instructions, by kind (vmN.priv.KIND). */
 #define VMM_PRIV_KINDS(X) X(mfc0) X(mtc0) X(tlbp) X(tlbr) X(tlbwi) X(tlbwr) X(eret) X(wait) \
@@ -69,6 +72,8 @@ struct vm {
     enum cpu_stop why;             /* how it ended */
     int exit_code;
     uint32_t end_pc;               /* where it stopped (a hung wait: the wait itself) */
+    char vmm_error[200];           /* why the VMM stopped it (out of machine memory, a
+                                    * corrupted swap page), or "" */
     const char *end_mode;          /* the guest's mode then ("kernel", "user", ...) */
     char prefix[16];               /* "[vmN] " on its console lines when several VMs run */
     /* The machine's registers while another VM runs. */
@@ -89,12 +94,14 @@ struct mmu_backend;
 
 struct vmm {
     struct frames frames;
+    struct mem mem;                /* the machine memory manager (mem.h) */
     struct bus hwbus;              /* nothing on it: guests never reach devices directly */
     struct cpu *cpu;               /* the machine; cpu->mmu belongs to the back end */
     const struct mmu_backend *backend;
     void *be;                      /* the back end's machine-wide state (only the back end's) */
-    struct vm vms[VMM_MAX_VMS];
-    unsigned nvms;
+    struct vm *vms;                /* [nvms_alloc], allocated once: the stats registry keeps
+                                    * pointers into them */
+    unsigned nvms, nvms_alloc;
     struct vm *cur;                /* the VM on the CPU */
     const struct cpu_exc *trap;    /* the exception being handled (inside vmm_exception) */
     struct sched sched;
@@ -119,6 +126,9 @@ struct vmm_config {
     int idle_detect;               /* IDLE_DETECT_* bits (default both) */
     uint32_t mem_bytes;            /* each VM's guest-physical RAM (without spec) */
     unsigned tlb_entries;          /* the guest's TLB size (Config1.MMUSize + 1) */
+    uint64_t machine_mem_bytes;    /* the machine frame pool (0: every VM's RAM plus 1 MiB) */
+    struct mem_config mem;         /* reclaim (on when machine_mem_bytes is given), the
+                                    * compressed store, swap, sharing, zero tracking */
     const struct mmu_backend *backend; /* the memory-virtualization technique */
     const void *backend_opts;      /* its options (the back end's own struct), or NULL */
     uint64_t max_insns;

@@ -728,7 +728,7 @@ static void fill_unmapped(struct vmm *vmm, struct vm *vm, uint32_t va, uint32_t 
 {
     struct sh_vm *s = SV(vm);
     uint32_t gpfn = gpa >> 12, i = va >> 22;
-    uint32_t mfn = pmap_fill(&vm->pmap, gpfn);
+    uint32_t mfn = pmap_get(&vm->pmap, gpfn, store ? PMAP_WRITE : PMAP_READ);
     if (mfn == PMAP_NONE) {
         vmm_access_unbacked(vmm, fetch);
         return;
@@ -740,12 +740,13 @@ static void fill_unmapped(struct vmm *vmm, struct vm *vm, uint32_t va, uint32_t 
         return;
     }
     int pt = is_pt(s, gpfn);
-    t[(va >> 12) & 1023] = mfn << 12 | SH_PTE | (pt ? 0 : PW_RW);
+    int writable = !pt && pmap_writable(&vm->pmap, gpfn);   /* the pmap: not shared, tracked */
+    t[(va >> 12) & 1023] = mfn << 12 | SH_PTE | (writable ? PW_RW : 0);
     if (kseg) {
         s->n.kseg_fills++;
     } else {
         s->n.vmm_fills++;
-        if (!pt)
+        if (writable)
             note_writable(s, gpfn, va);
     }
     if (store && pt) {
@@ -763,7 +764,7 @@ static void fill_mapped(struct vmm *vmm, struct vm *vm, uint32_t va, const struc
 {
     struct sh_vm *s = SV(vm);
     uint32_t gpfn = w->gpa >> 12, i = va >> 22;
-    uint32_t mfn = pmap_fill(&vm->pmap, gpfn);
+    uint32_t mfn = pmap_get(&vm->pmap, gpfn, store ? PMAP_WRITE : PMAP_READ);
     if (mfn == PMAP_NONE) {
         /* The guest mapped a frame it does not have: a device, or a bus error. */
         vmm_access_unbacked(vmm, fetch);
@@ -777,7 +778,7 @@ static void fill_mapped(struct vmm *vmm, struct vm *vm, uint32_t va, const struc
         return;
     }
     int pt = is_pt(s, gpfn);
-    int writable = (w->leaf & PW_RW) && (w->leaf & PW_D) && !pt;
+    int writable = (w->leaf & PW_RW) && (w->leaf & PW_D) && !pt && pmap_writable(&vm->pmap, gpfn);
     t[(va >> 12) & 1023] = mfn << 12 | SH_PTE | (writable ? PW_RW : 0) |
                            (w->leaf & (PW_US | PW_G));
     if (writable)
@@ -918,16 +919,60 @@ static void sh_switch_in(struct vmm *vmm, struct vm *vm)
         out_of_frames(vmm);
 }
 
-/* Frames of vm go back to the pool: every shadow table goes (rebuilt on demand if the VM
- * runs on), and the machine TLB is emptied. */
+/* Every shadow entry of vm that maps guest page gpfn (its frame now, mfn) goes: its kseg0
+ * and kseg1 entries, and any entry of a root's tables whose frame is mfn, found by a scan
+ * (this back end has no reverse map from a guest frame to its shadow entries yet; the
+ * shadow2 rewrite has one). No table is freed and no root changes, so it is safe from
+ * inside a fault (pmap_get may reclaim); the machine TLB is emptied after. */
+static void zap_gpfn(struct vmm *vmm, struct vm *vm, uint32_t gpfn, uint32_t mfn)
+{
+    struct sh_vm *s = SV(vm);
+    for (uint32_t base = 0x80000000u; base <= 0xA0000000u; base += 0x20000000u) {
+        uint32_t va = base + (gpfn << 12);
+        uint32_t k = (va >> 22) - KSEG_FIRST_PDE;
+        if (k >= KSEG_PDES || s->kseg_mfn[k] == SH_NONE)
+            continue;
+        uint32_t *pte = &frame(vmm, s->kseg_mfn[k])[(va >> 12) & 1023];
+        if ((*pte & PW_P) && *pte >> 12 == mfn) {
+            *pte = 0;
+            s->n.zapped++;
+        }
+    }
+    for (unsigned r = 0; r < SHADOW_ROOTS; r++) {
+        struct sh_root *root = &s->roots[r];
+        if (root->gpfn == SH_NONE)
+            continue;
+        for (uint32_t i = 0; i < 1024; i++) {
+            if (root->kind[i] == LEAF_NONE || root->kind[i] == LEAF_KSEG)
+                continue;
+            uint32_t *t = frame(vmm, root->leaf_mfn[i]);
+            for (uint32_t j = 0; j < 1024; j++)
+                if ((t[j] & PW_P) && t[j] >> 12 == mfn) {
+                    t[j] = 0;
+                    s->n.zapped++;
+                }
+        }
+    }
+}
+
+/* Frames of vm go back to the pool. The whole VM (it stops): every shadow table goes, and
+ * the machine TLB is emptied. Some pages (evicted, merged, copied, ballooned): their
+ * shadow entries go (zap_gpfn), and the machine TLB is emptied. */
 static void sh_unmapped(struct vmm *vmm, struct vm *vm, uint32_t gpfn, uint32_t count)
 {
-    (void)gpfn;
-    (void)count;
-    drop_all(vmm, vm);
+    if (gpfn == 0 && count >= vm->pmap.npages) {
+        drop_all(vmm, vm);
+        hw_flush_all(vmm);
+        if (vm->state == VM_RUNNING && vm == vmm->cur && load_root(vmm, vm) != 0)
+            out_of_frames(vmm);
+        return;
+    }
+    for (uint32_t g = gpfn; g < gpfn + count && g < vm->pmap.npages; g++) {
+        uint32_t mfn = pmap_lookup(&vm->pmap, g);
+        if (mfn != PMAP_NONE)
+            zap_gpfn(vmm, vm, g, mfn);
+    }
     hw_flush_all(vmm);
-    if (vm->state == VM_RUNNING && vm == vmm->cur && load_root(vmm, vm) != 0)
-        out_of_frames(vmm);
 }
 
 static int sh_init(struct vmm *vmm, const struct vmm_config *cfg, char *err, size_t errlen)
