@@ -16,9 +16,13 @@
 #include "pmap.h"
 #include "stats.h"
 
-static void charge(struct mem *m, uint64_t cycles)
+/* The modelled cost of an operation, by technique (machine.mem.cycles_*). */
+enum { MEM_SHARE, MEM_COMPRESS, MEM_SWAP };
+
+static void charge(struct mem *m, int tech, uint64_t cycles)
 {
     m->cycles += cycles;
+    m->cycles_by[tech] += cycles;
 }
 
 static uint32_t reclaim_hook(void *ctx, uint32_t want)
@@ -110,7 +114,7 @@ static int evict(struct mem *m, struct pmap *p, uint32_t gpfn)
             enum zstore_kind kind = ZSTORE_SAME;
             h = zstore_put(&m->z, data, &kind);
             /* the same-word check reads the page; anything else was compressed too */
-            charge(m, m->cost.page_scan + (kind == ZSTORE_SAME && h != ZSTORE_NONE
+            charge(m, MEM_COMPRESS, m->cost.page_scan + (kind == ZSTORE_SAME && h != ZSTORE_NONE
                                            ? 0 : m->cost.page_compress));
         }
         if (h != ZSTORE_NONE) {
@@ -119,7 +123,7 @@ static int evict(struct mem *m, struct pmap *p, uint32_t gpfn)
             m->reclaimed_compress++;
         } else if (m->sw.fd >= 0 && m->sw.free > 0 && !m->sw.write_failed) {
             uint32_t slot = swap_put(&m->sw, data);
-            charge(m, m->cost.swap_write);
+            charge(m, MEM_SWAP, m->cost.swap_write);
             if (slot == SWAP_NONE)
                 return 0;
             to = PMAP_SWAPPED;
@@ -192,7 +196,7 @@ uint32_t mem_restore(struct mem *m, struct pmap *p, uint32_t gpfn)
     if (s == PMAP_COMPRESSED) {
         enum zstore_kind kind = zstore_kind_of(&m->z, p->loc[gpfn]);
         rc = zstore_get(&m->z, p->loc[gpfn], data);
-        charge(m, kind == ZSTORE_LZ4 ? m->cost.page_decompress : m->cost.page_copy);
+        charge(m, MEM_COMPRESS, kind == ZSTORE_LZ4 ? m->cost.page_decompress : m->cost.page_copy);
         if (rc == 0) {
             zstore_drop(&m->z, p->loc[gpfn]);
             p->compressed--;
@@ -200,7 +204,7 @@ uint32_t mem_restore(struct mem *m, struct pmap *p, uint32_t gpfn)
         p->failure = PMAP_FAIL_CORRUPT;
     } else {
         rc = swap_get(&m->sw, p->loc[gpfn], data);
-        charge(m, m->cost.swap_read);
+        charge(m, MEM_SWAP, m->cost.swap_read);
         if (rc == 0) {
             swap_drop(&m->sw, p->loc[gpfn]);
             p->swapped--;
@@ -237,7 +241,7 @@ uint32_t mem_cow(struct mem *m, struct pmap *p, uint32_t gpfn)
             return PMAP_NONE;
         }
         memcpy(frames_host(m->frames, mfn), frames_host(m->frames, old), 4096);
-        charge(m, m->cost.page_copy);
+        charge(m, MEM_SHARE, m->cost.page_copy);
         drop_translations(p, gpfn);             /* its read-only ones to the shared frame */
         share_unref(&m->sh, old);
         p->mfn[gpfn] = mfn;
@@ -317,13 +321,14 @@ static void share_scan(struct mem *m, unsigned n)
         n--;
         const uint8_t *data = frames_host(m->frames, p->mfn[g]);
         uint64_t h = XXH3_64bits(data, 4096);
-        charge(m, m->cost.page_hash);
+        charge(m, MEM_SHARE, m->cost.page_hash);
         m->sh.scanned++;
         uint32_t fmfn, hg;
         struct pmap *hp;
         switch (share_find(&m->sh, h, &fmfn, &hp, &hg)) {
         case 1:
-            charge(m, m->cost.page_scan);
+            charge(m, MEM_SHARE, m->cost.page_scan);
+            m->sh.compared++;
             if (memcmp(data, frames_host(m->frames, fmfn), 4096) == 0)
                 merge(m, p, g, fmfn);
             else
@@ -333,7 +338,7 @@ static void share_scan(struct mem *m, unsigned n)
             if (hp == p && hg == g)
                 break;
             if (shareable(hp, hg) &&
-                (charge(m, m->cost.page_scan),
+                (charge(m, MEM_SHARE, m->cost.page_scan), m->sh.compared++,
                  memcmp(data, frames_host(m->frames, hp->mfn[hg]), 4096) == 0)) {
                 /* The hint's frame becomes the shared one: read-only for its page first. */
                 uint32_t mfn = hp->mfn[hg];
@@ -408,8 +413,8 @@ int mem_reads_zero(const struct pmap *p, uint32_t gpfn)
 
 /* Balloon targets: below the balloon watermark, the pages still missing (beyond what the
  * drivers were already asked for and have not given) are asked of the VMs with a driver
- * in proportion to their resident pages; well above it (twice), every target shrinks by a
- * quarter, so the guests take their pages back. */
+ * in proportion to their resident pages; well above it (three times), every target shrinks
+ * by an eighth per slice, so the guests take their pages back without see-sawing. */
 static void balloon_targets(struct mem *m)
 {
     uint64_t resident = 0, outstanding = 0;
@@ -433,10 +438,10 @@ static void balloon_targets(struct mem *m)
             uint64_t t = p->balloon_target + (need * p->resident + resident - 1) / resident;
             p->balloon_target = t > p->npages ? p->npages : t;
         }
-    } else if (free > 2 * (uint64_t)m->balloon_wm) {
+    } else if (free > 3 * (uint64_t)m->balloon_wm) {
         for (unsigned i = 0; i < m->npm; i++)
-            m->pm[i]->balloon_target -= m->pm[i]->balloon_target / 4 +
-                                        (m->pm[i]->balloon_target % 4 != 0);
+            m->pm[i]->balloon_target -= m->pm[i]->balloon_target / 8 +
+                                        (m->pm[i]->balloon_target % 8 != 0);
     }
     m->balloon_target = 0;
     for (unsigned i = 0; i < m->npm; i++)
@@ -447,7 +452,7 @@ void mem_tick(struct mem *m)
 {
     if (m->cfg.share)
         share_scan(m, m->cfg.share_rate);
-    if (m->cfg.balloon)
+    if (m->cfg.balloon && m->cfg.reclaim)   /* without overcommit nothing needs reclaiming */
         balloon_targets(m);
     if (m->cfg.reclaim && m->frames->free < m->low)
         mem_reclaim(m, m->high - (uint32_t)m->frames->free);
@@ -481,6 +486,9 @@ void mem_explain(const struct mem *m, int why, char *buf, size_t len)
 void mem_register_stats(struct mem *m, struct stats *st)
 {
     stats_add(st, &m->cycles, "machine.mem.cycles");
+    stats_add(st, &m->cycles_by[MEM_SHARE], "machine.mem.cycles_share");
+    stats_add(st, &m->cycles_by[MEM_COMPRESS], "machine.mem.cycles_compress");
+    stats_add(st, &m->cycles_by[MEM_SWAP], "machine.mem.cycles_swap");
     stats_add(st, &m->reclaims, "machine.mem.reclaims");
     stats_add(st, &m->reclaim_failed, "machine.mem.reclaim_failed");
     stats_add(st, &m->clock_scanned, "machine.mem.clock_scanned");

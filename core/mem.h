@@ -69,6 +69,9 @@ struct mem {
 
     /* Counters (machine.mem.*). */
     uint64_t cycles;               /* modelled cycles of memory management (all of the below) */
+    uint64_t cycles_by[3];         /* ... of sharing (hash, compare, copy on write), of the
+                                    * compressed store (scan, compress, decompress, copy
+                                    * back), of the swap file (writes, reads) */
     uint64_t reclaims;             /* reclaim passes (watermark or empty pool) */
     uint64_t reclaim_failed;       /* passes that could not free what they were asked for */
     uint64_t clock_scanned;        /* pages the clock looked at */

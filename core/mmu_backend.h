@@ -77,6 +77,12 @@ struct mmu_backend {
      * call (test and clear)? Used by the reclaim clock (Disco: a machine TLB entry maps it;
      * shadow: the A bit of a shadow entry). Must not allocate or change the pmap. */
     int (*referenced)(struct vmm *vmm, struct vm *vm, uint32_t gpfn);
+    /* Optional (NULL: the core writes the word through the pmap): a paravirtual guest's
+     * batched page-table update (TV_HC_MMU_UPDATE, docs/paravirt.md): store word val at
+     * guest-physical gpa (in RAM, aligned) as the guest's own store would, and keep every
+     * translation made from the old value consistent (shadow: zap or update the shadow
+     * entries of a write-protected page table), without a trap per word. */
+    void (*pt_write)(struct vmm *vmm, struct vm *vm, uint32_t gpa, uint32_t val);
     /* Machine-wide counters (after the core's) and vm's counters under prefix px ("vm1"). */
     void (*register_stats)(struct vmm *vmm, struct stats *st);
     void (*register_vm_stats)(struct vmm *vmm, struct vm *vm, struct stats *st, const char *px);

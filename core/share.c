@@ -160,6 +160,7 @@ void share_register_stats(struct share *s, struct stats *st)
     stats_add(st, &s->pages, "machine.share.pages");
     stats_add(st, &s->hints, "machine.share.hints");
     stats_add(st, &s->scanned, "machine.share.scanned");
+    stats_add(st, &s->compared, "machine.share.compared");
     stats_add(st, &s->merged, "machine.share.merged");
     stats_add(st, &s->cow_copies, "machine.share.cow_copies");
     stats_add(st, &s->cow_reuses, "machine.share.cow_reuses");

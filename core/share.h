@@ -26,6 +26,7 @@ struct share {
     uint64_t pages;                 /* guest pages mapped to them now */
     uint64_t hints;                 /* hint nodes now */
     uint64_t scanned;               /* pages hashed by the scanner */
+    uint64_t compared;              /* byte-for-byte compares (a hash matched) */
     uint64_t merged;                /* pages that became shared (their frame freed) */
     uint64_t cow_copies;            /* writes to a shared page that copied it */
     uint64_t cow_reuses;            /* ... that found it no longer shared: made private */

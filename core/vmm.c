@@ -245,6 +245,39 @@ static void priv_done(struct vmm *vmm, int kind)
     cpu->ds_pc = 1;
 }
 
+void vmm_guest_mtc0(struct vmm *vmm, int reg, uint32_t val)
+{
+    struct dinsn d = { .op = OP_MTC0, .rt = REG_SINK, .rd = (uint8_t)reg, .imm = 0 };
+    vmm->cpu->gpr[REG_SINK] = val;         /* the sink register carries the value */
+    if (!vmm->backend->priv_op(vmm, &d))
+        cpu_cp0_write(vmm->cur->v, reg, 0, val);
+    vmm->cpu->gpr[REG_SINK] = 0;
+}
+
+/* `mfc0 $rt, $21, 0` in guest kernel mode: a hypercall (guest/include/tv_pv.h), its
+ * result in rt. TV_HC_IDLE halts the vCPU until its timer interrupt is due (as wait, but
+ * with interrupts left disabled: the guest acknowledges the timer itself); TV_HC_YIELD
+ * ends its slice. */
+static void hypercall(struct vmm *vmm, unsigned rt)
+{
+    struct cpu *cpu = vmm->cpu, *v = vmm->cur->v;
+    uint32_t ret;
+    enum pv_action a = pv_hypercall(vmm, &ret);
+    cpu->gpr[rt] = ret;
+    priv_done(vmm, VMM_PRIV_hypercall);
+    sync_hw(vmm);
+    if (a == PV_IDLE && !(v->cp0.cause & v->cp0.status & 0xFF00u)) {
+        int can_wake = v->timer_cycle != UINT64_MAX && (v->cp0.status & (1u << (ST_IM_SHIFT + 7)));
+        if (!can_wake)
+            cpu->pc -= 4;                  /* a hang is reported at the call */
+        cpu_request_stop(cpu, can_wake ? CPU_STOP_YIELD : CPU_STOP_HANG, 0);
+    } else if (a == PV_YIELD) {
+        cpu->insn_limit = cpu->icount;     /* the slice ends here (vmm_run sets the next) */
+    }
+    deliver_pending(vmm);
+    propagate_stop(vmm);
+}
+
 /* Emulates the privileged instruction at cpu->pc against the guest's CP0 (vm->v); the back
  * end performs the MMU operations. Guest-visible state: whatever the instruction changes
  * on the bare machine (registers, CP0, the guest's MMU model), then a pending interrupt. */
@@ -267,6 +300,10 @@ static void emulate_priv(struct vmm *vmm)
         return;
     }
     sync_time(vmm);
+    if (d.op == OP_MFC0 && d.rd == TV_HC_CP0_REG && d.imm == 0) {
+        hypercall(vmm, d.rt);
+        return;
+    }
     if (vmm->backend->priv_op(vmm, &d)) {
         priv_done(vmm, kind);
         sync_hw(vmm);
@@ -380,12 +417,15 @@ static void vmm_exception(struct cpu *cpu, const struct cpu_exc *e)
     uint64_t reflected = vmm->cur->n.reflected;
     uint64_t mem_cycles = vmm->mem.cycles;
     pmap_clear_pins(&vmm->cur->pmap);
+    if (pv_pull(vmm))                        /* the per-vCPU page, paravirtual guests */
+        sync_hw(vmm);
     vmm_exception_body(cpu, e);
     vmm_charge(vmm, c->trap_round_trip +
                 (vmm->cur->n.priv_emulated + vmm->cur->n.device_accesses - emulated) * c->emulate_priv +
                 (vmm->cur->n.reflected - reflected) * c->reflect +
                 (vmm->cur->pmap.filled - filled) * c->page_zero +
                 (vmm->mem.cycles - mem_cycles));
+    pv_push(vmm);
     cpu_recompute_stop(cpu);
 }
 
@@ -446,6 +486,7 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
     stats_add(st, &vm->n.idle_wait_halts, "%s.idle.wait_halts", px);
     stats_add(st, &vm->n.idle_spin_halts, "%s.idle.spin_halts", px);
     stats_add(st, &vm->n.end_cycle, "%s.end_cycle", px);
+    pv_register_stats(&vm->pv, st, px);
     vmm->backend->register_vm_stats(vmm, vm, st, px);
 }
 
@@ -518,8 +559,11 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
                      size_t errlen)
 {
     vm->id = id;
+    pv_init(&vm->pv);
     snprintf(err, errlen, "cannot create VM %u (out of memory)", id);
-    vm->v = cpu_new(NULL, sp->mem_bytes, &vm->bus, cfg->tlb_entries);
+    /* The guest's CP0 and MMU model never runs: no RAM of its own, no predecoded pages
+     * (their table would cost 8 bytes per guest page per VM). */
+    vm->v = cpu_new(NULL, 0, &vm->bus, cfg->tlb_entries);
     if (!vm->v || pmap_init(&vm->pmap, &vmm->frames, id, sp->mem_bytes) != 0 ||
         mem_add_vm(&vmm->mem, &vm->pmap) != 0)
         return -1;

@@ -23,6 +23,7 @@
 #include "idle.h"
 #include "machine.h"
 #include "mem.h"
+#include "paravirt.h"
 #include "pmap.h"
 #include "sched.h"
 #include "stats.h"
@@ -34,7 +35,7 @@
 
 /* Emulated privileged instructions, by kind (vmN.priv.KIND). */
 #define VMM_PRIV_KINDS(X) X(mfc0) X(mtc0) X(tlbp) X(tlbr) X(tlbwi) X(tlbwr) X(eret) X(wait) \
-    X(di_ei) X(cache) X(rdhwr) X(shadow_regs)
+    X(di_ei) X(cache) X(rdhwr) X(shadow_regs) X(hypercall)
 enum vmm_priv {
 #define VMM_PRIV_ENUM(k) VMM_PRIV_##k,
     VMM_PRIV_KINDS(VMM_PRIV_ENUM)
@@ -86,6 +87,7 @@ struct vm {
     struct bus bus;                /* the guest's devices */
     struct uart uart;
     void *be;                      /* the back end's per-VM state (only the back end's) */
+    struct vm_pv pv;               /* its paravirtual interface (paravirt.h) */
     struct vmm *owner;
     struct vm_counters n;
 };
@@ -160,6 +162,10 @@ void vmm_access_unbacked(struct vmm *vmm, int fetch);
  * unmapped, and where they go, depends on nothing else. A back end drops the machine
  * translations it made for unmapped guest segments when the key changes. */
 uint32_t vmm_seg_key(const struct cpu *v);
+/* The guest's `mtc0 val` to CP0 register reg (select 0) as the VMM emulates it: offered
+ * to the back end first (which may note it or own the register), else written to the
+ * virtual CP0 (paravirt.c: a register the guest wrote in its per-vCPU page). */
+void vmm_guest_mtc0(struct vmm *vmm, int reg, uint32_t val);
 /* Charges cycles of VMM work to the machine's time and to the VM. */
 void vmm_charge(struct vmm *vmm, uint64_t cycles);
 

@@ -90,7 +90,7 @@ struct sh_vm {
     int seg_key_set;
     struct {
         uint64_t faults, fills, kseg_fills, vmm_fills, faults_reflected;
-        uint64_t pt_write_emulated, unshadowed, zapped, zapped_pdes;
+        uint64_t pt_write_emulated, pt_write_batched, unshadowed, zapped, zapped_pdes;
         uint64_t roots_created, roots_dropped, root_switches, root_hits, invlpg;
         uint64_t ad_updates, a_set, dirty_faults, write_protects, protect_scans, protect_flushes;
         uint64_t seg_flushes;
@@ -720,6 +720,23 @@ static void emulate_pt_write(struct vmm *vmm, struct vm *vm, uint32_t va, uint32
     cpu->npc = cpu->pc + 4;
 }
 
+/* A paravirtual guest's batched page-table store (mmu_backend.h pt_write, TV_HC_MMU_UPDATE):
+ * the word is written as emulate_pt_write writes it, and the shadows made from it go. */
+static void sh_pt_write(struct vmm *vmm, struct vm *vm, uint32_t gpa, uint32_t val)
+{
+    uint32_t gpfn = gpa >> 12;
+    uint8_t *host = pmap_host(&vm->pmap, gpfn);
+    if (!host)
+        return;
+    memcpy(host + (gpa & 0xFFFu), &val, 4);
+    cpu_phys_written(vmm->cpu, pmap_lookup(&vm->pmap, gpfn) << 12 | (gpa & 0xFFFu), 4);
+    if (is_pt(SV(vm), gpfn)) {
+        SV(vm)->n.pt_write_batched++;
+        vmm_charge(vmm, vmm->cpu->cost.shadow_update);
+        pt_written(vmm, vm, gpfn, (gpa & 0xFFFu) >> 2);
+    }
+}
+
 /* A machine fault at va that the guest sees unmapped (at guest-physical gpa): kseg0/kseg1
  * through the VM's kseg tables, anything else (useg under ERL, a remapped segment) through
  * a LEAF_VMM table of the current root. */
@@ -1069,6 +1086,7 @@ static void sh_register_vm_stats(struct vmm *vmm, struct vm *vm, struct stats *s
     SH_STAT(vmm_fills);
     SH_STAT(faults_reflected);
     SH_STAT(pt_write_emulated);
+    SH_STAT(pt_write_batched);
     SH_STAT(unshadowed);
     SH_STAT(zapped);
     SH_STAT(zapped_pdes);
@@ -1111,6 +1129,7 @@ const struct mmu_backend shadow_backend = {
     .switch_out = sh_switch_out,
     .switch_in = sh_switch_in,
     .unmapped = sh_unmapped,
+    .pt_write = sh_pt_write,
     .register_stats = sh_register_stats,
     .register_vm_stats = sh_register_vm_stats,
     .vm_resolved = sh_vm_resolved,
