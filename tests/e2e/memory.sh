@@ -29,13 +29,13 @@ json() {
 clean='c["machine.frames.free"] == c["machine.frames.total"] and c["machine.zstore.pages"] == 0 and c["machine.swap.in_use"] == 0 and c["machine.share.frames"] == 0 and c["machine.frames.alloc_failed"] == 0'
 
 workloads=(
-	"workload=selftest"
 	"workload=memtouch mb=2 rounds=1"
 	"workload=pmake workers=4 jobs=8"
 )
 # The other workloads' checksums under each technique are compared by the memory bench
 # suite (bench/suites/memory.ini); here, the ones that move the most pages.
 [ -z "$quick" ] && workloads+=(
+	"workload=selftest"
 	"workload=dbrand mb=2 ops=5000"
 	"workload=forkwait n=50"
 	"workload=mmapchurn n=20 pages=8"
