@@ -74,7 +74,8 @@ const struct opt run_opt_table[] = {
       "is full, pages go to the swap file" },
     { "swap", "FILE[,size=SIZE]", OPT_STRING, 0, 0, 0, NULL, VMM, F(swap), NULL,
       "VMM with --machine-mem: swap file for reclaimed pages (created, or truncated; removed "
-      "at the end if created), SIZE 4K..64G (default 256M); every page keeps a checksum" },
+      "at the end if created; a directory: an unnamed file of the run's own in it), SIZE "
+      "4K..64G (default 256M); every page keeps a checksum" },
     { "share", "on|off", OPT_CHOICE, 0, 0, 0, onoff_names, VMM, F(share), "off",
       "VMM: content-based page sharing: identical pages within and across VMs mapped "
       "read-only to one machine frame, copied on the first write" },

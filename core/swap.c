@@ -1,5 +1,5 @@
 /* core/swap.c - the swap file (swap.h, docs/memory.md). */
-#define _DEFAULT_SOURCE  /* pread/pwrite, strdup under -std=c11 */
+#define _GNU_SOURCE  /* pread/pwrite, strdup under -std=c11, O_TMPFILE */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,12 +36,19 @@ int swap_open(struct swap *sw, const char *path, uint64_t bytes, char *err, size
         return -1;
     }
     struct stat st;
-    int existed = stat(path, &st) == 0;
+    int existed = stat(path, &st) == 0, fd;
     if (existed && S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "is a directory");
-        return -1;
+        /* A directory: a file of this run's own in it, with no name (runs in parallel,
+         * e.g. a bench, each have theirs; nothing is left behind, even after a crash). */
+        fd = open(path, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            snprintf(err, errlen, "is a directory in which no unnamed file can be made: %s",
+                     strerror(errno));
+            return -1;
+        }
+    } else {
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     }
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
         snprintf(err, errlen, "cannot be created or opened for reading and writing: %s",
                  strerror(errno));

@@ -52,7 +52,8 @@ struct swap {
 /* Opens (creating it if needed) path as a swap file of bytes (a multiple of 4096, 4096 ..
  * SWAP_MAX_BYTES): a regular file is truncated to that size (sparse: disk is used as pages
  * are written). Returns 0, or -1 with a one-line reason in err (the path cannot be created
- * or opened for reading and writing, is a directory, or the host refused the size). */
+ * or opened for reading and writing, or the host refused the size). A directory: an unnamed
+ * file (O_TMPFILE) in it, the run's own. */
 int swap_open(struct swap *sw, const char *path, uint64_t bytes, char *err, size_t errlen);
 /* Closes it; a file swap_open created is removed, a regular file that existed is truncated
  * to 0. Counters keep their values. Safe on a closed swap (fd -1) or a zeroed struct. */

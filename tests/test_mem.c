@@ -12,6 +12,8 @@
 
 #include <criterion/criterion.h>
 
+#include <dirent.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -207,14 +209,38 @@ Test(swap, bad_paths_are_refused_with_a_reason)
 {
     struct swap sw;
     char path[160], err[256];
-    cr_assert_eq(swap_open(&sw, tmpdir, 4 * PAGE, err, sizeof(err)), -1);
-    cr_assert_str_eq(err, "is a directory");
     snprintf(path, sizeof(path), "%s/no/such/dir/swap", tmpdir);
     cr_assert_eq(swap_open(&sw, path, 4 * PAGE, err, sizeof(err)), -1);
     cr_assert_not_null(strstr(err, "cannot be created"), "%s", err);
     snprintf(path, sizeof(path), "%s/swap", tmpdir);
     cr_assert_eq(swap_open(&sw, path, 4 * PAGE + 1, err, sizeof(err)), -1);
     swap_close(&sw);                                    /* closed: no-op */
+}
+
+Test(swap, a_directory_holds_an_unnamed_file_of_its_own)
+{
+    struct swap a, b;
+    char err[256];
+    uint8_t page[PAGE], back[PAGE];
+    cr_assert_eq(swap_open(&a, tmpdir, 4 * PAGE, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(swap_open(&b, tmpdir, 4 * PAGE, err, sizeof(err)), 0, "%s", err);
+    memset(page, 0xA5, PAGE);
+    cr_assert_eq(swap_put(&a, page), 0u);
+    memset(page, 0x5A, PAGE);
+    cr_assert_eq(swap_put(&b, page), 0u);            /* the same slot, another file */
+    cr_assert_eq(swap_get(&a, 0, back), 0);
+    cr_assert_eq(back[0], 0xA5);
+    cr_assert_eq(swap_get(&b, 0, back), 0);
+    cr_assert_eq(back[4095], 0x5A);
+    swap_close(&a);
+    swap_close(&b);
+    DIR *d = opendir(tmpdir);
+    struct dirent *e;
+    int names = 0;
+    while ((e = readdir(d)))
+        names += e->d_name[0] != '.';
+    closedir(d);
+    cr_assert_eq(names, 0, "nothing left in the directory");
 }
 
 Test(swap, injected_faults)

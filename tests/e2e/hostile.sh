@@ -234,8 +234,8 @@ expect "overlap under Disco, no L2 TLB" 0 '' -- "$tv" run --quiet --l2tlb off "$
 k=$build/guest/kernel/kernel-swtlb.elf
 expect "swap file in a missing directory" 2 'swap file .*/no/such/dir/swap: cannot be created or opened for reading and writing: No such file or directory' -- \
 	"$tv" run --machine-mem 4M --swap "$tmp/no/such/dir/swap" "$hello"
-expect "swap file is a directory" 2 "swap file .*: is a directory" -- \
-	"$tv" run --machine-mem 4M --swap "$tmp" "$hello"
+expect "swap file in a directory that takes no unnamed file" 2 "swap file /proc: is a directory in which no unnamed file can be made" -- \
+	"$tv" run --machine-mem 4M --swap /proc "$hello"
 expect "swap size not a size" 2 "bad --swap .*size= must be 4K..64G" -- \
 	"$tv" run --machine-mem 4M --swap "$tmp/sw,size=1X" "$hello"
 expect "swap without machine-mem" 2 "swap does nothing without --machine-mem" -- \
