@@ -8,9 +8,28 @@
 
 #include "opts.h"
 
+static char *err_sink;            /* opt_capture_errors */
+static size_t err_sink_len;
+
+void opt_capture_errors(char *buf, size_t len)
+{
+    err_sink = buf;
+    err_sink_len = len;
+    if (buf && len)
+        buf[0] = 0;
+}
+
 int opt_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
+    if (err_sink) {
+        if (!err_sink[0]) {                    /* the first message is the one that counts */
+            va_start(ap, fmt);
+            vsnprintf(err_sink, err_sink_len, fmt, ap);
+            va_end(ap);
+        }
+        return 2;
+    }
     fprintf(stderr, "tlbvisor %s: ", cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -147,16 +166,12 @@ static int set_value(const struct opt *o, void *base, const char *arg, const cha
         *(const char **)p = arg;
         return 0;
     case OPT_REPEAT: {
-        const char ***list = (const char ***)p;
+        const char **list = (const char **)p;
         unsigned n = *given_of(o, base) - 1;
         if (n >= o->max)
             return opt_usage_error(cmd, "at most %llu --%s options", (unsigned long long)o->max,
                                    o->name);
-        const char **grown = realloc(*list, (n + 1) * sizeof(*grown));
-        if (!grown)
-            return opt_usage_error(cmd, "out of memory");
-        grown[n] = arg;
-        *list = grown;
+        list[n] = arg;
         return 0;
     }
     }
@@ -198,17 +213,6 @@ int opt_parse(const struct opt *table, size_t n, void *base, int argc, char **ar
     free(lo);
     *optind_out = optind;
     return rc;
-}
-
-void opt_free(const struct opt *table, size_t n, void *base)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (table[i].kind != OPT_REPEAT)
-            continue;
-        const char ***list = (const char ***)((char *)base + table[i].off);
-        free(*list);
-        *list = NULL;
-    }
 }
 
 unsigned opt_given(const struct opt *table, size_t n, const void *base, const char *name)

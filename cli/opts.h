@@ -22,8 +22,7 @@ enum opt_kind {
     OPT_SIZE,       /* SIZE in [min, max], a multiple of align, into a uint64_t */
     OPT_CHOICE,     /* one of choices[] into an int (its index) */
     OPT_STRING,     /* any non-empty text into a const char * */
-    OPT_REPEAT,     /* text, repeatable: appended to a growing const char ** (at most max
-                     * entries; opt_free releases it) */
+    OPT_REPEAT,     /* text, repeatable: appended to a const char *[] (max entries) */
 };
 
 /* Where an option has an effect. A run has one scope bit of each pair; an option given in a
@@ -66,12 +65,14 @@ int opt_parse(const struct opt *table, size_t n, void *base, int argc, char **ar
  * Returns 0, or 2 after a one-line message. */
 int opt_check_scope(const struct opt *table, size_t n, const void *base, unsigned run_scope,
                     const char *cmd);
-/* Releases what the parser allocated into the struct at base (the OPT_REPEAT lists). */
-void opt_free(const struct opt *table, size_t n, void *base);
 /* Was option name given? */
 unsigned opt_given(const struct opt *table, size_t n, const void *base, const char *name);
 /* Writes the options part of the help text: name, argument, help, range, default. */
 void opt_print_help(const struct opt *table, size_t n, FILE *f);
+/* Sends the messages of opt_usage_error to buf (the first one only, without the command
+ * and the pointer to --help) instead of stderr, until called with NULL: a caller that checks
+ * options on behalf of something else (a bench suite) says where they came from. */
+void opt_capture_errors(char *buf, size_t len);
 /* A one-line usage error: "tlbvisor CMD: MESSAGE" and the pointer to --help. Returns 2. */
 int opt_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

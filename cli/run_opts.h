@@ -25,7 +25,7 @@ struct run_opts {
     int compress, share, zero_track, balloon;
     const char *swap;
     const char *stats, *cost_profile, *weight;
-    const char **vm;               /* the --vm specs (opts.c grows it; opt_free) */
+    const char *vm[RUN_MAX_VMS];   /* the --vm specs (8 KiB) */
     /* How many times each option was given (opts.h), in table order by name. */
     struct {
         unsigned native, mmu, quiet, l2tlb, idle_detect, mem, tlb_entries, pw_tlb_entries,

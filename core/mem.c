@@ -19,10 +19,15 @@
 /* The modelled cost of an operation, by technique (machine.mem.cycles_*). */
 enum { MEM_SHARE, MEM_COMPRESS, MEM_SWAP };
 
-static void charge(struct mem *m, int tech, uint64_t cycles)
+/* One unit of cost constant id, of technique tech: counted in the cycles, and in the units
+ * the VMM has yet to charge to a VM (its ledger, for re-costing: mem_take_charges). */
+static void charge(struct mem *m, int tech, enum cost_id id)
 {
+    uint64_t cycles = cost_of(&m->cost, id);
     m->cycles += cycles;
     m->cycles_by[tech] += cycles;
+    m->uncharged[id]++;
+    m->has_uncharged = 1;
 }
 
 static uint32_t reclaim_hook(void *ctx, uint32_t want)
@@ -114,8 +119,9 @@ static int evict(struct mem *m, struct pmap *p, uint32_t gpfn)
             enum zstore_kind kind = ZSTORE_SAME;
             h = zstore_put(&m->z, data, &kind);
             /* the same-word check reads the page; anything else was compressed too */
-            charge(m, MEM_COMPRESS, m->cost.page_scan + (kind == ZSTORE_SAME && h != ZSTORE_NONE
-                                           ? 0 : m->cost.page_compress));
+            charge(m, MEM_COMPRESS, COST_page_scan);
+            if (kind != ZSTORE_SAME || h == ZSTORE_NONE)
+                charge(m, MEM_COMPRESS, COST_page_compress);
         }
         if (h != ZSTORE_NONE) {
             to = PMAP_COMPRESSED;
@@ -123,7 +129,7 @@ static int evict(struct mem *m, struct pmap *p, uint32_t gpfn)
             m->reclaimed_compress++;
         } else if (m->sw.fd >= 0 && m->sw.free > 0 && !m->sw.write_failed) {
             uint32_t slot = swap_put(&m->sw, data);
-            charge(m, MEM_SWAP, m->cost.swap_write);
+            charge(m, MEM_SWAP, COST_swap_write);
             if (slot == SWAP_NONE)
                 return 0;
             to = PMAP_SWAPPED;
@@ -196,7 +202,7 @@ uint32_t mem_restore(struct mem *m, struct pmap *p, uint32_t gpfn)
     if (s == PMAP_COMPRESSED) {
         enum zstore_kind kind = zstore_kind_of(&m->z, p->loc[gpfn]);
         rc = zstore_get(&m->z, p->loc[gpfn], data);
-        charge(m, MEM_COMPRESS, kind == ZSTORE_LZ4 ? m->cost.page_decompress : m->cost.page_copy);
+        charge(m, MEM_COMPRESS, kind == ZSTORE_LZ4 ? COST_page_decompress : COST_page_copy);
         if (rc == 0) {
             zstore_drop(&m->z, p->loc[gpfn]);
             p->compressed--;
@@ -204,7 +210,7 @@ uint32_t mem_restore(struct mem *m, struct pmap *p, uint32_t gpfn)
         p->failure = PMAP_FAIL_CORRUPT;
     } else {
         rc = swap_get(&m->sw, p->loc[gpfn], data);
-        charge(m, MEM_SWAP, m->cost.swap_read);
+        charge(m, MEM_SWAP, COST_swap_read);
         if (rc == 0) {
             swap_drop(&m->sw, p->loc[gpfn]);
             p->swapped--;
@@ -241,7 +247,7 @@ uint32_t mem_cow(struct mem *m, struct pmap *p, uint32_t gpfn)
             return PMAP_NONE;
         }
         memcpy(frames_host(m->frames, mfn), frames_host(m->frames, old), 4096);
-        charge(m, MEM_SHARE, m->cost.page_copy);
+        charge(m, MEM_SHARE, COST_page_copy);
         drop_translations(p, gpfn);             /* its read-only ones to the shared frame */
         share_unref(&m->sh, old);
         p->mfn[gpfn] = mfn;
@@ -321,13 +327,13 @@ static void share_scan(struct mem *m, unsigned n)
         n--;
         const uint8_t *data = frames_host(m->frames, p->mfn[g]);
         uint64_t h = XXH3_64bits(data, 4096);
-        charge(m, MEM_SHARE, m->cost.page_hash);
+        charge(m, MEM_SHARE, COST_page_hash);
         m->sh.scanned++;
         uint32_t fmfn, hg;
         struct pmap *hp;
         switch (share_find(&m->sh, h, &fmfn, &hp, &hg)) {
         case 1:
-            charge(m, MEM_SHARE, m->cost.page_scan);
+            charge(m, MEM_SHARE, COST_page_scan);
             m->sh.compared++;
             if (memcmp(data, frames_host(m->frames, fmfn), 4096) == 0)
                 merge(m, p, g, fmfn);
@@ -338,7 +344,7 @@ static void share_scan(struct mem *m, unsigned n)
             if (hp == p && hg == g)
                 break;
             if (shareable(hp, hg) &&
-                (charge(m, MEM_SHARE, m->cost.page_scan), m->sh.compared++,
+                (charge(m, MEM_SHARE, COST_page_scan), m->sh.compared++,
                  memcmp(data, frames_host(m->frames, hp->mfn[hg]), 4096) == 0)) {
                 /* The hint's frame becomes the shared one: read-only for its page first. */
                 uint32_t mfn = hp->mfn[hg];
@@ -456,6 +462,16 @@ void mem_tick(struct mem *m)
         balloon_targets(m);
     if (m->cfg.reclaim && m->frames->free < m->low)
         mem_reclaim(m, m->high - (uint32_t)m->frames->free);
+}
+
+int mem_take_charges(struct mem *m, uint64_t units[COST_COUNT])
+{
+    if (!m->has_uncharged)
+        return 0;
+    memcpy(units, m->uncharged, sizeof(m->uncharged));
+    memset(m->uncharged, 0, sizeof(m->uncharged));
+    m->has_uncharged = 0;
+    return 1;
 }
 
 void mem_explain(const struct mem *m, int why, char *buf, size_t len)

@@ -12,7 +12,8 @@
  *   - double zeroing: fresh frames are watched for the guest's first write (pmap.h).
  * Every move is counted (machine.mem.*, machine.zstore.*, machine.swap.*,
  * machine.share.*, vmN.mem.*) and costed (core/cost.h): `cycles` grows by the modelled
- * cost of each operation, and the VMM charges the growth to the VM on the CPU.
+ * cost of each operation, and the VMM charges its units (mem_take_charges) to the VM on
+ * the CPU, so that its ledger re-costs them.
  *
  * The manager knows the VMs only as pmaps and reaches the back ends only through the pmap
  * hooks. Deterministic: every decision depends on the sequence of calls alone. */
@@ -68,6 +69,8 @@ struct mem {
     uint32_t low, high, balloon_wm;
 
     /* Counters (machine.mem.*). */
+    uint64_t uncharged[COST_COUNT];/* units of each cost constant not yet charged to a VM */
+    int has_uncharged;             /* ... some is not 0 */
     uint64_t cycles;               /* modelled cycles of memory management (all of the below) */
     uint64_t cycles_by[3];         /* ... of sharing (hash, compare, copy on write), of the
                                     * compressed store (scan, compress, decompress, copy
@@ -104,6 +107,11 @@ int mem_add_vm(struct mem *m, struct pmap *p);
 void mem_tick(struct mem *m);
 /* Frees up to want frames now (the clock: compress or swap). Returns how many it freed. */
 uint32_t mem_reclaim(struct mem *m, uint32_t want);
+
+/* The units of each cost constant the manager used since the last call (for the VMM to
+ * charge to the VM on the CPU, vmm_charge: its ledger then re-costs them), and forgets them.
+ * Returns 0 (units untouched) when there were none: the common case, once per trap. */
+int mem_take_charges(struct mem *m, uint64_t units[COST_COUNT]);
 
 /* For pmap.c: the moves between states that need the manager. */
 /* SHARED gpfn written: its private copy (or the shared frame itself when no one else maps

@@ -101,7 +101,7 @@ static uint32_t mmu_update(struct vmm *vmm, uint32_t pa, uint32_t n)
             vmm->backend->pt_write(vmm, vm, u.ptr, u.val);
         else if (pmap_write(&vm->pmap, u.ptr, &u.val, 4) != 0)
             break;
-        vmm_charge(vmm, vmm->cpu->cost.emulate_priv);
+        vmm_charge(vmm, COST_emulate_priv, 1);
         vm->pv.n.mmu_updates++;
     }
     return done;

@@ -172,7 +172,8 @@ uint32_t pmap_get_slow(struct pmap *p, uint32_t gpfn, enum pmap_access access)
 
 int pmap_pinned(const struct pmap *p, uint32_t gpfn)
 {
-    for (unsigned i = 0; i < PMAP_PINS; i++)
+    unsigned n = p->pin_next < PMAP_PINS ? p->pin_next : PMAP_PINS;
+    for (unsigned i = 0; i < n; i++)
         if (p->pin[i] == gpfn)
             return 1;
     return 0;
@@ -180,8 +181,7 @@ int pmap_pinned(const struct pmap *p, uint32_t gpfn)
 
 void pmap_clear_pins(struct pmap *p)
 {
-    for (unsigned i = 0; i < PMAP_PINS; i++)
-        p->pin[i] = PMAP_NONE;
+    p->pin_next = 0;            /* the ring's first pin_next entries are the pins */
 }
 
 void pmap_unmap(struct pmap *p, uint32_t gpfn)

@@ -101,8 +101,9 @@ fi
 
 # Idle detection matters: a busy VM next to an idle one finishes in nearly the time it takes
 # alone when the idle VM's wait (or spinning idle loop) halts it, in about twice that
-# without detection. (Recorded: spin_halts 1000 with the issue-12 kernel, 999 before: the
-# kernel's code moved, the VMM did not.)
+# without detection. (Exact figures: 1000 halts for the 1000 ticks; the spinning guest's
+# count was 999 until the kernel image embedded nanobench, issue 9, which moves its
+# timeline by a few hundred cycles.)
 busy="$k,mem=32M -- workload=compute iters=300"
 endc() { python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print(c["vm1.end_cycle"], c.get("vm2.idle.wait_halts", 0), c.get("vm2.idle.spin_halts", 0))' "$1"; }
 "$tv" run --stats "$tmp/alone.json" --vm "$busy" >/dev/null 2>&1
