@@ -10,7 +10,7 @@
 #     and ballooning under overcommit;
 #   - the figure the issue asks for: paravirtual pmake on Disco within Disco's published
 #     overhead (at most 16 % over native, modelled, default profile). Invariant: the bound;
-#     the exact figures are in docs/paravirt.md (bench/paravirt.sh).
+#     the exact figures are in docs/results.md (the paper suite, "Paravirtualization").
 # Prints "ok"/"FAIL" per check and "N passed, M failed".
 set -u
 build=$1
