@@ -20,16 +20,23 @@ enum run_idle { RUN_IDLE_BOTH, RUN_IDLE_WAIT, RUN_IDLE_SPIN, RUN_IDLE_OFF };
 struct run_opts {
     int native, mmu, quiet, l2tlb, idle_detect;
     uint64_t mem, tlb_entries, pw_tlb_entries, pw_tlb_ways, max_insns, vms, quantum;
-    uint64_t l2tlb_entries;
+    uint64_t l2tlb_entries, stdin_vm;
+    int report_unmodelled;
     uint64_t machine_mem, compress_max, share_rate;    /* machine memory (docs/memory.md) */
     int compress, share, zero_track, balloon;
     const char *swap;
-    const char *stats, *cost_profile, *weight;
+    const char *stats, *cost_profile, *weight, *initrd;
     const char *vm[RUN_MAX_VMS];   /* the --vm specs (8 KiB) */
+    /* shadow paging (shadow/shadow.h struct shadow_opts; 0: the back end's default) */
+    const char *shadow_opts;
+    uint64_t shadow_frames, shadow_oos, shadow_roots, shadow_prefetch;
+    int shadow_audit;
     /* How many times each option was given (opts.h), in table order by name. */
     struct {
         unsigned native, mmu, quiet, l2tlb, idle_detect, mem, tlb_entries, pw_tlb_entries,
-            pw_tlb_ways, max_insns, vms, quantum, l2tlb_entries, stats, cost_profile, weight, vm;
+            pw_tlb_ways, max_insns, vms, quantum, l2tlb_entries, stats, cost_profile, weight, vm,
+            initrd, stdin_vm, report_unmodelled, shadow_opts, shadow_frames, shadow_oos,
+            shadow_roots, shadow_prefetch, shadow_audit;
         unsigned machine_mem, compress_max, share_rate, compress, share, zero_track, balloon,
             swap;
     } given;

@@ -32,6 +32,7 @@ struct cpu *cpu_new(uint8_t *ram, uint32_t ram_bytes, struct bus *bus, unsigned 
     cpu->bus = bus;
     cpu->tlb_entries = tlb_entries;
     cpu->exception = cpu_exception_native;
+    cpu->dev_cycle = UINT64_MAX;                /* no board until one is attached */
     cost_default(&cpu->cost);
     return cpu;
 }

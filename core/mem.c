@@ -384,7 +384,7 @@ int mem_balloon_give(struct mem *m, struct pmap *p, uint32_t gpfn)
     if (s == PMAP_RESIDENT || s == PMAP_SHARED)
         drop_translations(p, gpfn);
     if (s == PMAP_RESIDENT) {
-        frames_free(m->frames, p->mfn[gpfn]);
+        pmap_drop_frame(p, gpfn);               /* to the pool, or to its extent's run */
         p->resident--;
     } else {
         mem_release(m, p, gpfn);

@@ -41,6 +41,8 @@ struct mem;
 #define PMAP_NONE FRAMES_NONE    /* "no machine frame" */
 #define PMAP_PAGE_SHIFT FRAMES_SHIFT
 #define PMAP_PAGE_BYTES FRAMES_FRAME_BYTES
+#define PMAP_EXTENT_PAGES 1024u        /* 4 MiB */
+#define PMAP_NO_RUN (FRAMES_NONE - 1)  /* an extent that could get no run: pages one by one */
 
 enum pmap_state { PMAP_UNTOUCHED, PMAP_RESIDENT, PMAP_SHARED, PMAP_COMPRESSED, PMAP_SWAPPED,
                   PMAP_BALLOONED, PMAP_STATES };
@@ -97,6 +99,9 @@ struct pmap {
     unsigned pin_next;
     enum pmap_failure failure;/* why the last pmap_get in range failed */
     int balloon_driver;       /* the guest runs a balloon driver (it asked for its target) */
+    uint32_t *ext_run;        /* with extents: [extents] first MFN of each 4 MiB extent's
+                               * reserved run, PMAP_NONE (none yet) or PMAP_NO_RUN */
+    uint16_t *ext_filled;     /* with extents: [extents] pages of the extent backed */
 
     /* Counters (PREFIX.pmap.*), registered by pmap_register_stats. */
     uint64_t filled;          /* GPFNs backed with a zeroed frame on (first) touch */
@@ -183,6 +188,25 @@ static inline uint8_t *pmap_host(struct pmap *p, uint32_t gpfn)
     uint32_t mfn = pmap_get(p, gpfn, PMAP_VMM_WRITE);
     return mfn == PMAP_NONE ? NULL : frames_host(p->frames, mfn);
 }
+
+/* Places the VM's RAM in machine-contiguous, 4 MiB-aligned extents from now on (call
+ * before anything is backed): the first page backed in an extent reserves an aligned run
+ * of frames for the whole extent (frames_reserve_run), and every page of the extent is
+ * backed by its own frame of that run, zeroed when it is first touched as always — so a
+ * fully backed extent is one run that a back end may map with one large machine TLB
+ * entry. When the pool has no free aligned run, the extent's pages are backed one by one
+ * as usual. Returns 0, or -1 (no host memory, pages are backed already, or the VM's
+ * memory manager may reclaim or share its pages: a frame of a run given back would stay
+ * reserved, so nothing would be reclaimed). */
+int pmap_use_extents(struct pmap *p);
+/* With extents: the first MFN of extent e's run if every page of the extent is backed by
+ * it, else PMAP_NONE. */
+uint32_t pmap_extent_mfn(const struct pmap *p, uint32_t e);
+
+/* For mem.c: RESIDENT gpfn's own frame leaves it (the caller updates its state): back to
+ * the pool, or, in an extent's run, back to the run (reserved for this VM, claimed again
+ * when the same GPFN is next backed). */
+void pmap_drop_frame(struct pmap *p, uint32_t gpfn);
 
 /* Releases whatever backs gpfn (frame, share, compressed or swapped copy): the page becomes
  * UNTOUCHED and its contents are lost (its next touch backs it with a zeroed frame). A

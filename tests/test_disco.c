@@ -94,10 +94,12 @@ Test(disco, machine_asids_roll_over)
      * machine ASID, 255 at a time; each roll-over empties the machine TLB. Both VMs still
      * finish with status 0 (their output is checked against native runs in vmm.sh). */
     run_args("../kernel/kernel-swtlb", "workload=forkwait n=300", 2, 1, L2TLB_DEFAULT_ENTRIES, 64);
-    cr_assert_eq(c("machine.asid.assigned"), 1220);
+    cr_assert_eq(c("machine.asid.assigned"), 1220, "machine.asid.assigned %llu", (unsigned long long)c("machine.asid.assigned"));
     cr_assert_eq(c("machine.asid.rollovers"), 4);
-    /* exact figures: moved by the guest kernel's code, not by the VMM (world switches 530
-     * -> 528 with issue 9's nanobench, -> 534 with issue 12's pv=1 code too; ASIDs 1223 ->
-     * 1220 with the latter) */
-    cr_assert_eq(c("machine.world_switches"), 534);
+    /* recorded figure: 530 since guest images hold no build path (528 or 530 before,
+     * depending on the length of the tree's path); 532 with issue 12's guest kernel (its
+     * pv=1 code and balloon driver moved the kernel's code: the VMM gives 530 on the
+     * kernel before it) */
+    cr_assert_eq(c("machine.world_switches"), 532, "machine.world_switches %llu",
+                 (unsigned long long)c("machine.world_switches"));
 }
