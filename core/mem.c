@@ -186,7 +186,27 @@ uint32_t mem_reclaim(struct mem *m, uint32_t want)
     }
     if (freed < want)
         m->reclaim_failed++;
+    m->fail_hist = m->fail_hist << 1 | (freed < want);
     return freed;
+}
+
+struct pmap *mem_thrashing(struct mem *m)
+{
+    if (__builtin_popcountll(m->fail_hist) < MEM_THRASH_FAILS)
+        return NULL;
+    struct pmap *victim = NULL;
+    uint64_t most = 0;
+    for (unsigned i = 0; i < m->npm; i++) {
+        struct pmap *p = m->pm[i];
+        uint64_t held = p->resident + p->shared + p->compressed + p->swapped;
+        if (p->npages && held > most) {
+            most = held;
+            victim = p;
+        }
+    }
+    m->fail_hist = 0;
+    m->thrash_stops += victim != NULL;
+    return victim;
 }
 
 uint32_t mem_restore(struct mem *m, struct pmap *p, uint32_t gpfn)
@@ -488,6 +508,11 @@ void mem_explain(const struct mem *m, int why, char *buf, size_t len)
                      "store %s, %s)", !m->cfg.compress ? "off" : m->z.full ? "full" : "on",
                      swap);
         break;
+    case PMAP_FAIL_THRASH:
+        snprintf(buf, len, "out of machine memory: thrashing (%d of the last 64 reclaim passes "
+                 "fell short; compressed store %s, %s)", MEM_THRASH_FAILS,
+                 !m->cfg.compress ? "off" : m->z.full ? "full" : "on", swap);
+        break;
     case PMAP_FAIL_CORRUPT:
         snprintf(buf, len, "its page does not match the checksum taken when it was %s: "
                  "corrupted", m->sw.corrupt ? "written to the swap file" : "compressed");
@@ -507,6 +532,7 @@ void mem_register_stats(struct mem *m, struct stats *st)
     stats_add(st, &m->cycles_by[MEM_SWAP], "machine.mem.cycles_swap");
     stats_add(st, &m->reclaims, "machine.mem.reclaims");
     stats_add(st, &m->reclaim_failed, "machine.mem.reclaim_failed");
+    stats_add(st, &m->thrash_stops, "machine.mem.thrash_stops");
     stats_add(st, &m->clock_scanned, "machine.mem.clock_scanned");
     stats_add(st, &m->clock_referenced, "machine.mem.clock_referenced");
     stats_add(st, &m->evicted, "machine.mem.evicted");

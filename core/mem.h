@@ -90,7 +90,17 @@ struct mem {
     uint64_t balloon_returned;     /* ballooned pages the guests took back */
     uint64_t balloon_target;       /* sum of the targets set now */
     uint64_t restore_failed;       /* pages that could not be given back (corrupt, I/O) */
+    uint64_t thrash_stops;         /* VMs stopped because reclaim kept failing (mem_thrashing) */
+    uint64_t fail_hist;            /* the last 64 reclaim passes, bit set: it failed (newest
+                                    * in bit 0) */
 };
+
+/* Thrashing: MEM_THRASH_FAILS of the last 64 reclaim passes could not free what they were
+ * asked for. The pool then lives on the frames each restore frees by evicting another page
+ * (the compressed store full, no swap room): a VM can spend all of its time bringing pages
+ * back (a guest's timer tick costs more than the tick) and never finish. A run where the
+ * machine memory holds the working sets never fails a pass (the memory suite: 0). */
+#define MEM_THRASH_FAILS 32
 
 /* Sets up the manager of pool f (already initialised) under cost model cost: the stores
  * the config asks for, the frames hooks (reclaim when the pool is empty, reuse). Returns
@@ -107,6 +117,11 @@ int mem_add_vm(struct mem *m, struct pmap *p);
 void mem_tick(struct mem *m);
 /* Frees up to want frames now (the clock: compress or swap). Returns how many it freed. */
 uint32_t mem_reclaim(struct mem *m, uint32_t want);
+/* Is the machine thrashing (MEM_THRASH_FAILS above)? If so, counts a stop, forgets the
+ * history and returns the VM to stop (as an OOM killer picks: the one with the most pages
+ * in machine memory, the store and the swap file; ties: the first added); the caller stops
+ * it (its frames come back), the others go on. NULL otherwise. */
+struct pmap *mem_thrashing(struct mem *m);
 
 /* The units of each cost constant the manager used since the last call (for the VMM to
  * charge to the VM on the CPU, vmm_charge: its ledger then re-costs them), and forgets them.

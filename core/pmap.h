@@ -56,7 +56,8 @@ enum pmap_access { PMAP_READ = 0, PMAP_WRITE = 1, PMAP_VMM_WRITE = 3 };
 #define PMAP_IS_WRITE(a) ((a) & 1)
 
 /* Why a pmap_get of a GPFN inside the VM's RAM gave no frame. */
-enum pmap_failure { PMAP_FAIL_NOMEM = 1, PMAP_FAIL_CORRUPT, PMAP_FAIL_IO };
+enum pmap_failure { PMAP_FAIL_NOMEM = 1, PMAP_FAIL_CORRUPT, PMAP_FAIL_IO,
+                   PMAP_FAIL_THRASH /* (mem_thrashing: no page in particular) */ };
 
 /* The VMM's hooks, all optional, all with ctx:
  *   unmap(gpfn)      every translation of gpfn must go, now: it is called while

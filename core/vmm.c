@@ -641,8 +641,11 @@ static void vm_page_failed(void *ctx, uint32_t gpfn, enum pmap_failure why)
     if (!vm->vmm_error[0]) {
         char why_text[sizeof(vm->vmm_error) - 40];
         mem_explain(&vmm->mem, why, why_text, sizeof(why_text));
-        snprintf(vm->vmm_error, sizeof(vm->vmm_error), "guest-physical page %#x: %s",
-                 gpfn << 12, why_text);
+        if (gpfn == PMAP_NONE)
+            snprintf(vm->vmm_error, sizeof(vm->vmm_error), "%s", why_text);
+        else
+            snprintf(vm->vmm_error, sizeof(vm->vmm_error), "guest-physical page %#x: %s",
+                     gpfn << 12, why_text);
         fprintf(stderr, "tlbvisor: vm%u: %s; vm%u stopped\n", vm->id, vm->vmm_error, vm->id);
     }
     if (vmm->cur == vm)
@@ -1042,6 +1045,26 @@ enum cpu_stop vmm_run(struct vmm *vmm)
         pmap_clear_pins(&vm->pmap);
         mem_tick(&vmm->mem);
         charge_mem(vmm);
+        struct pmap *thrash = mem_thrashing(&vmm->mem);
+        if (thrash) {
+            /* Machine memory cannot hold the working sets: the VM holding the most pages
+             * stops (its frames come back), the others go on. */
+            struct vm *victim = vm;
+            for (unsigned i = 0; i < vmm->nvms; i++)
+                if (&vmm->vms[i].pmap == thrash)
+                    victim = &vmm->vms[i];
+            vm_page_failed(victim, PMAP_NONE, PMAP_FAIL_THRASH);
+            vm_done(vmm, victim, CPU_STOP_HANG, 0);
+            victim->v->stop = CPU_STOP_NONE;
+            cpu->stop = CPU_STOP_NONE;
+            if (victim == vm)
+                continue;
+            /* it was not on the CPU: the one that is gets its technique and root back */
+            victim->end_pc = victim->pc;
+            vmm_be_activate(vmm, vm->be_slot);
+            vmm->backend->switch_in(vmm, vm);
+            sync_hw(vmm);
+        }
         /* The slice, in instructions, and the machine-wide limit. */
         uint64_t end = sched_slice_end(&vmm->sched, id, now);
         if (vm->probe && end > now + IDLE_PROBE_CYCLES)
