@@ -317,9 +317,15 @@ int pmap_read(struct pmap *p, uint32_t gpa, void *dst, uint32_t len)
     while (len) {
         uint32_t off = gpa & (PMAP_PAGE_BYTES - 1);
         uint32_t n = PMAP_PAGE_BYTES - off < len ? PMAP_PAGE_BYTES - off : len;
-        uint32_t gpfn = gpa >> PMAP_PAGE_SHIFT, mfn;
+        uint32_t gpfn = gpa >> PMAP_PAGE_SHIFT, mfn = p->mfn[gpfn];
         enum pmap_state s = pmap_state(p, gpfn);
-        if (s == PMAP_UNTOUCHED || s == PMAP_BALLOONED) {
+        if (mfn != PMAP_NONE) {
+            /* RESIDENT or SHARED: read in place (the VMM fetching the trapping instruction,
+             * once per trap); referenced and pinned, as pmap_get would make it */
+            p->st[gpfn] |= PMAP_REF;
+            p->pin[p->pin_next++ % PMAP_PINS] = gpfn;
+            memcpy(d, frames_host(p->frames, mfn) + off, n);
+        } else if (s == PMAP_UNTOUCHED || s == PMAP_BALLOONED) {
             memset(d, 0, n);
         } else {
             if ((mfn = pmap_get(p, gpfn, PMAP_READ)) == PMAP_NONE)

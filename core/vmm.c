@@ -448,8 +448,8 @@ void vmm_charge(struct vmm *vmm, enum cost_id id, uint64_t units)
 static void charge_mem(struct vmm *vmm)
 {
     uint64_t units[COST_COUNT];
-    if (!mem_take_charges(&vmm->mem, units))
-        return;
+    if (!vmm->mem.has_uncharged || !mem_take_charges(&vmm->mem, units))
+        return;                              /* (the test inline: once per trap) */
     for (int id = 0; id < COST_COUNT; id++)
         if (units[id])
             vmm_charge(vmm, (enum cost_id)id, units[id]);
@@ -464,7 +464,7 @@ static void vmm_exception(struct cpu *cpu, const struct cpu_exc *e)
     uint64_t emulated = vmm->cur->n.priv_emulated + vmm->cur->n.device_accesses;
     uint64_t reflected = vmm->cur->n.reflected;
     pmap_clear_pins(&vmm->cur->pmap);
-    if (pv_pull(vmm))                        /* the per-vCPU page, paravirtual guests */
+    if (pv_active(&vmm->cur->pv) && pv_pull(vmm))   /* the per-vCPU page, pv=1 guests */
         sync_hw(vmm);
     vmm_exception_body(cpu, e);
     vmm_charge(vmm, COST_trap_round_trip, 1);
@@ -473,7 +473,8 @@ static void vmm_exception(struct cpu *cpu, const struct cpu_exc *e)
     vmm_charge(vmm, COST_reflect, vmm->cur->n.reflected - reflected);
     vmm_charge(vmm, COST_page_zero, vmm->cur->pmap.filled - filled);
     charge_mem(vmm);
-    pv_push(vmm);
+    if (pv_active(&vmm->cur->pv))            /* (it may have been set up in this trap) */
+        pv_push(vmm);
     cpu_recompute_stop(cpu);
 }
 

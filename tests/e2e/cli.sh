@@ -119,7 +119,7 @@ expect initrd-over-kernel 2 'memory too small for the initrd' '' -- \
 expect initrd-ok 0 '' '*' -- "$tv" run --native --initrd "$tmp/trunc.elf" "$tmp/hello.elf"
 expect stdin-vm-native 2 '--stdin-vm applies to the VMM' '' -- "$tv" run --native --stdin-vm 1 "$tmp/hello.elf"
 expect stdin-vm-none 2 '--stdin-vm 3: there are only 2 VMs' '' -- "$tv" run --vms 2 --stdin-vm 3 "$tmp/hello.elf"
-expect stdin-vm-bad 2 "bad --stdin-vm 'x': 0..8" '' -- "$tv" run --stdin-vm x "$tmp/hello.elf"
+expect stdin-vm-bad 2 "bad --stdin-vm 'x': 0..1024" '' -- "$tv" run --stdin-vm x "$tmp/hello.elf"
 expect vm-initrd-empty 2 "initrd= needs a file" '' -- "$tv" run --vm "$tmp/hello.elf,initrd="
 expect initrd-everywhere 2 "--initrd does nothing" '' -- "$tv" run --initrd "$tmp/trunc.elf" --vm "$tmp/hello.elf,initrd=$tmp/trunc.elf"
 expect initrd-is-stats 2 "is the initrd" '' -- "$tv" run --native --stats "$tmp/trunc.elf" --initrd "$tmp/trunc.elf" "$tmp/hello.elf"
