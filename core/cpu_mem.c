@@ -92,6 +92,7 @@ static int translate(struct cpu *cpu, uint32_t va, int access, uint32_t *pa, int
     case MMU_REFILL: e.refill = 1; e.tlb_context = 1; break;
     case MMU_INVALID: e.tlb_context = 1; break;
     case MMU_MOD: e.code = EXC_MOD; e.tlb_context = 1; break;
+    case MMU_NESTED: e.code = EXC_NPF; e.gpa = *pa; e.npf = cpu->mmu->exit_info; break;
     default: break;                                 /* page fault: PFErr set by the walker */
     }
     cpu_raise(cpu, &e);

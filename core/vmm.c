@@ -428,7 +428,7 @@ static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
     vmm->trap = e;
     vmm->cur->n.traps[e->code & (EXC_COUNT - 1)]++;
     switch (e->code) {
-    case EXC_TLBL: case EXC_TLBS: case EXC_MOD:
+    case EXC_TLBL: case EXC_TLBS: case EXC_MOD: case EXC_NPF:
         vmm->backend->fault(vmm, e);
         return;
     case EXC_CPU:

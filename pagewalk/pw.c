@@ -20,31 +20,12 @@
 #include "../core/cpu.h"
 #include "../core/stats.h"
 #include "pw.h"
+#include "pw_int.h"
 #include "tlb.h"
 #include "walk.h"
 
 #define PAGE_4K_BYTES 0x1000u
 #define PAGE_4M_BYTES 0x400000u
-
-/* Why a walk failed: walk.h's kinds under this file's names. */
-enum pw_fault {
-    PWF_NONE = PW_WALK_OK,
-    PWF_NOT_PRESENT = PW_WALK_NOT_PRESENT,
-    PWF_PROTECTION = PW_WALK_PROTECTION,
-    PWF_OUTSIDE_RAM = PW_WALK_OUTSIDE,
-};
-
-struct pw {
-    struct mmu base;
-    struct pw_tlb tlb;          /* tlb.h; its drop callback keeps the CPU's translation cache */
-    uint32_t ptbase;            /* CP0 22/0: page directory PA, low 12 bits 0 */
-    uint32_t pferr;             /* CP0 22/2: error code of the last page fault */
-    struct {
-        uint64_t lookups, hits, walks, memrefs;
-        uint64_t faults_not_present, faults_protection, faults_outside_ram;
-        uint64_t a_set, d_set, flushes_ptbase, invlpg;
-    } n;
-};
 
 int pw_config_check(const struct pw_config *c, char *err, size_t errlen)
 {
@@ -151,7 +132,6 @@ static const struct pw_walk_acc pw_ram_acc = { .reaches = pt_reaches, .read = pt
 static enum pw_fault pw_walk(struct pw *pw, uint32_t va, int access, int user,
                              struct pw_tlb_entry *out)
 {
-    struct cpu *cpu = pw->base.cpu;
     struct pw_walk w;
 
     pw->n.walks++;
@@ -173,14 +153,10 @@ static enum pw_fault pw_walk(struct pw *pw, uint32_t va, int access, int user,
         pw->n.a_set += w.a_set;
         pw->n.d_set += w.d_set;
     }
-    /* Re-arm the stop point for the cycles just charged, keeping a kick that is pending
-     * (cpu_recompute_stop would otherwise cancel it; see docs/pagewalk.md). */
-    int kicked = cpu->icount_stop == 0;
-    cpu_recompute_stop(cpu);
-    if (kicked)
-        cpu_kick(cpu);
+    pw_walk_done(pw);
     return f;
 }
+
 
 uint32_t pw_pferr(int protection, int access, int user)
 {
@@ -228,7 +204,14 @@ static int pw_translate(struct mmu *m, uint32_t va, int access, int user, uint32
         pw->n.hits += e != NULL;        /* a store through a clean entry re-walks, as x86 */
         break;
     }
-    enum pw_fault f = pw_walk(pw, va, access, user, &t);
+    enum pw_fault f;
+    if (__builtin_expect(pw->nest.on, 0)) {
+        f = pw_nested_walk(pw, va, access, user, &t, pa);
+        if (f == PWF_NESTED)
+            return MMU_NESTED;              /* an exit: nothing changes for the guest */
+    } else {
+        f = pw_walk(pw, va, access, user, &t);
+    }
     if (f != PWF_NONE)
         return page_fault(pw, va, f, access, user);
     e = pw_tlb_walked(&pw->tlb, va, e, &t);
@@ -270,15 +253,27 @@ static int pw_cp0_write(struct mmu *m, int reg, int sel, uint32_t val)
         pw->n.flushes_ptbase++;
         pw_tlb_flush(&pw->tlb, 1, 0);
         cpu_tc_flush(pw->base.cpu);
+        if (pw->nest.on)
+            pw_nested_guest_flush(pw);
         return 1;
     case PW_SEL_INVLPG:
         pw->n.invlpg++;
         tlb_invalidate_va(pw, val);
+        if (pw->nest.on)
+            pw_nested_guest_flush(pw);
         return 1;
     case PW_SEL_PFERR:
         return 1;                           /* read-only: the write is ignored */
     }
     return 0;
+}
+
+/* Nested mode gives the guest kernel (hardware supervisor mode) its own PTBase, InvlPg and
+ * PFErr without a trap; guest user mode still traps, as on the bare machine. */
+static int pw_cp0_unprivileged(struct mmu *m, int reg, int sel, int mode)
+{
+    return ((struct pw *)m)->nest.on && mode == TC_SUPER && reg == PW_CP0_REG &&
+           sel >= PW_SEL_PTBASE && sel <= PW_SEL_PFERR;
 }
 
 static void pw_asid_changed(struct mmu *m)
@@ -301,6 +296,7 @@ static void pw_register_stats(struct mmu *m, struct stats *st)
     stats_add(st, &pw->tlb.evictions, "pw.evictions");
     stats_add(st, &pw->n.flushes_ptbase, "pw.flushes.ptbase");
     stats_add(st, &pw->n.invlpg, "pw.invlpg");
+    pw_nested_register_stats(pw, st);
 }
 
 static void pw_destroy(struct mmu *m)
@@ -318,6 +314,7 @@ static const struct mmu_ops pw_ops = {
     .cp0_write = pw_cp0_write,
     .asid_changed = pw_asid_changed,
     .register_stats = pw_register_stats,
+    .cp0_unprivileged = pw_cp0_unprivileged,
     .destroy = pw_destroy,
 };
 
