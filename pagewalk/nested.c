@@ -322,6 +322,7 @@ void pw_mmu_nested(struct mmu *m, int on, const struct pw_nested_config *c)
     struct pw *pw = (struct pw *)m;
     static const struct pw_nested_config none;
     pw->nest.on = on != 0;
+    pw_set_nested_ops(pw, pw->nest.on);
     pw->nest.c = on && c ? *c : none;
     pw->nest.nroot = 0;
     pw->nest.direct = 0;

@@ -132,6 +132,7 @@ static const struct pw_walk_acc pw_ram_acc = { .reaches = pt_reaches, .read = pt
 static enum pw_fault pw_walk(struct pw *pw, uint32_t va, int access, int user,
                              struct pw_tlb_entry *out)
 {
+    struct cpu *cpu = pw->base.cpu;
     struct pw_walk w;
 
     pw->n.walks++;
@@ -153,7 +154,12 @@ static enum pw_fault pw_walk(struct pw *pw, uint32_t va, int access, int user,
         pw->n.a_set += w.a_set;
         pw->n.d_set += w.d_set;
     }
-    pw_walk_done(pw);
+    /* Re-arm the stop point for the cycles just charged, keeping a kick that is pending
+     * (cpu_recompute_stop would otherwise cancel it; see docs/pagewalk.md). */
+    int kicked = cpu->icount_stop == 0;
+    cpu_recompute_stop(cpu);
+    if (kicked)
+        cpu_kick(cpu);
     return f;
 }
 
@@ -204,14 +210,38 @@ static int pw_translate(struct mmu *m, uint32_t va, int access, int user, uint32
         pw->n.hits += e != NULL;        /* a store through a clean entry re-walks, as x86 */
         break;
     }
-    enum pw_fault f;
-    if (__builtin_expect(pw->nest.on, 0)) {
-        f = pw_nested_walk(pw, va, access, user, &t, pa);
-        if (f == PWF_NESTED)
-            return MMU_NESTED;              /* an exit: nothing changes for the guest */
-    } else {
-        f = pw_walk(pw, va, access, user, &t);
+    enum pw_fault f = pw_walk(pw, va, access, user, &t);
+    if (f != PWF_NONE)
+        return page_fault(pw, va, f, access, user);
+    e = pw_tlb_walked(&pw->tlb, va, e, &t);
+    *pa = e->pa | (va & (pw_tlb_entry_bytes(e) - 1));
+    return MMU_OK;
+}
+
+/* mmu_ops.translate in nested mode (pw_nested_ops): the same TLB rules around the 2D walk
+ * (nested.c), and the nested fault as an exit. A table of its own, so that the native
+ * walker's path has not one instruction more. */
+static int pw_translate_nested(struct mmu *m, uint32_t va, int access, int user, uint32_t *pa)
+{
+    struct pw *pw = (struct pw *)m;
+    struct pw_tlb_entry *e, t;
+
+    pw->n.lookups++;
+    switch (pw_tlb_lookup(&pw->tlb, va, access == MMU_STORE, user, &e)) {
+    case PW_TLB_HIT:
+        pw->n.hits++;
+        *pa = e->pa | (va & (pw_tlb_entry_bytes(e) - 1));
+        return MMU_OK;
+    case PW_TLB_FAULT:
+        pw->n.hits++;
+        return page_fault(pw, va, PWF_PROTECTION, access, user);
+    case PW_TLB_WALK:
+        pw->n.hits += e != NULL;
+        break;
     }
+    enum pw_fault f = pw_nested_walk(pw, va, access, user, &t, pa);
+    if (f == PWF_NESTED)
+        return MMU_NESTED;                  /* an exit: nothing changes for the guest */
     if (f != PWF_NONE)
         return page_fault(pw, va, f, access, user);
     e = pw_tlb_walked(&pw->tlb, va, e, &t);
@@ -317,6 +347,24 @@ static const struct mmu_ops pw_ops = {
     .cp0_unprivileged = pw_cp0_unprivileged,
     .destroy = pw_destroy,
 };
+
+/* Nested mode: the same but for translate (pw_mmu_nested switches the table). */
+static const struct mmu_ops pw_nested_ops = {
+    .name = "pagewalk",
+    .translate = pw_translate_nested,
+    .tlb_op = pw_tlb_op,
+    .cp0_read = pw_cp0_read,
+    .cp0_write = pw_cp0_write,
+    .asid_changed = pw_asid_changed,
+    .register_stats = pw_register_stats,
+    .cp0_unprivileged = pw_cp0_unprivileged,
+    .destroy = pw_destroy,
+};
+
+void pw_set_nested_ops(struct pw *pw, int on)
+{
+    pw->base.ops = on ? &pw_nested_ops : &pw_ops;
+}
 
 struct mmu *pw_new(struct cpu *cpu, const void *cfg)
 {

@@ -73,6 +73,8 @@ enum pw_fault pw_nested_walk(struct pw *pw, uint32_t va, int access, int user,
 /* nested.c: the guest wrote PTBase or InvlPg (flushes the guest part of the PWC). */
 void pw_nested_guest_flush(struct pw *pw);
 void pw_nested_register_stats(struct pw *pw, struct stats *st);
+/* pw.c: the personality's mmu_ops for nested mode (on) or the native one. */
+void pw_set_nested_ops(struct pw *pw, int on);
 /* After a walk: re-arms the CPU's stop point for the cycles just charged, keeping a kick
  * that is pending (cpu_recompute_stop would otherwise cancel it; docs/pagewalk.md). */
 static inline void pw_walk_done(struct pw *pw)
