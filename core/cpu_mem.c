@@ -71,8 +71,6 @@ static void raise_addr(struct cpu *cpu, int code, uint32_t va, int fetch)
     cpu_raise(cpu, &e);
 }
 
-static void raise_mmu_fault(struct cpu *cpu, int f, uint32_t va, int access, uint32_t pa);
-
 /* Translates va for access; returns 1 with *pa, or 0 after raising the exception. */
 static int translate(struct cpu *cpu, uint32_t va, int access, uint32_t *pa, int *mapped)
 {
@@ -88,26 +86,17 @@ static int translate(struct cpu *cpu, uint32_t va, int access, uint32_t *pa, int
     int f = cpu->mmu->ops->translate(cpu->mmu, va, access, cpu->tc_mode == TC_USER, pa);
     if (f == MMU_OK)
         return 1;
-    raise_mmu_fault(cpu, f, va, access, *pa);
-    return 0;
-}
-
-/* Raises the exception of MMU fault f on va (pa: what translate left in *pa, the GPA of a
- * nested fault). Out of line: translate's caller is on every TLB miss. */
-static __attribute__((noinline, cold)) void raise_mmu_fault(struct cpu *cpu, int f, uint32_t va,
-                                                            int access, uint32_t pa)
-{
-    int store = access == MMU_STORE;
     struct cpu_exc e = { .code = store ? EXC_TLBS : EXC_TLBL, .has_badvaddr = 1, .badvaddr = va,
                          .fetch = access == MMU_FETCH };
     switch (f) {
     case MMU_REFILL: e.refill = 1; e.tlb_context = 1; break;
     case MMU_INVALID: e.tlb_context = 1; break;
     case MMU_MOD: e.code = EXC_MOD; e.tlb_context = 1; break;
-    case MMU_NESTED: e.code = EXC_NPF; e.gpa = pa; e.npf = cpu->mmu->exit_info; break;
+    case MMU_NESTED: e.code = EXC_NPF; e.gpa = *pa; e.npf = cpu->mmu->exit_info; break;
     default: break;                                 /* page fault: PFErr set by the walker */
     }
     cpu_raise(cpu, &e);
+    return 0;
 }
 
 static void dpage_forget(struct dinsn *d)
