@@ -20,6 +20,7 @@
 #include "mips/r4k_tlb.h"
 #include "pagewalk/pw.h"
 #include "run_opts.h"
+#include "nested/nested.h"
 #include "shadow/shadow.h"
 
 enum { RUN_EXIT_USAGE = 2, RUN_EXIT_LIMIT = 3, RUN_EXIT_BAD_CODE = 4 };
@@ -103,6 +104,16 @@ static int parse_vm_spec(const char *arg, struct vmm_vm_spec *sp, char *buf, cha
                 sp->backend = &shadow_backend;
             else
                 return snprintf(why, whylen, "mmu= must be swtlb or pagewalk"), -1;
+        } else if (strncmp(tok, "backend=", 8) == 0 && !seen_mmu++) {
+            /* this VM's technique by name (as --backend) */
+            if (strcmp(tok + 8, "disco") == 0)
+                sp->backend = &disco_backend;
+            else if (strcmp(tok + 8, "shadow") == 0)
+                sp->backend = &shadow_backend;
+            else if (strcmp(tok + 8, "nested") == 0)
+                sp->backend = &nested_backend;
+            else
+                return snprintf(why, whylen, "backend= must be disco, shadow or nested"), -1;
         } else if (strncmp(tok, "weight=", 7) == 0 && !seen_weight++) {
             if (opt_parse_uint(tok + 7, 1, 1000, &v))
                 return snprintf(why, whylen, "weight= must be 1..1000"), -1;
@@ -294,6 +305,7 @@ struct run_job {
     struct pw_config pwc;
     unsigned tlb_n;
     struct shadow_opts shadow;       /* --shadow-*, checked */
+    struct nested_opts nested;       /* --nested-opts, checked */
 };
 
 /* Everything after the option table: the positional arguments, what goes with what, the
@@ -393,6 +405,20 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
     if (o->given.shadow_prefetch && !(j->shadow.opts & SHADOW_OPT_PREFETCH))
         return opt_usage_error("run", "--shadow-prefetch does nothing without prefetch in "
                                "--shadow-opts");
+    if (o->given.backend && (o->backend == RUN_BACKEND_DISCO) == pagewalk)
+        return opt_usage_error("run", "--backend %s needs --mmu %s",
+                               o->backend == RUN_BACKEND_DISCO ? "disco" :
+                               o->backend == RUN_BACKEND_SHADOW ? "shadow" : "nested",
+                               pagewalk ? "swtlb" : "pagewalk");
+    j->nested = (struct nested_opts){ .pw = j->pwc };
+    if (o->nested_opts && nested_parse_opts(o->nested_opts, &j->nested.hw, err, sizeof(err)))
+        return opt_usage_error("run", "bad --nested-opts: %s", err);
+    int nested_used = o->given.backend && o->backend == RUN_BACKEND_NESTED;
+    for (unsigned i = 0; i < j->nspecs; i++)
+        nested_used |= j->specs[i].backend == &nested_backend;
+    if (o->given.nested_opts && !nested_used)
+        return opt_usage_error("run", "--nested-opts does nothing without --backend nested (or "
+                               "a --vm with backend=nested)");
     if (cost_select(&j->cost, o->cost_profile ? o->cost_profile : "default", err, sizeof(err))) {
         fprintf(stderr, "tlbvisor: cost profile %s\n", err);
         return RUN_EXIT_USAGE;
@@ -435,18 +461,22 @@ static int run_vmm(struct run_job *j)
     struct disco_opts disco = { .l2tlb = o->l2tlb == RUN_ON,
                                 .l2tlb_entries = (unsigned)o->l2tlb_entries };
     struct shadow_opts shadow = j->shadow;
+    int nested = o->given.backend && o->backend == RUN_BACKEND_NESTED;
     for (unsigned i = 0; i < j->nspecs; i++)       /* a VM of its own technique (mmu=) */
         if (j->specs[i].backend) {
-            int pw = j->specs[i].backend == &shadow_backend;
-            j->specs[i].backend_opts = pw ? (const void *)&shadow : (const void *)&disco;
+            int pw = j->specs[i].backend != &disco_backend;
+            j->specs[i].backend_opts = j->specs[i].backend == &nested_backend ?
+                                           (const void *)&j->nested :
+                                       pw ? (const void *)&shadow : (const void *)&disco;
             j->specs[i].tlb_entries = pw ? 16 : (unsigned)o->tlb_entries;
         }
     struct vmm_config vc = {
         .vms = j->nspecs ? j->nspecs : (unsigned)o->vms, .spec = j->nspecs ? j->specs : NULL,
         .quantum_cycles = o->quantum, .idle_detect = idle_bits[o->idle_detect],
         .mem_bytes = (uint32_t)o->mem, .tlb_entries = j->tlb_n,
-        .backend = pagewalk ? &shadow_backend : &disco_backend,
-        .backend_opts = pagewalk ? (const void *)&shadow : (const void *)&disco,
+        .backend = nested ? &nested_backend : pagewalk ? &shadow_backend : &disco_backend,
+        .backend_opts = nested ? (const void *)&j->nested :
+                        pagewalk ? (const void *)&shadow : (const void *)&disco,
         .max_insns = o->max_insns, .cmdline = j->cmdline, .initrd = o->initrd,
         .out_fd = STDOUT_FILENO, .in_fd = STDIN_FILENO, .stdin_vm = (unsigned)o->stdin_vm,
         .report_unmodelled = o->report_unmodelled, .cost = &j->cost,

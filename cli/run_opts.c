@@ -8,6 +8,7 @@
 
 static const char *const mmu_names[] = { "swtlb", "pagewalk", NULL };
 static const char *const onoff_names[] = { "on", "off", NULL };
+static const char *const backend_names[] = { "disco", "shadow", "nested", NULL };
 static const char *const idle_names[] = { "both", "wait", "spin", "off", NULL };
 
 #define F(field) offsetof(struct run_opts, field), offsetof(struct run_opts, given.field)
@@ -17,6 +18,7 @@ static const char *const idle_names[] = { "both", "wait", "spin", "off", NULL };
 #define PAGEWALK OPT_SCOPE_ANY_MODE | OPT_SCOPE_PAGEWALK, "--mmu pagewalk"
 #define ALL OPT_SCOPE_ALL, "every run"
 #define SHADOW OPT_SCOPE_VMM | OPT_SCOPE_PAGEWALK, "shadow paging (the VMM with --mmu pagewalk)"
+#define PWVMM OPT_SCOPE_VMM | OPT_SCOPE_PAGEWALK, "the VMM with --mmu pagewalk"
 
 const struct opt run_opt_table[] = {
     { "native", NULL, OPT_FLAG, 0, 0, 0, NULL, OPT_SCOPE_NATIVE | OPT_SCOPE_ANY_MMU,
@@ -98,6 +100,13 @@ const struct opt run_opt_table[] = {
     { "shadow-audit", NULL, OPT_FLAG, 0, 0, 0, NULL, SHADOW, F(shadow_audit), NULL,
       "shadow paging: after every VMM exit, check that every shadow entry agrees with the "
       "guest's tables and the pmap; a disagreement stops the VM (slow: for tests)" },
+    { "backend", "NAME", OPT_CHOICE, 0, 0, 0, backend_names, VMM, F(backend),
+      "disco with --mmu swtlb, shadow with --mmu pagewalk",
+      "VMM: the memory-virtualization technique: disco (software TLB, --mmu swtlb), shadow "
+      "(shadow page tables) or nested (nested paging, EPT/NPT-like; both --mmu pagewalk)" },
+    { "nested-opts", "LIST|all|none", OPT_STRING, 0, 0, 0, NULL, PWVMM, F(nested_opts), "none",
+      "nested paging's optional hardware, comma-separated: pwc (page-walk cache), ntlb "
+      "(nested TLB), large (4 MiB nested pages over 4 MiB machine extents) (docs/nested.md)" },
 };
 const size_t run_opt_count = sizeof(run_opt_table) / sizeof(run_opt_table[0]);
 

@@ -56,6 +56,23 @@ void pw_nested_guest_flush(struct pw *pw)
     memset(pw->nest.pwc_guest, 0, sizeof(pw->nest.pwc_guest));
 }
 
+void pw_nested_invlpg(struct pw *pw, uint32_t va)
+{
+    /* The guest invalidates its page, whatever its size: the 4 KiB pieces of a guest
+     * 4 MiB page (splintered over 4 KiB nested pages) go with any of them, even if the
+     * piece of va itself is not cached. */
+    struct pw_tlb *t = &pw->tlb;
+    for (unsigned i = 0; i < t->sets * t->ways; i++) {
+        struct pw_tlb_entry *e = &t->e[i];
+        if (e->valid && e->splinter && (e->va >> 22) == (va >> 22)) {
+            uint32_t piece = e->va;
+            pw_tlb_invalidate_va(t, piece);
+            cpu_tc_flush_range(pw->base.cpu, piece, PW_PAGE_4K_BYTES);
+        }
+    }
+    pw_nested_guest_flush(pw);
+}
+
 /* ---- the nested dimension: guest-physical -> machine ----------------------------------- */
 
 /* The nested walk's accessors: the nested table in machine RAM; its first level through the
@@ -249,6 +266,26 @@ static enum pw_fault nested_exit(struct pw *pw, uint32_t npf, uint32_t gpa, uint
     return PWF_NESTED;
 }
 
+int pw_nested_direct(struct pw *pw, uint32_t va, int access, uint32_t *pa)
+{
+    /* Unpaged for the guest (its kseg0/kseg1): a one-dimensional walk whose result is a
+     * guest-physical mapping, not a combined one: it does not enter the TLB (where it would
+     * evict the guest's own translations, which the guest's unmapped segments never do on
+     * the bare machine); the nested TLB, when on, caches it (as VT-x keeps guest-physical
+     * mappings apart from combined ones). The CPU's translation cache may hold it: every
+     * change of the nested table, the nested root or the regions flushes that cache. */
+    struct ntr t;
+    uint32_t gpa = pw->nest.direct_base[va >> 29] | (va & 0x1FFFFFFFu);
+    pw->nest.n.walks_direct++;
+    if (nested_translate(pw, gpa, access == MMU_STORE, &t)) {
+        nested_exit(pw, t.npf | (access == MMU_FETCH ? PW_NPF_I : 0), gpa, pa);
+        return MMU_NESTED;
+    }
+    *pa = t.mpa;
+    pw_walk_done(pw);
+    return MMU_OK;
+}
+
 enum pw_fault pw_nested_walk(struct pw *pw, uint32_t va, int access, int user,
                              struct pw_tlb_entry *out, uint32_t *gpa_out)
 {
@@ -256,49 +293,41 @@ enum pw_fault pw_nested_walk(struct pw *pw, uint32_t va, int access, int user,
     const int store = access == MMU_STORE;
     const uint32_t fetch = access == MMU_FETCH ? PW_NPF_I : 0;
     uint32_t gpa;
-    int gbig, grw, gus, gdirty, gglobal, direct = (nt->direct >> (va >> 29)) & 1;
+    int gbig, grw, gus, gdirty, gglobal;
     struct ntr t;
+    struct gwalk c = { .pw = pw };
+    struct pw_walk w;
 
     pw->n.walks++;
-    if (direct) {
-        /* Unpaged for the guest (its kseg0/kseg1): a one-dimensional walk. The guest's
-         * "page" is the whole region, so a large nested page gives a 4 MiB entry. */
-        nt->n.walks_direct++;
-        gpa = nt->direct_base[va >> 29] | (va & 0x1FFFFFFFu);
-        gbig = grw = gus = gdirty = gglobal = 1;
-    } else {
-        struct gwalk c = { .pw = pw };
-        struct pw_walk w;
-        nt->n.walks_2d++;
-        enum pw_fault f = (enum pw_fault)pw_walk_tables(&guest_acc, &c, pw->ptbase, va, access,
-                                                        user, 1, &w);
-        if (c.npf)
-            return nested_exit(pw, c.npf | fetch, c.ngpa, gpa_out);
-        if (w.writes) {
-            pw->n.a_set += w.a_set;
-            pw->n.d_set += w.d_set;
-        }
-        if (nt->c.pwc && !c.pde_hit && (w.pde & (PW_P | PW_PS | PW_A)) == (PW_P | PW_A)) {
-            struct pw_pwc_entry *e = &nt->pwc_guest[(w.pde_pa >> 2) & PWC_MASK];
-            e->tag = w.pde_pa | 1;
-            e->pde = w.pde;
-        }
-        if (f != PWF_NONE) {
-            pw_walk_done(pw);
-            return f;                   /* the guest's page fault */
-        }
-        uint32_t rights = pw_walk_rights(&w);
-        gbig = w.big;
-        gpa = pw_walk_frame(&w) | (va & (gbig ? OFF_4M : OFF_4K));
-        grw = (rights & PW_RW) != 0;
-        gus = (rights & PW_US) != 0;
-        gdirty = (w.leaf & PW_D) != 0;
-        gglobal = (w.leaf & PW_G) != 0;
+    nt->n.walks_2d++;
+    enum pw_fault f = (enum pw_fault)pw_walk_tables(&guest_acc, &c, pw->ptbase, va, access,
+                                                    user, 1, &w);
+    if (c.npf)
+        return nested_exit(pw, c.npf | fetch, c.ngpa, gpa_out);
+    if (w.writes) {
+        pw->n.a_set += w.a_set;
+        pw->n.d_set += w.d_set;
     }
+    if (nt->c.pwc && !c.pde_hit && (w.pde & (PW_P | PW_PS | PW_A)) == (PW_P | PW_A)) {
+        struct pw_pwc_entry *e = &nt->pwc_guest[(w.pde_pa >> 2) & PWC_MASK];
+        e->tag = w.pde_pa | 1;
+        e->pde = w.pde;
+    }
+    if (f != PWF_NONE) {
+        pw_walk_done(pw);
+        return f;                       /* the guest's page fault */
+    }
+    uint32_t rights = pw_walk_rights(&w);
+    gbig = w.big;
+    gpa = pw_walk_frame(&w) | (va & (gbig ? OFF_4M : OFF_4K));
+    grw = (rights & PW_RW) != 0;
+    gus = (rights & PW_US) != 0;
+    gdirty = (w.leaf & PW_D) != 0;
+    gglobal = (w.leaf & PW_G) != 0;
     if (nested_translate(pw, gpa, store, &t))
         return nested_exit(pw, t.npf | fetch, gpa, gpa_out);
     int big = gbig && t.big;
-    nt->n.splintered += gbig && !t.big && !direct;
+    nt->n.splintered += gbig && !t.big;
     /* Rights are the guest's, so that a violation is the guest's page fault; a page the
      * nested table keeps read-only is entered clean, so that a store walks again and
      * meets the nested fault. */
@@ -310,6 +339,7 @@ enum pw_fault pw_nested_walk(struct pw *pw, uint32_t va, int access, int user,
         .rw = (uint8_t)grw,
         .us = (uint8_t)gus,
         .dirty = (uint8_t)(gdirty && t.rw),
+        .splinter = (uint8_t)(gbig && !big),
     };
     pw_walk_done(pw);
     return PWF_NONE;

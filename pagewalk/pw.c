@@ -227,6 +227,8 @@ static int pw_translate_nested(struct mmu *m, uint32_t va, int access, int user,
     struct pw_tlb_entry *e, t;
 
     pw->n.lookups++;
+    if ((pw->nest.direct >> (va >> 29)) & 1)
+        return pw_nested_direct(pw, va, access, pa);
     switch (pw_tlb_lookup(&pw->tlb, va, access == MMU_STORE, user, &e)) {
     case PW_TLB_HIT:
         pw->n.hits++;
@@ -290,7 +292,7 @@ static int pw_cp0_write(struct mmu *m, int reg, int sel, uint32_t val)
         pw->n.invlpg++;
         tlb_invalidate_va(pw, val);
         if (pw->nest.on)
-            pw_nested_guest_flush(pw);
+            pw_nested_invlpg(pw, val);
         return 1;
     case PW_SEL_PFERR:
         return 1;                           /* read-only: the write is ignored */

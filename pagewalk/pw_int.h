@@ -70,8 +70,14 @@ enum pw_fault {
  * with the same contract, plus PWF_NESTED with *gpa and pw->base.exit_info set. */
 enum pw_fault pw_nested_walk(struct pw *pw, uint32_t va, int access, int user,
                              struct pw_tlb_entry *out, uint32_t *gpa);
+/* nested.c: the translation of va in a guest-unpaged region (pw.h pw_mmu_set_direct):
+ * MMU_OK with *pa, or MMU_NESTED with *pa the GPA and base.exit_info set. */
+int pw_nested_direct(struct pw *pw, uint32_t va, int access, uint32_t *pa);
 /* nested.c: the guest wrote PTBase or InvlPg (flushes the guest part of the PWC). */
 void pw_nested_guest_flush(struct pw *pw);
+/* nested.c: the guest's InvlPg of va, after the native one: the splintered pieces of its
+ * 4 MiB page, and the guest part of the PWC. */
+void pw_nested_invlpg(struct pw *pw, uint32_t va);
 void pw_nested_register_stats(struct pw *pw, struct stats *st);
 /* pw.c: the personality's mmu_ops for nested mode (on) or the native one. */
 void pw_set_nested_ops(struct pw *pw, int on);

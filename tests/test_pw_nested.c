@@ -356,6 +356,17 @@ Test(pwn, direct_region_is_a_one_dimensional_walk)
     expect_refs(0, 2);                                       /* m = 2 */
     cr_assert_eq(ctr("pw.nested.walks_direct"), 1);
     cr_assert_eq(ctr("pw.nested.walks_2d"), 0);
+    /* A guest-physical mapping, not a combined one: the TLB does not hold it (the guest's
+     * unmapped segment must not evict its translations), so the next miss walks again. */
+    uint32_t pa;
+    cr_assert_eq(pw_mmu_probe(mmu, 0x80007ABC, &pa), -1);
+    expect_pa(0x80007000, MMU_LOAD, 0x7000 + SHIFT);
+    expect_refs(0, 2);
+    /* A nested fault in the region: the exit, with the GPA. */
+    nested_map_page(0x9000, 0);
+    cr_assert_eq(tr(0x80009004, MMU_LOAD, &pa), MMU_NESTED);
+    cr_assert_eq(pa, 0x9004);
+    cr_assert_eq(mmu->exit_info, 0);
 }
 
 Test(pwn, guest_cp0_served_without_a_trap_only_in_nested_mode)
