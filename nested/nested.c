@@ -177,9 +177,11 @@ static void nt_unmapped(struct vmm *vmm, struct vm *vm, uint32_t gpfn, uint32_t 
 {
     struct nt_vm *n = NV(vm);
     if (gpfn == 0 && count >= n->npages) {
-        nt_table_clear(vmm, vm);
-        if (NT(vmm)->loaded == vm)
-            pw_mmu_nested_invalidate(NT(vmm)->hw);
+        if (NT(vmm)->loaded == vm) {
+            pw_mmu_set_nroot(NT(vmm)->hw, NT(vmm)->empty_root << 12);
+            NT(vmm)->loaded = NULL;
+        }
+        nt_table_free(vmm, vm);
         return;
     }
     for (uint32_t g = gpfn; g < gpfn + count && g < n->npages; g++)
