@@ -386,6 +386,8 @@ json_t *bench_expr_eval(const struct bench_expr *e, json_t *run, json_t *runs)
                                                        : json_object_get(metrics, e->name);
         if (!v)
             v = counters ? json_object_get(counters, e->name) : NULL;
+        if (!v && strncmp(e->name, "cost.", 5) == 0)   /* a constant of the run's profile */
+            v = json_object_get(json_object_get(run, "cost"), e->name + 5);
         return v && json_is_number(v) ? json_incref(v) : json_null();
     }
     case EX_SUM: {

@@ -103,7 +103,8 @@ struct malta_boot {
     const char *cmdline;           /* the boot arguments */
     const uint8_t *initrd;         /* or NULL */
     uint32_t initrd_bytes;
-    unsigned seed;                 /* makes rngseed differ between VMs (0 natively) */
+    unsigned seed;                 /* makes rngseed differ between VMs (0 natively and for VM 1,
+                                    * N-1 for VM N: a lone VM reads what the machine would) */
 };
 typedef void (*malta_write_fn)(void *ctx, uint32_t gpa, const void *src, uint32_t len);
 /* Writes the boot data through write (guest-physical addresses) and sets cpu's registers.

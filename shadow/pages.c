@@ -105,7 +105,7 @@ struct sh_page *sp_new(struct vmm *vmm, struct vm *vm, int kind, uint32_t gfn, u
         return NULL;
     }
     memset(sp, 0, offsetof(struct sh_page, tgt));
-    memset(sp->tgt, 0xFF, sizeof(sp->tgt) + sizeof(sp->next) + sizeof(sp->prev));
+    memset(sp->tgt, 0xFF, sizeof(sp->tgt));  /* next/prev: set when a slot joins a list */
     sp->id = id;
     sp->mfn = mfn;
     sp->gfn = gfn;
@@ -234,9 +234,11 @@ void sp_zap(struct vmm *vmm, struct vm *vm, struct sh_page *sp)
         detach(vmm, vm, s->pages[SH_NODE_PAGE(p)], SH_NODE_SLOT(p));
     }
     for (uint32_t i = 0; i < 1024 && sp->present; i++) {
+        if (sp->tgt[i] == SH_NONE)
+            continue;
         /* a writable kseg entry may outlive its page in the machine TLB (kseg entries are
          * never noted when made, and may be global): write tracking must know its address */
-        if (sp->kind == SP_KSEG && sp->tgt[i] != SH_NONE && (sp_entries(vmm, sp)[i] & PW_RW))
+        if (sp->kind == SP_KSEG && (sp_entries(vmm, sp)[i] & PW_RW))
             note_writable(s, sp->tgt[i], (KSEG_FIRST_PDE + sp->gfn) << 22 | i << 12);
         spte_clear(vmm, vm, sp, i);
     }

@@ -20,7 +20,8 @@
  * prints checksums of what it read and of its tables (A and D bits included) every 256
  * operations and at the end: a hypervisor must print exactly what the machine prints.
  * `every=K` prints the checkpoint every K operations instead, `dump=N` also every entry in
- * use after operation N: to find where two runs part.
+ * use after operation N, `trace=N` every load from operation N on: to find where two runs
+ * part.
  */
 #include "pw.h"
 
@@ -44,7 +45,7 @@ static volatile uint32_t tabg[1024] __attribute__((aligned(4096)));
 static volatile uint32_t taba[1024] __attribute__((aligned(4096)));
 static volatile uint32_t dir[NDIR][1024] __attribute__((aligned(4096)));
 
-static uint32_t rng, cur, sum, nloads, nstores, nfaults, nwrites, dump;
+static uint32_t rng, cur, sum, nloads, nstores, nfaults, nwrites, dump, trace, op_n;
 
 static uint32_t rnd(void)
 {
@@ -301,6 +302,8 @@ static void op_load(void)
 		CHECK_EQ(v, *(volatile uint32_t *)KSEG0(pa));
 		mix(v);
 	}
+	if (trace && op_n >= trace)
+		printf("  op %u: load %08x -> pa %08x: %08x (fault %08x)\n", op_n, va, pa, v, f);
 	nloads++;
 }
 
@@ -390,6 +393,7 @@ int main(void)
 	uint32_t every = arg("every", 256);
 
 	dump = arg("dump", 0);
+	trace = arg("trace", 0);
 	if (!every)
 		every = 1;
 
@@ -430,6 +434,7 @@ int main(void)
 	for (n = 1; n <= ops; n++) {
 		uint32_t r = pick(100);
 
+		op_n = n;
 		if (r < 35) {
 			op_load();
 		} else if (r < 55) {
