@@ -45,6 +45,12 @@ for s in $(seq "$base" $((base + count - 1))); do
 		same pw_fuzz "--mmu pagewalk $pw" "--mmu pagewalk $pw" "$bare/pw_fuzz.elf" \
 			"seed=$s ops=2000"
 	done
+	# and under nested paging (issue 13): the guest's tables walked by the machine in two
+	# dimensions, with the hardware options off and all on (4 MiB nested pages included)
+	for nopts in "" "--nested-opts all --pw-tlb-entries 16 --pw-tlb-ways 2"; do
+		same pw_fuzz "--mmu pagewalk" "--mmu pagewalk --backend nested $nopts" \
+			"$bare/pw_fuzz.elf" "seed=$s ops=2000"
+	done
 done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
