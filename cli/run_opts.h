@@ -14,8 +14,6 @@
 
 /* Indices of the OPT_CHOICE options' values. */
 enum run_mmu { RUN_MMU_SWTLB, RUN_MMU_PAGEWALK };
-/* --backend: RUN_BACKEND_BY_MMU (not given) or an index of run_backend_names. */
-enum run_backend { RUN_BACKEND_DISCO, RUN_BACKEND_SHADOW, RUN_BACKEND_NESTED };
 enum run_onoff { RUN_ON, RUN_OFF };
 enum run_idle { RUN_IDLE_BOTH, RUN_IDLE_WAIT, RUN_IDLE_SPIN, RUN_IDLE_OFF };
 
@@ -30,15 +28,15 @@ struct run_opts {
     const char *shadow_opts;
     uint64_t shadow_frames, shadow_oos, shadow_roots, shadow_prefetch;
     int shadow_audit;
-    /* the technique under the VMM (default: by --mmu), nested paging's options */
-    int backend;
-    const char *nested_opts;
+    /* the technique under the VMM: an index of the registry (vmm_backend_list; default: by
+     * --mmu, vmm_backend_default); --list-backends */
+    int backend, list_backends;
     /* How many times each option was given (opts.h), in table order by name. */
     struct {
         unsigned native, mmu, quiet, l2tlb, idle_detect, mem, tlb_entries, pw_tlb_entries,
             pw_tlb_ways, max_insns, vms, quantum, l2tlb_entries, stats, cost_profile, weight, vm,
             initrd, stdin_vm, report_unmodelled, shadow_opts, shadow_frames, shadow_oos,
-            shadow_roots, shadow_prefetch, shadow_audit, backend, nested_opts;
+            shadow_roots, shadow_prefetch, shadow_audit, backend, list_backends;
     } given;
 };
 

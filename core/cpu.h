@@ -92,6 +92,7 @@ struct cpu_exc {
     uint32_t gpa;        /* EXC_NPF: the guest-physical address the nested table does not
                           * translate (or not for this access) */
     uint32_t npf;        /* EXC_NPF: the exit qualification (the MMU's PW_NPF_* bits) */
+    int access;          /* translation faults: MMU_LOAD, MMU_STORE or MMU_FETCH */
 };
 
 struct cpu_counters {

@@ -87,7 +87,7 @@ static int translate(struct cpu *cpu, uint32_t va, int access, uint32_t *pa, int
     if (f == MMU_OK)
         return 1;
     struct cpu_exc e = { .code = store ? EXC_TLBS : EXC_TLBL, .has_badvaddr = 1, .badvaddr = va,
-                         .fetch = access == MMU_FETCH };
+                         .fetch = access == MMU_FETCH, .access = access };
     switch (f) {
     case MMU_REFILL: e.refill = 1; e.tlb_context = 1; break;
     case MMU_INVALID: e.tlb_context = 1; break;

@@ -95,6 +95,8 @@ struct vm {
     const struct mmu_backend *backend; /* its memory-virtualization technique */
     unsigned be_slot;              /* ... its index in vmm->bes */
     struct vmm *owner;
+    uint32_t seg_key;              /* its segment map's key at the last sync (vmm_seg_key) */
+    int seg_key_set;
     struct vm_counters n;
 };
 
@@ -105,6 +107,7 @@ struct vmm_be {
     const struct mmu_backend *backend;
     void *be;
     struct mmu *mmu;
+    const uint64_t *memrefs;       /* its machine MMU's "pw.memrefs" counter, or NULL */
 };
 
 struct vmm {
@@ -131,7 +134,6 @@ struct vmm {
     struct console_in input;       /* cfg->in_fd, read by VM input_vm's console */
     unsigned input_vm;             /* 0: no VM reads the host's input */
     int quit;                      /* the user ended the run (Ctrl-A x) */
-    const uint64_t *hw_memrefs;    /* the machine MMU's "pw.memrefs" counter, or NULL */
     struct stats stats;
 };
 
@@ -187,9 +189,16 @@ void vmm_retry(struct vmm *vmm);
 void vmm_access_unbacked(struct vmm *vmm, int fetch);
 /* The key of the guest's segment map (its ERL and SegCtl, and its mode when a segment is
  * unmapped for the kernel but mapped for the other modes, MUSUK): which guest addresses are
- * unmapped, and where they go, depends on nothing else. A back end drops the machine
- * translations it made for unmapped guest segments when the key changes. */
+ * unmapped, and where they go, depends on nothing else. The core keeps each VM's key and
+ * calls the back end's seg_changed when it changes. */
 uint32_t vmm_seg_key(const struct cpu *v);
+/* Reads the guest instruction at va of vmm->cur as the machine ran it: from the machine
+ * frame the back end's machine_frame gives (if that frame is the VM's), else through the
+ * guest's own segment map and MMU model. Returns 0, or -1 if neither reaches RAM. */
+int vmm_guest_fetch(struct vmm *vmm, uint32_t va, uint32_t *insn);
+/* Completes the trapped instruction without executing it (the VMM emulated it): execution
+ * continues at cpu->npc (the branch destination when it was in a delay slot). */
+void vmm_skip(struct vmm *vmm);
 /* Makes slot's technique the active one (its state in vmm->be, its MMU the machine's,
  * the CPU's translation cache flushed if that changed). For the core. */
 void vmm_be_activate(struct vmm *vmm, unsigned slot);
