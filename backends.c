@@ -9,9 +9,11 @@
 
 extern const struct mmu_backend disco_backend;   /* mips/disco.c */
 extern const struct mmu_backend shadow_backend;  /* shadow/shadow.c */
+extern const struct mmu_backend nested_backend;  /* nested/nested.c */
 
 const struct mmu_backend *const vmm_backend_list[] = {
     &disco_backend,
     &shadow_backend,
+    &nested_backend,
     NULL,
 };

@@ -21,6 +21,7 @@
 #include "mips/r4k_tlb.h"
 #include "pagewalk/pw.h"
 #include "run_opts.h"
+#include "nested/nested.h"
 #include "shadow/shadow.h"
 
 enum { RUN_EXIT_USAGE = 2, RUN_EXIT_LIMIT = 3, RUN_EXIT_BAD_CODE = 4 };
@@ -310,6 +311,7 @@ struct run_job {
     unsigned tlb_n;
     struct disco_opts disco;         /* --l2tlb*, checked */
     struct shadow_opts shadow;       /* --shadow-*, checked */
+    struct nested_opts nested;       /* --nested-opts, checked */
     /* Each registered back end's options from the run's (by registry index; NULL: its
      * defaults), and the run's technique. */
     const void *be_opts[VMM_MAX_BACKEND_NAMES];
@@ -424,6 +426,16 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
                                     .l2tlb_entries = (unsigned)o->l2tlb_entries };
     j->be_opts[vmm_backend_index(&disco_backend)] = &j->disco;
     j->be_opts[vmm_backend_index(&shadow_backend)] = &j->shadow;
+    j->nested = (struct nested_opts){ .pw = j->pwc };
+    if (o->nested_opts && nested_parse_opts(o->nested_opts, &j->nested.hw, err, sizeof(err)))
+        return opt_usage_error("run", "bad --nested-opts: %s", err);
+    j->be_opts[vmm_backend_index(&nested_backend)] = &j->nested;
+    int nested_used = j->backend == &nested_backend;
+    for (unsigned i = 0; i < j->nspecs; i++)
+        nested_used |= j->specs[i].backend == &nested_backend;
+    if (o->given.nested_opts && !nested_used)
+        return opt_usage_error("run", "--nested-opts does nothing without --backend nested (or "
+                               "a --vm with backend=nested)");
     if (cost_select(&j->cost, o->cost_profile ? o->cost_profile : "default", err, sizeof(err))) {
         fprintf(stderr, "tlbvisor: cost profile %s\n", err);
         return RUN_EXIT_USAGE;

@@ -27,6 +27,8 @@ static const char *const idle_names[] = { "both", "wait", "spin", "off", NULL };
 #define ALL OPT_SCOPE_ALL, "every run"
 #define SHADOW OPT_SCOPE_VMM | OPT_SCOPE_PAGEWALK, "shadow paging (the VMM with --mmu pagewalk)"
 
+#define PWVMM OPT_SCOPE_VMM | OPT_SCOPE_PAGEWALK, "the VMM with --mmu pagewalk"
+
 const struct opt run_opt_table[] = {
     { "native", NULL, OPT_FLAG, 0, 0, 0, NULL, OPT_SCOPE_NATIVE | OPT_SCOPE_ANY_MMU,
       "runs with --native", F(native), NULL,
@@ -113,6 +115,9 @@ const struct opt run_opt_table[] = {
       "below and by --list-backends; docs/backends.md)" },
     { "list-backends", NULL, OPT_FLAG, 0, 0, 0, NULL, ALL, F(list_backends), NULL,
       "print the registered back ends, one a line (NAME MMU default|-), and exit" },
+    { "nested-opts", "LIST|all|none", OPT_STRING, 0, 0, 0, NULL, PWVMM, F(nested_opts), "none",
+      "nested paging's optional hardware, comma-separated: pwc (page-walk cache), ntlb "
+      "(nested TLB), large (4 MiB nested pages over 4 MiB machine extents) (docs/nested.md)" },
 };
 const size_t run_opt_count = sizeof(run_opt_table) / sizeof(run_opt_table[0]);
 

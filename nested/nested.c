@@ -71,13 +71,11 @@ static void out_of_frames(struct vmm *vmm)
 /* The guest's segment map as guest-unpaged regions of the walker: a 512 MiB region the
  * guest reaches unmapped (in its present mode, or in kernel mode for a region the present
  * mode cannot reach, which the machine's segment control keeps out of reach anyway) goes
- * to its guest-physical base without a guest walk. Reloaded when vmm_seg_key changes. */
+ * to its guest-physical base without a guest walk. Reloaded at a world switch and when
+ * the core says the guest's segment map changed (seg_changed). */
 static void load_direct(struct vmm *vmm, struct vm *vm, int force)
 {
     struct nt_vm *n = NV(vm);
-    uint32_t key = vmm_seg_key(vm->v);
-    if (!force && n->seg_key_set && key == n->seg_key)
-        return;
     uint8_t mask = 0;
     uint32_t base[8] = { 0 };
     for (unsigned r = 0; r < 8; r++) {
@@ -90,8 +88,6 @@ static void load_direct(struct vmm *vmm, struct vm *vm, int force)
             base[r] = pa & 0xE0000000u;
         }
     }
-    n->seg_key = key;
-    n->seg_key_set = 1;
     if (!force && mask == n->direct && memcmp(base, n->direct_base, sizeof(base)) == 0)
         return;
     n->n.seg_changes += !force;
@@ -100,17 +96,41 @@ static void load_direct(struct vmm *vmm, struct vm *vm, int force)
     pw_mmu_set_direct(NT(vmm)->hw, mask, base);
 }
 
-static void nt_fault(struct vmm *vmm, const struct cpu_exc *e)
+/* The guest's own page fault (the hardware walked the guest's tables; PFErr is its own
+ * already): reflected. */
+static void nt_fault_mapped(struct vmm *vmm, const struct vmm_fault *f)
+{
+    NV(vmm->cur)->n.guest_faults++;
+    vmm_reflect(vmm, f->e);
+}
+
+/* A machine page fault where the guest sees no paging: the walker's guest-unpaged regions
+ * lagged the guest's segment map. Reloaded and retried once; a second time is a bug of
+ * this back end, and the VM stops rather than loop. */
+static void nt_fault_unmapped(struct vmm *vmm, const struct vmm_fault *f)
 {
     struct vm *vm = vmm->cur;
     struct nt_vm *n = NV(vm);
-    if (e->code != EXC_NPF) {
-        n->n.guest_faults++;           /* the guest's page fault: PFErr is its own already */
-        vmm_reflect(vmm, e);
+    if (n->direct & (1u << (f->va >> 29))) {
+        fprintf(stderr, "tlbvisor: vm%u: nested paging walked the guest-unpaged address "
+                "0x%08x: stopped\n", vm->id, f->va);
+        cpu_request_stop(vmm->cpu, CPU_STOP_FAULT_LOOP, 0);
         return;
     }
+    load_direct(vmm, vm, 1);
+    vmm_retry(vmm);
+}
+
+/* A nested fault (the exit, EXC_NPF) at guest-physical f->gpa: a page of the VM's RAM not
+ * in the nested table yet is mapped and the access retried; a guest table entry outside
+ * RAM is the guest's page fault; anything else a device access or a bus error. */
+static void nt_fault_nested(struct vmm *vmm, const struct vmm_fault *f)
+{
+    struct vm *vm = vmm->cur;
+    struct nt_vm *n = NV(vm);
+    const struct cpu_exc *e = f->e;
     n->n.exits++;
-    uint32_t gpfn = e->gpa >> 12;
+    uint32_t gpfn = f->gpa >> 12;
     if (gpfn < vm->pmap.npages) {
         if (nt_map(vmm, vm, gpfn) != 0) {
             out_of_frames(vmm);
@@ -124,17 +144,15 @@ static void nt_fault(struct vmm *vmm, const struct cpu_exc *e)
          * fault (pw.faults.pt_outside_ram there) */
         n->n.walk_outside++;
         struct nt_model *md = n->model;
-        int access = e->fetch ? MMU_FETCH : (e->npf & PW_NPF_W) ? MMU_STORE : MMU_LOAD;
         pw_mmu_guest_regs(NT(vmm)->hw, &md->ptbase, &md->pferr);
-        pw_mmu_set_guest_regs(NT(vmm)->hw, md->ptbase,
-                              pw_pferr(0, access, vm->v->tc_mode == TC_USER));
-        struct cpu_exc g = { .code = access == MMU_STORE ? EXC_TLBS : EXC_TLBL,
-                             .has_badvaddr = 1, .badvaddr = e->badvaddr, .fetch = e->fetch };
+        pw_mmu_set_guest_regs(NT(vmm)->hw, md->ptbase, pw_pferr(0, f->access, f->user));
+        struct cpu_exc g = { .code = f->access == MMU_STORE ? EXC_TLBS : EXC_TLBL,
+                             .has_badvaddr = 1, .badvaddr = f->va, .fetch = e->fetch };
         vmm_reflect(vmm, &g);
         return;
     }
     n->n.mmio++;
-    vmm_access_unbacked(vmm, e->fetch);
+    vmm_access_unbacked(vmm, f->access == MMU_FETCH);
 }
 
 static int nt_priv_op(struct vmm *vmm, const struct dinsn *d)
@@ -143,9 +161,14 @@ static int nt_priv_op(struct vmm *vmm, const struct dinsn *d)
     return 0;                          /* the hardware serves the guest's MMU registers */
 }
 
+static void nt_seg_changed(struct vmm *vmm, struct vm *vm)
+{
+    load_direct(vmm, vm, 0);
+}
+
 static void nt_sync(struct vmm *vmm)
 {
-    load_direct(vmm, vmm->cur, 0);
+    (void)vmm;                         /* the hardware follows the guest's mode and PTBase */
 }
 
 static void nt_switch_out(struct vmm *vmm, struct vm *vm)
@@ -160,7 +183,6 @@ static void nt_switch_in(struct vmm *vmm, struct vm *vm)
     struct nt_vm *n = NV(vm);
     if (NT(vmm)->loaded == vm) {
         n->model->on_cpu = 1;              /* nothing else used the walker meanwhile */
-        load_direct(vmm, vm, 0);
         return;
     }
     NT(vmm)->loaded = vm;
@@ -292,13 +314,18 @@ static uint64_t nt_vm_resolved(const struct vmm *vmm, const struct vm *vm)
 
 const struct mmu_backend nested_backend = {
     .name = "nested",
+    .mmu = "pagewalk",
+    .summary = "nested paging, EPT/NPT-like: the walker's nested mode (--mmu pagewalk)",
     .init = nt_init,
     .fini = nt_fini,
     .vm_init = nt_vm_init,
     .vm_fini = nt_vm_fini,
     .vm_frames = nt_vm_frames,
-    .fault = nt_fault,
+    .fault_unmapped = nt_fault_unmapped,
+    .fault_mapped = nt_fault_mapped,
+    .fault_nested = nt_fault_nested,
     .priv_op = nt_priv_op,
+    .seg_changed = nt_seg_changed,
     .sync = nt_sync,
     .switch_out = nt_switch_out,
     .switch_in = nt_switch_in,

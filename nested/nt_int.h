@@ -54,8 +54,6 @@ struct nt_vm {
     uint32_t root;                 /* MFN of the nested page directory */
     uint32_t pt[NT_MAX_PT];        /* MFN of the nested page table of each 4 MiB, or NONE */
     uint32_t npages;
-    uint32_t seg_key;
-    int seg_key_set;
     uint8_t direct;                /* guest-unpaged regions, as loaded in the machine */
     uint32_t direct_base[8];
     struct {
