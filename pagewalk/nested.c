@@ -276,8 +276,11 @@ int pw_nested_direct(struct pw *pw, uint32_t va, int access, uint32_t *pa)
      * change of the nested table, the nested root or the regions flushes that cache. */
     struct ntr t;
     uint32_t gpa = pw->nest.direct_base[va >> 29] | (va & 0x1FFFFFFFu);
+    uint64_t refs = pw->n.memrefs;
     pw->nest.n.walks_direct++;
-    if (nested_translate(pw, gpa, access == MMU_STORE, &t)) {
+    int f = nested_translate(pw, gpa, access == MMU_STORE, &t);
+    pw->nest.n.refs_direct += pw->n.memrefs - refs;
+    if (f) {
         nested_exit(pw, t.npf | (access == MMU_FETCH ? PW_NPF_I : 0), gpa, pa);
         return MMU_NESTED;
     }
@@ -406,6 +409,7 @@ void pw_nested_register_stats(struct pw *pw, struct stats *st)
     struct pw_nested *nt = &pw->nest;
     stats_add(st, &nt->n.walks_2d, "pw.nested.walks_2d");
     stats_add(st, &nt->n.walks_direct, "pw.nested.walks_direct");
+    stats_add(st, &nt->n.refs_direct, "pw.nested.refs_direct");
     stats_add(st, &nt->n.guest_refs, "pw.nested.guest_refs");
     stats_add(st, &nt->n.nested_refs, "pw.nested.nested_refs");
     stats_add(st, &nt->n.faults, "pw.nested.faults");

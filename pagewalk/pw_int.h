@@ -39,6 +39,7 @@ struct pw_nested {
     struct pw_ntlb_entry ntlb[PW_NTLB_ENTRIES];
     struct {
         uint64_t walks_2d, walks_direct, guest_refs, nested_refs, faults;
+        uint64_t refs_direct;      /* the memory references of the walks_direct */
         uint64_t pwc_guest_hits, pwc_nested_hits, ntlb_hits, ntlb_misses;
         uint64_t splintered, invalidations;
     } n;
