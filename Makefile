@@ -3,7 +3,7 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 PACKAGES   := cmake make gcc clang lld pkg-config python3 uthash-dev libcriterion-dev \
-              liblz4-dev libelf-dev libjansson-dev libinih-dev gnuplot-nox valgrind \
+              liblz4-dev libxxhash-dev libelf-dev libjansson-dev libinih-dev gnuplot-nox valgrind \
               parallel python3-jsonschema munge slurmctld slurmd slurm-client \
               qemu-system-mips cpio
 

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "core/file.h"
+#include "core/swap.h"
 #include "core/machine.h"
 #include "core/mmu.h"
 #include "core/mmu_backend.h"
@@ -57,8 +58,7 @@ static void print_usage(FILE *f)
           "Numbers (N) are decimal digits without sign or leading zero; a SIZE is N, NK, NM or\n"
           "NG (binary multiples). An option may be given once (--vm: once per VM); an option\n"
           "that would do nothing in the run (a VMM option with --native, an --mmu swtlb option\n"
-          "with --mmu pagewalk) is refused. Under the VMM the VMs' RAM added up is at most\n"
-          "8 x 256M (machine memory is their sum plus 1M).\n"
+          "with --mmu pagewalk) is refused.\n"
           "BOOT ARGS are joined with spaces into the boot command line (argv[1], at most 255\n"
           "bytes).\n"
           "\n"
@@ -183,7 +183,7 @@ static const char *vm_end_name(const struct vm *vm)
     switch (vm->why) {
     case CPU_STOP_POWEROFF: return "poweroff";
     case CPU_STOP_EXIT: return "exit";
-    case CPU_STOP_HANG: return "hung";
+    case CPU_STOP_HANG: return vm->vmm_error[0] ? "stopped" : "hung";
     case CPU_STOP_FAULT_LOOP: return "stuck";
     default: return "stopped";
     }
@@ -235,6 +235,12 @@ static int report_vms(struct vmm *vmm, enum cpu_stop why)
         char who[32];
         int st;
         snprintf(who, sizeof(who), "vm%u", vm->id);
+        if (vm->vmm_error[0]) {
+            /* Its diagnostic was printed when it happened; the status says it failed. */
+            if (!status)
+                status = RUN_EXIT_LIMIT;
+            continue;
+        }
         switch (vm->why) {
         case CPU_STOP_POWEROFF: st = 0; break;
         case CPU_STOP_EXIT: st = exit_status_of(who, vm->exit_code); break;
@@ -282,20 +288,25 @@ static int stats_clobbers(const char *stats, const char *input, const char *what
     return 1;
 }
 
-/* Parses --weight "W1,W2,..." into w[]. Returns how many, or 0 on a syntax error. */
+/* Parses --weight "W1,W2,..." into w[RUN_MAX_VMS]. Returns how many, or 0 on a syntax
+ * error. */
 static unsigned parse_weights(const char *s, unsigned *w)
 {
     unsigned n = 0;
-    char buf[256], *save = NULL;
-    if (strlen(s) >= sizeof(buf) || s[strlen(s) - 1] == ',')
+    char *save = NULL, *buf = strdup(s);
+    if (!buf || !*s || s[strlen(s) - 1] == ',') {
+        free(buf);
         return 0;
-    strcpy(buf, s);
+    }
     for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         uint64_t v;
-        if (n == RUN_MAX_VMS || opt_parse_uint(t, 1, 1000, &v))
+        if (n == RUN_MAX_VMS || opt_parse_uint(t, 1, 1000, &v)) {
+            free(buf);
             return 0;
+        }
         w[n++] = (unsigned)v;
     }
+    free(buf);
     return n;
 }
 
@@ -303,13 +314,15 @@ struct run_job {
     struct run_opts o;
     const char *elf;
     char cmdline[256];
-    struct vmm_vm_spec specs[RUN_MAX_VMS];
-    char spec_text[RUN_MAX_VMS][1024];
+    struct vmm_vm_spec *specs;     /* [nspecs] (malloc) */
+    char (*spec_text)[1024];       /* [nspecs] their strings (malloc) */
     unsigned nspecs;
     struct cost_model cost;
     struct pw_config pwc;
     unsigned tlb_n;
     struct disco_opts disco;         /* --l2tlb*, checked */
+    char *swap_path;               /* --swap FILE (malloc) */
+    uint64_t swap_bytes;           /* its size=, or 0 */
     struct shadow_opts shadow;       /* --shadow-*, checked */
     struct nested_opts nested;       /* --nested-opts, checked */
     /* Each registered back end's options from the run's (by registry index; NULL: its
@@ -317,6 +330,26 @@ struct run_job {
     const void *be_opts[VMM_MAX_BACKEND_NAMES];
     const struct mmu_backend *backend;
 };
+
+/* Parses --swap "FILE[,size=SIZE]" into the job (the last ",size=" is the size). Returns 0,
+ * or an exit status after a message. */
+static int parse_swap(struct run_job *j, const char *arg)
+{
+    const char *comma = strrchr(arg, ',');
+    size_t len = strlen(arg);
+    if (comma && strncmp(comma + 1, "size=", 5) == 0) {
+        if (opt_parse_size(comma + 6, SWAP_PAGE_BYTES, SWAP_MAX_BYTES, SWAP_PAGE_BYTES,
+                           &j->swap_bytes))
+            return opt_usage_error("run", "bad --swap '%s': size= must be 4K..64G, a multiple "
+                                   "of 4K (N, NK, NM or NG)", arg);
+        len = (size_t)(comma - arg);
+    }
+    if (len == 0)
+        return opt_usage_error("run", "bad --swap '%s': no file (FILE[,size=SIZE])", arg);
+    if (!(j->swap_path = strndup(arg, len)))
+        return opt_usage_error("run", "out of memory");
+    return 0;
+}
 
 /* Everything after the option table: the positional arguments, what goes with what, the
  * cost profile. Returns 0, or an exit status after a message. */
@@ -329,6 +362,10 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
     if (opt_check_scope(run_opt_table, run_opt_count, o, scope, "run"))
         return RUN_EXIT_USAGE;
     char why[256];
+    unsigned nspecs = o->given.vm ? o->given.vm : o->given.weight ? (unsigned)o->vms : 0;
+    if (nspecs && (!(j->specs = calloc(nspecs, sizeof(*j->specs))) ||
+                   !(j->spec_text = calloc(nspecs, sizeof(*j->spec_text)))))
+        return opt_usage_error("run", "out of memory");
     for (unsigned i = 0; i < o->given.vm; i++)
         if (parse_vm_spec(o->vm[i], &j->specs[i], j->spec_text[i], why, sizeof(why)))
             return opt_usage_error("run", "bad --vm '%.200s': %s (ELF[,mem=SIZE][,weight=N]"
@@ -379,18 +416,23 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
         }
     }
     if (o->given.weight) {
-        unsigned w[RUN_MAX_VMS], n = parse_weights(o->weight, w);
-        if (!n)
-            return opt_usage_error("run", "bad --weight '%s': up to 8 weights 1..1000, "
-                                   "comma-separated", o->weight);
-        if (n != o->vms)
+        unsigned *w = calloc(RUN_MAX_VMS, sizeof(*w)), n = w ? parse_weights(o->weight, w) : 0;
+        if (!n) {
+            free(w);
+            return opt_usage_error("run", "bad --weight '%s': up to %u weights 1..1000, "
+                                   "comma-separated", o->weight, RUN_MAX_VMS);
+        }
+        if (n != o->vms) {
+            free(w);
             return opt_usage_error("run", "--weight needs one weight per VM (--vms %u)",
                                    (unsigned)o->vms);
+        }
         for (unsigned i = 0; i < n; i++)
             j->specs[i] = (struct vmm_vm_spec){ .elf = j->elf, .cmdline = j->cmdline,
                                                 .initrd = o->initrd,
                                                 .mem_bytes = (uint32_t)o->mem, .weight = w[i] };
         j->nspecs = n;
+        free(w);
     }
     unsigned vms = j->nspecs ? j->nspecs : (unsigned)o->vms;
     if (!o->native && o->stdin_vm > vms)
@@ -448,6 +490,30 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
             stats_clobbers(o->stats, j->nspecs ? j->specs[i].initrd : o->initrd, "initrd"))
             return RUN_EXIT_USAGE;
     j->tlb_n = pagewalk ? 16 : (unsigned)o->tlb_entries;
+    /* Machine memory: what only acts when pages are reclaimed needs --machine-mem. */
+    static const char *const need_mm[] = { "compress", "compress-max", "swap" };
+    for (unsigned i = 0; i < sizeof(need_mm) / sizeof(need_mm[0]); i++)
+        if (opt_given(run_opt_table, run_opt_count, o, need_mm[i]) && !o->given.machine_mem)
+            return opt_usage_error("run", "--%s does nothing without --machine-mem (nothing is "
+                                   "reclaimed when machine memory holds every VM's RAM)",
+                                   need_mm[i]);
+    if (o->given.share_rate && o->share != RUN_ON)
+        return opt_usage_error("run", "--share-rate does nothing without --share on");
+    if (o->given.compress_max && o->compress != RUN_ON)
+        return opt_usage_error("run", "--compress-max does nothing with --compress off");
+    if (o->swap && parse_swap(j, o->swap))
+        return RUN_EXIT_USAGE;
+    if (stats_clobbers(o->stats, j->swap_path, "swap file") ||
+        (j->swap_path && o->cost_profile && file_same(j->swap_path, o->cost_profile) &&
+         opt_usage_error("run", "--swap %s is the cost profile: it would be overwritten",
+                         j->swap_path)))
+        return RUN_EXIT_USAGE;
+    for (unsigned i = 0; j->swap_path && i < (j->nspecs ? j->nspecs : 1); i++) {
+        const char *elf = j->nspecs ? j->specs[i].elf : j->elf;
+        if (file_same(j->swap_path, elf))
+            return opt_usage_error("run", "--swap %s is a guest image: it would be overwritten",
+                                   j->swap_path);
+    }
     return 0;
 }
 
@@ -488,6 +554,11 @@ static int run_vmm(struct run_job *j)
         .max_insns = o->max_insns, .cmdline = j->cmdline, .initrd = o->initrd,
         .out_fd = STDOUT_FILENO, .in_fd = STDIN_FILENO, .stdin_vm = (unsigned)o->stdin_vm,
         .report_unmodelled = o->report_unmodelled, .cost = &j->cost,
+        .machine_mem_bytes = o->machine_mem,
+        .mem = { .compress = o->compress == RUN_ON, .compress_bytes = o->compress_max,
+                 .swap_path = j->swap_path, .swap_bytes = j->swap_bytes,
+                 .share = o->share == RUN_ON, .share_rate = (unsigned)o->share_rate,
+                 .zero_track = o->zero_track == RUN_ON, .balloon = o->balloon == RUN_ON },
     };
     static struct vmm vmm;                     /* large: keep it off the stack */
     char err[ERR_MAX];
@@ -555,21 +626,17 @@ int cmd_run(int argc, char **argv)
     run_opts_default(&j->o);
     int optind_, help;
     int rc = opt_parse(run_opt_table, run_opt_count, &j->o, argc, argv, &optind_, &help, "run");
-    if (rc)
-        return rc;
-    if (help) {
+    if (rc == 0 && help)
         print_usage(stdout);
-        return 0;
-    }
-    if (j->o.list_backends) {
+    else if (rc == 0 && j->o.list_backends) {
         for (unsigned i = 0; vmm_backend_list[i]; i++) {
             const struct mmu_backend *b = vmm_backend_list[i];
             printf("%s %s %s\n", b->name, b->mmu, vmm_backend_default(b->mmu) == b ? "default" : "-");
         }
-        return 0;
-    }
-    rc = prepare(j, argc, argv, optind_);
-    if (rc)
-        return rc;
-    return j->o.native ? run_native(j) : run_vmm(j);
+    } else if (rc == 0 && (rc = prepare(j, argc, argv, optind_)) == 0)
+        rc = j->o.native ? run_native(j) : run_vmm(j);
+    free(j->specs);
+    free(j->spec_text);
+    free(j->swap_path);
+    return rc;
 }

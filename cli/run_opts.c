@@ -2,6 +2,8 @@
 #include <string.h>
 
 #include "core/mmu_backend.h"
+#include "core/frames.h"
+#include "core/swap.h"
 #include "mips/l2tlb.h"
 #include "mips/r4k_tlb.h"
 #include "run_opts.h"
@@ -59,7 +61,7 @@ const struct opt run_opt_table[] = {
       "VMM: N VMs each boot ELF; their console lines are prefixed [vmN] when N > 1" },
     { "vm", "'ELF[,mem=SIZE][,weight=N][,initrd=FILE][,mmu=MMU][ -- BOOT ARGS]'", OPT_REPEAT,
       1, RUN_MAX_VMS, 0, NULL, VMM, F(vm), NULL,
-      "VMM: one VM of its own; repeat for up to 8 different VMs (mem= as --mem, weight= as "
+      "VMM: one VM of its own; repeat for each VM, up to 1024 (mem= as --mem, weight= as "
       "--weight, initrd= as --initrd, mmu= as --mmu for this VM: Disco and shadow paging side "
       "by side; the options of --mmu's technique apply, a VM of the other one has that "
       "technique's defaults); not with --vms, --weight or an ELF argument" },
@@ -76,6 +78,32 @@ const struct opt run_opt_table[] = {
       "earlier without running its refill handler" },
     { "l2tlb-entries", "N", OPT_UINT, L2TLB_MIN_ENTRIES, L2TLB_MAX_ENTRIES, 0, NULL, DISCO,
       F(l2tlb_entries), "4096", "Disco: L2 TLB entries per VM" },
+    { "machine-mem", "SIZE", OPT_SIZE, 1u << 20, FRAMES_MAX_BYTES, 4096, NULL, VMM,
+      F(machine_mem), NULL,
+      "VMM: machine memory, which may be less than the VMs' RAM added up (overcommit): pages "
+      "are then reclaimed (balloon, compressed store, swap); without it, machine memory is "
+      "the VMs' RAM plus 1M and nothing is reclaimed" },
+    { "compress", "on|off", OPT_CHOICE, 0, 0, 0, onoff_names, VMM, F(compress), "on",
+      "VMM with --machine-mem: reclaimed pages go to an lz4-compressed store in host memory "
+      "(pages of one repeated word kept as that word, incompressible ones raw)" },
+    { "compress-max", "SIZE", OPT_SIZE, 0, UINT64_C(64) << 30, 4096, NULL, VMM, F(compress_max),
+      "machine-mem/4", "VMM with --machine-mem: the compressed store's bound in bytes; when it "
+      "is full, pages go to the swap file" },
+    { "swap", "FILE[,size=SIZE]", OPT_STRING, 0, 0, 0, NULL, VMM, F(swap), NULL,
+      "VMM with --machine-mem: swap file for reclaimed pages (created, or truncated; removed "
+      "at the end if created; a directory: an unnamed file of the run's own in it), SIZE "
+      "4K..64G (default 256M); every page keeps a checksum" },
+    { "share", "on|off", OPT_CHOICE, 0, 0, 0, onoff_names, VMM, F(share), "off",
+      "VMM: content-based page sharing: identical pages within and across VMs mapped "
+      "read-only to one machine frame, copied on the first write" },
+    { "share-rate", "N", OPT_UINT, 1, 1u << 20, 0, NULL, VMM, F(share_rate), "64",
+      "VMM with --share on: pages the sharing scanner hashes per scheduler slice" },
+    { "balloon", "on|off", OPT_CHOICE, 0, 0, 0, onoff_names, VMM, F(balloon), "on",
+      "VMM: ask the balloon drivers of paravirtual guests (pv=1) for pages when machine "
+      "memory runs low, before compressing or swapping" },
+    { "zero-track", "on|off", OPT_CHOICE, 0, 0, 0, onoff_names, VMM, F(zero_track), "off",
+      "VMM: watch every frame the VMM zeroes for the guest's first write and count those the "
+      "guest zeroes again (vmN.mem.double_zeroed); costs a fault per fresh page" },
     { "quiet", NULL, OPT_FLAG, 0, 0, 0, NULL, VMM, F(quiet), NULL,
       "VMM: no summary table on stderr at the end" },
     { "initrd", "FILE", OPT_STRING, 0, 0, 0, NULL, ALL, F(initrd), NULL,
@@ -133,6 +161,11 @@ void run_opts_default(struct run_opts *o)
     o->l2tlb = RUN_ON;
     o->l2tlb_entries = L2TLB_DEFAULT_ENTRIES;
     o->idle_detect = RUN_IDLE_BOTH;
+    o->compress = RUN_ON;
+    o->share = RUN_OFF;
+    o->balloon = RUN_ON;
+    o->zero_track = RUN_OFF;
+    o->share_rate = 64;
     o->stdin_vm = 1;
     o->shadow_frames = SHADOW_DEFAULT_FRAMES;
     o->shadow_oos = SHADOW_DEFAULT_OOS;

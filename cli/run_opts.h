@@ -10,7 +10,7 @@
 
 #include "opts.h"
 
-#define RUN_MAX_VMS 8            /* VMM_MAX_VMS */
+#define RUN_MAX_VMS 1024         /* VMM_MAX_VMS */
 
 /* Indices of the OPT_CHOICE options' values. */
 enum run_mmu { RUN_MMU_SWTLB, RUN_MMU_PAGEWALK };
@@ -22,8 +22,11 @@ struct run_opts {
     uint64_t mem, tlb_entries, pw_tlb_entries, pw_tlb_ways, max_insns, vms, quantum;
     uint64_t l2tlb_entries, stdin_vm;
     int report_unmodelled;
+    uint64_t machine_mem, compress_max, share_rate;    /* machine memory (docs/memory.md) */
+    int compress, share, zero_track, balloon;
+    const char *swap;
     const char *stats, *cost_profile, *weight, *initrd;
-    const char *vm[RUN_MAX_VMS];
+    const char *vm[RUN_MAX_VMS];   /* the --vm specs (8 KiB) */
     /* shadow paging (shadow/shadow.h struct shadow_opts; 0: the back end's default) */
     const char *shadow_opts;
     uint64_t shadow_frames, shadow_oos, shadow_roots, shadow_prefetch;
@@ -38,6 +41,8 @@ struct run_opts {
             pw_tlb_ways, max_insns, vms, quantum, l2tlb_entries, stats, cost_profile, weight, vm,
             initrd, stdin_vm, report_unmodelled, shadow_opts, shadow_frames, shadow_oos,
             shadow_roots, shadow_prefetch, shadow_audit, backend, list_backends, nested_opts;
+        unsigned machine_mem, compress_max, share_rate, compress, share, zero_track, balloon,
+            swap;
     } given;
 };
 

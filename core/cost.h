@@ -18,7 +18,14 @@
     X(shadow_update, 60, "VMM (shadow): cycles to emulate a guest page-table write and update the shadow") \
     X(shadow_resync, 256, "VMM (shadow): cycles to compare an out-of-sync page table with its snapshot") \
     X(world_switch, 500, "VMM: cycles to switch from one vCPU to another") \
-    X(page_zero, 1024, "VMM: cycles to zero one 4 KiB machine frame (4 bytes per cycle)")
+    X(page_zero, 1024, "VMM: cycles to zero one 4 KiB machine frame (4 bytes per cycle)") \
+    X(page_copy, 1024, "VMM: cycles to copy one 4 KiB page (copy on write, a raw or one-word page restored)") \
+    X(page_scan, 1024, "VMM: cycles to read one 4 KiB page once (one-word check, byte-for-byte compare)") \
+    X(page_hash, 1024, "VMM: cycles to hash one 4 KiB page for sharing (xxhash XXH3, 4 bytes per cycle)") \
+    X(page_compress, 16384, "VMM: cycles to lz4-compress one 4 KiB page (4 cycles per byte)") \
+    X(page_decompress, 4096, "VMM: cycles to lz4-decompress one 4 KiB page (1 cycle per byte)") \
+    X(swap_write, 50000, "VMM: modelled latency of writing one page to the swap device (100 us at 500 MHz)") \
+    X(swap_read, 50000, "VMM: modelled latency of reading one page from the swap device")
 
 struct cost_model {
 #define COST_FIELD(name, dflt, doc) uint32_t name;

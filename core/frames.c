@@ -57,23 +57,67 @@ void frames_destroy(struct frames *f)
     f->stack = NULL;
 }
 
-uint32_t frames_alloc(struct frames *f, uint32_t owner)
+/* Pops a frame for owner (the reclaim hook first if the pool is empty), or FRAMES_NONE. */
+static uint32_t take(struct frames *f, uint32_t owner)
 {
     if (owner == FRAMES_NO_OWNER)
         return FRAMES_NONE;
+    if (f->free == 0 && f->reclaim && !f->reclaiming) {
+        f->reclaims++;
+        f->reclaiming = 1;
+        f->reclaim(f->reclaim_ctx, 1);
+        f->reclaiming = 0;
+    }
     if (f->free == 0) {
         f->alloc_failed++;
         return FRAMES_NONE;
     }
     uint32_t mfn = f->stack[--f->free];
     f->owner[mfn] = owner;
-    /* The zeroing that isolation rests on: never skipped, whatever the frame held. */
-    memset(frames_host(f, mfn), 0, FRAMES_FRAME_BYTES);
-    f->zeroed++;
     f->allocated++;
     if (f->total - f->free > f->peak_used)
         f->peak_used = f->total - f->free;
+    if (f->reuse)
+        f->reuse(f->reuse_ctx, mfn);
     return mfn;
+}
+
+uint32_t frames_alloc(struct frames *f, uint32_t owner)
+{
+    uint32_t mfn = take(f, owner);
+    if (mfn == FRAMES_NONE)
+        return mfn;
+    /* The zeroing that isolation rests on: never skipped, whatever the frame held. */
+    memset(frames_host(f, mfn), 0, FRAMES_FRAME_BYTES);
+    f->zeroed++;
+    return mfn;
+}
+
+uint32_t frames_alloc_raw(struct frames *f, uint32_t owner)
+{
+    return take(f, owner);
+}
+
+void frames_set_owner(struct frames *f, uint32_t mfn, uint32_t owner)
+{
+    if (mfn >= f->nframes || f->owner[mfn] == FRAMES_NO_OWNER || owner == FRAMES_NO_OWNER) {
+        fprintf(stderr, "tlbvisor: internal error: frames_set_owner(%u): not an owned frame\n",
+                mfn);
+        abort();
+    }
+    f->owner[mfn] = owner;
+}
+
+void frames_set_reclaim_hook(struct frames *f, frames_reclaim_fn fn, void *ctx)
+{
+    f->reclaim = fn;
+    f->reclaim_ctx = ctx;
+}
+
+void frames_set_reuse_hook(struct frames *f, frames_reuse_fn fn, void *ctx)
+{
+    f->reuse = fn;
+    f->reuse_ctx = ctx;
 }
 
 void frames_free(struct frames *f, uint32_t mfn)
@@ -166,4 +210,5 @@ void frames_register_stats(struct frames *f, struct stats *st)
     stats_add(st, &f->freed, "machine.frames.freed");
     stats_add(st, &f->alloc_failed, "machine.frames.alloc_failed");
     stats_add(st, &f->peak_used, "machine.frames.peak_used");
+    stats_add(st, &f->reclaims, "machine.frames.reclaims");
 }

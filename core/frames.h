@@ -26,6 +26,18 @@ struct stats;
 #define FRAMES_MAX_BYTES (3ull << 30)
 #define FRAMES_NONE UINT32_MAX              /* "no frame": exhausted, or no such MFN */
 #define FRAMES_NO_OWNER UINT32_MAX          /* owner tag of a free frame; not a valid owner */
+#define FRAMES_OWNER_SHARED 0x7FFF0000u     /* owner tag of a frame shared by content
+                                             * (core/share.c): read-only for every VM */
+
+/* Hooks of the machine memory manager (core/mem.c), both optional:
+ * reclaim - called by frames_alloc when the pool is empty (never while a reclaim runs: no
+ *   recursion); it may free frames, e.g. by evicting guest pages, and returns how many it
+ *   freed. frames_alloc then tries once more.
+ * reuse - called for every frame handed out, before its new owner's bytes are written:
+ *   whatever cached the old contents of that machine page (the CPU's predecoded code) must
+ *   forget them. */
+typedef uint32_t (*frames_reclaim_fn)(void *ctx, uint32_t want);
+typedef void (*frames_reuse_fn)(void *ctx, uint32_t mfn);
 
 struct frames {
     /* Read-only outside frames.c. */
@@ -34,6 +46,11 @@ struct frames {
     uint32_t nframes;
     uint32_t *owner;          /* [nframes]: owner tag, FRAMES_NO_OWNER when free */
     uint32_t *stack;          /* [nframes]: free MFNs; stack[free - 1] is handed out next */
+    frames_reclaim_fn reclaim;
+    void *reclaim_ctx;
+    frames_reuse_fn reuse;
+    void *reuse_ctx;
+    int reclaiming;           /* inside the reclaim hook */
 
     /* Counters (machine.frames.*), registered by frames_register_stats. */
     uint64_t total;           /* nframes; constant */
@@ -41,8 +58,10 @@ struct frames {
     uint64_t allocated;       /* successful frames_alloc calls since frames_init */
     uint64_t zeroed;          /* frames zeroed by the VMM before being handed out */
     uint64_t freed;           /* frames_free calls since frames_init */
-    uint64_t alloc_failed;    /* frames_alloc calls that found the pool empty */
+    uint64_t alloc_failed;    /* frames_alloc calls that found the pool empty (even after
+                               * the reclaim hook) */
     uint64_t peak_used;       /* highest total - free seen */
+    uint64_t reclaims;        /* reclaim hook calls (the pool was empty) */
 };
 
 /* Creates a pool of bytes / 4096 frames, all free. bytes must be a non-zero multiple of
@@ -55,8 +74,19 @@ void frames_destroy(struct frames *f);
 
 /* Takes the next free frame (LIFO order, see above), tags it with owner, zeroes its 4 KiB
  * (memset) and counts it in allocated and zeroed. Returns its MFN, or FRAMES_NONE if the
- * pool is empty (counted in alloc_failed) or owner is FRAMES_NO_OWNER. */
+ * pool is empty (counted in alloc_failed) or owner is FRAMES_NO_OWNER. An empty pool first
+ * calls the reclaim hook, if any: guest pages may be evicted inside frames_alloc. */
 uint32_t frames_alloc(struct frames *f, uint32_t owner);
+/* The same without the zeroing (counted in allocated, not zeroed): for a caller that
+ * overwrites all 4 KiB at once before anyone can read them (a page restored from the
+ * compressed store or the swap file, a copy-on-write copy). */
+uint32_t frames_alloc_raw(struct frames *f, uint32_t owner);
+/* An owned frame changes owner (a VM's page becomes a frame shared by content, or back). */
+void frames_set_owner(struct frames *f, uint32_t mfn, uint32_t owner);
+/* Sets the reclaim hook (the memory manager's) and the reuse hook (the VMM's); either may
+ * be NULL. */
+void frames_set_reclaim_hook(struct frames *f, frames_reclaim_fn fn, void *ctx);
+void frames_set_reuse_hook(struct frames *f, frames_reuse_fn fn, void *ctx);
 /* Returns an owned frame to the free list. Its bytes are left as they are (they are zeroed
  * when the frame is next handed out). Freeing a free frame or an MFN outside the pool is a
  * VMM bug: it aborts with a message on stderr. */
@@ -91,7 +121,8 @@ static inline uint8_t *frames_host(const struct frames *f, uint32_t mfn)
     return mfn < f->nframes ? f->base + ((size_t)mfn << FRAMES_SHIFT) : NULL;
 }
 
-/* Registers machine.frames.{total,free,allocated,zeroed,freed,alloc_failed,peak_used}.
+/* Registers machine.frames.{total,free,allocated,zeroed,freed,alloc_failed,peak_used,
+ * reclaims}.
  * The registry keeps pointers into *f: f must not move afterwards. */
 void frames_register_stats(struct frames *f, struct stats *st);
 

@@ -104,9 +104,37 @@ struct mmu_backend {
      * vmm_guest_fetch reads the instruction there first: what ran, even when the guest's
      * tables no longer say so. Must not change any state or counter. */
     int (*machine_frame)(struct vmm *vmm, uint32_t va, uint32_t *mfn);
-    /* Guest-physical pages [gpfn, gpfn + count) of vm lose their machine frames (the VM
-     * stops, a page is swapped): no translation to those frames may survive. */
+    /* Machine memory (core/mem.c, docs/memory.md). A back end maps guest-physical pages
+     * only through the pmap: it asks pmap_get(pmap, gpfn, PMAP_READ or PMAP_WRITE) for
+     * each page it maps (the page may come back from the compressed store or the swap
+     * file, or be copied out of a shared frame, or get its first frame), makes a
+     * translation writable only if pmap_writable(pmap, gpfn) says so after that (a shared
+     * page, or a fresh one watched for double zeroing, is not: the guest's first store
+     * faults, and the back end asks again with PMAP_WRITE), and keeps a reverse map from a
+     * GPFN to every translation of it it holds (machine TLB, L2 TLB, shadow entries) for:
+     *
+     * unmapped: guest-physical pages [gpfn, gpfn + count) of vm lose their machine frames
+     * (the VM stops, a page is evicted, merged with an identical one, copied on write, or
+     * given to the balloon): no translation to those frames may survive. It is called
+     * while pmap_lookup still gives the old frame, possibly from inside the back end's own
+     * fault handling of another page (pmap_get may reclaim), and must not allocate frames
+     * or change the pmap. */
     void (*unmapped)(struct vmm *vmm, struct vm *vm, uint32_t gpfn, uint32_t count);
+    /* Optional (NULL: the core calls unmapped instead, which is one way of doing it):
+     * every translation of vm's page gpfn that allows writes becomes read-only (a page
+     * becoming shared); the same constraints as unmapped. */
+    void (*protect)(struct vmm *vmm, struct vm *vm, uint32_t gpfn);
+    /* Optional (NULL: only the pmap's own reference bit, set by every pmap_get): has the
+     * guest used vm's page gpfn through a translation the back end holds since the last
+     * call (test and clear)? Used by the reclaim clock (Disco: a machine TLB entry maps it;
+     * shadow: the A bit of a shadow entry). Must not allocate or change the pmap. */
+    int (*referenced)(struct vmm *vmm, struct vm *vm, uint32_t gpfn);
+    /* Optional (NULL: the core writes the word through the pmap): a paravirtual guest's
+     * batched page-table update (TV_HC_MMU_UPDATE, docs/paravirt.md): store word val at
+     * guest-physical gpa (in RAM, aligned) as the guest's own store would, and keep every
+     * translation made from the old value consistent (shadow: zap or update the shadow
+     * entries of a write-protected page table), without a trap per word. */
+    void (*pt_write)(struct vmm *vmm, struct vm *vm, uint32_t gpa, uint32_t val);
     /* Machine-wide counters (after the core's) and vm's counters under prefix px ("vm1"). */
     void (*register_stats)(struct vmm *vmm, struct stats *st);
     void (*register_vm_stats)(struct vmm *vmm, struct vm *vm, struct stats *st, const char *px);

@@ -1,9 +1,12 @@
-/* core/pmap.c - one VM's GPFN -> MFN map (see pmap.h and docs/vmm-memory.md). */
+/* core/pmap.c - one VM's GPFN -> MFN map and page states (see pmap.h, docs/vmm-memory.md,
+ * docs/memory.md). The moves between states that need the machine memory manager (copy on
+ * write, bringing a page back, releasing a store entry) are mem.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "elf.h"
+#include "mem.h"
 #include "pmap.h"
 #include "stats.h"
 
@@ -14,10 +17,21 @@ int pmap_init(struct pmap *p, struct frames *frames, uint32_t vm_id, uint32_t ra
         return -1;
     uint32_t n = ram_bytes >> PMAP_PAGE_SHIFT;
     p->mfn = malloc((size_t)n * sizeof(*p->mfn));
-    if (!p->mfn)
+    p->st = calloc(n, 1);
+    p->loc = malloc((size_t)n * sizeof(*p->loc));
+    if (!p->mfn || !p->st || !p->loc) {
+        free(p->mfn);
+        free(p->st);
+        free(p->loc);
+        memset(p, 0, sizeof(*p));
         return -1;
-    for (uint32_t i = 0; i < n; i++)
+    }
+    for (uint32_t i = 0; i < n; i++) {
         p->mfn[i] = PMAP_NONE;
+        p->loc[i] = PMAP_NONE;
+    }
+    for (unsigned i = 0; i < PMAP_PINS; i++)
+        p->pin[i] = PMAP_NONE;
     p->frames = frames;
     p->vm_id = vm_id;
     p->ram_bytes = ram_bytes;
@@ -25,12 +39,14 @@ int pmap_init(struct pmap *p, struct frames *frames, uint32_t vm_id, uint32_t ra
     return 0;
 }
 
-/* Aborts unless mfn is a frame of this VM: a pmap entry pointing at another owner's frame
- * would break isolation, so it is treated as a VMM bug, not a guest error. */
+/* Aborts unless mfn is the frame gpfn may map: its own (RESIDENT) or a shared one (SHARED).
+ * A pmap entry pointing at another owner's frame would break isolation, so it is treated
+ * as a VMM bug, not a guest error. */
 static void check_owned(const struct pmap *p, uint32_t gpfn, uint32_t mfn)
 {
     uint32_t owner = frames_owner(p->frames, mfn);
-    if (owner != p->vm_id) {
+    uint32_t want = pmap_state(p, gpfn) == PMAP_SHARED ? FRAMES_OWNER_SHARED : p->vm_id;
+    if (owner != want) {
         fprintf(stderr, "tlbvisor: internal error: vm %u gpfn %#x maps mfn %#x owned by %u\n",
                 p->vm_id, gpfn, mfn, owner);
         abort();
@@ -57,7 +73,8 @@ static int in_run(const struct pmap *p, uint32_t gpfn)
 
 int pmap_use_extents(struct pmap *p)
 {
-    if (p->resident || p->ext_run)
+    if (p->resident || p->ext_run ||
+        (p->mem && (p->mem->cfg.reclaim || p->mem->cfg.share)))
         return -1;
     uint32_t n = nextents(p);
     p->ext_run = malloc((size_t)n * sizeof(*p->ext_run));
@@ -82,15 +99,54 @@ uint32_t pmap_extent_mfn(const struct pmap *p, uint32_t e)
     return p->ext_run[e];
 }
 
-void pmap_destroy(struct pmap *p)
+void pmap_drop_frame(struct pmap *p, uint32_t gpfn)
 {
-    for (uint32_t g = 0; g < p->npages; g++) {
-        uint32_t mfn = p->mfn[g];
-        if (mfn == PMAP_NONE)
-            continue;
-        check_owned(p, g, mfn);
+    uint32_t mfn = p->mfn[gpfn];
+    if (in_run(p, gpfn)) {
+        frames_unclaim(p->frames, mfn);                 /* the run stays the extent's */
+        p->ext_filled[gpfn / PMAP_EXTENT_PAGES]--;
+    } else {
         frames_free(p->frames, mfn);
     }
+}
+
+/* gpfn leaves whatever state it is in for UNTOUCHED (or BALLOONED): its frame, share or
+ * store entry is released. The caller has dropped the translations. */
+static void release(struct pmap *p, uint32_t gpfn, enum pmap_state to)
+{
+    uint32_t mfn = p->mfn[gpfn];
+    switch (pmap_state(p, gpfn)) {
+    case PMAP_RESIDENT:
+        check_owned(p, gpfn, mfn);
+        pmap_drop_frame(p, gpfn);
+        p->resident--;
+        break;
+    case PMAP_SHARED:
+        check_owned(p, gpfn, mfn);
+        mem_release(p->mem, p, gpfn);     /* counts shared down */
+        break;
+    case PMAP_COMPRESSED:
+    case PMAP_SWAPPED:
+        mem_release(p->mem, p, gpfn);     /* counts compressed/swapped down */
+        break;
+    case PMAP_BALLOONED:
+        p->ballooned--;
+        break;
+    default:
+        break;
+    }
+    p->mfn[gpfn] = PMAP_NONE;
+    p->loc[gpfn] = PMAP_NONE;
+    p->st[gpfn] = (uint8_t)to;
+    if (to == PMAP_BALLOONED)
+        p->ballooned++;
+}
+
+void pmap_destroy(struct pmap *p)
+{
+    for (uint32_t g = 0; g < p->npages; g++)
+        if (pmap_state(p, g) != PMAP_UNTOUCHED)
+            release(p, g, PMAP_UNTOUCHED);
     /* what is left of the runs was reserved and never handed out */
     for (uint32_t e = 0; p->ext_run && e < nextents(p); e++) {
         if (p->ext_run[e] == PMAP_NONE || p->ext_run[e] == PMAP_NO_RUN)
@@ -104,20 +160,21 @@ void pmap_destroy(struct pmap *p)
     p->ext_run = NULL;
     p->ext_filled = NULL;
     free(p->mfn);
+    free(p->st);
+    free(p->loc);
     p->mfn = NULL;
+    p->st = NULL;
+    p->loc = NULL;
     p->npages = 0;
     p->ram_bytes = 0;
-    p->resident = 0;
-    p->on_unmap = NULL;
-    p->unmap_ctx = NULL;
+    p->resident = p->shared = p->compressed = p->swapped = p->ballooned = 0;
+    memset(&p->hooks, 0, sizeof(p->hooks));
 }
 
-uint32_t pmap_fill(struct pmap *p, uint32_t gpfn)
+/* An UNTOUCHED or BALLOONED gpfn gets a zeroed frame of its own, watched for the guest's
+ * first write when double zeroing is tracked (not when the VMM itself writes it next). */
+static uint32_t back_zeroed(struct pmap *p, uint32_t gpfn, enum pmap_access access)
 {
-    if (gpfn >= p->npages)
-        return PMAP_NONE;
-    if (p->mfn[gpfn] != PMAP_NONE)
-        return p->mfn[gpfn];
     uint32_t mfn = FRAMES_NONE, e = gpfn / PMAP_EXTENT_PAGES;
     if (p->ext_run && p->ext_run[e] == PMAP_NONE) {
         uint32_t run = frames_reserve_run(p->frames, extent_pages(p, e), PMAP_EXTENT_PAGES, p->vm_id);
@@ -129,39 +186,104 @@ uint32_t pmap_fill(struct pmap *p, uint32_t gpfn)
     } else {
         mfn = frames_alloc(p->frames, p->vm_id);         /* zeroed and counted there */
     }
-    if (mfn == FRAMES_NONE) {
-        p->fill_failed++;
+    if (mfn == FRAMES_NONE)
         return PMAP_NONE;
-    }
+    if (pmap_state(p, gpfn) == PMAP_BALLOONED)
+        p->ballooned--;
+    int track = p->zero_track && access != PMAP_VMM_WRITE;
     p->mfn[gpfn] = mfn;
+    p->st[gpfn] = PMAP_RESIDENT | PMAP_REF | (track ? PMAP_ZTRACK : 0);
+    p->zero_tracked += track;
     p->filled++;
     p->resident++;
     return mfn;
 }
 
+/* The first write to a page the VMM zeroed and has been watching: does the guest zero it
+ * again (the double zeroing of the seed chapter), or write something else? */
+static void classify_first_write(struct pmap *p, uint32_t gpfn, enum pmap_access access)
+{
+    int zero = access == PMAP_WRITE && p->hooks.first_write &&
+               p->hooks.first_write(p->hooks.ctx, gpfn, access);
+    if (zero)
+        p->double_zeroed++;
+    else
+        p->first_write_data++;
+    p->st[gpfn] &= (uint8_t)~PMAP_ZTRACK;
+}
+
+uint32_t pmap_get_slow(struct pmap *p, uint32_t gpfn, enum pmap_access access)
+{
+    if (gpfn >= p->npages)
+        return PMAP_NONE;
+    uint32_t mfn;
+    switch (pmap_state(p, gpfn)) {
+    case PMAP_RESIDENT:
+        if ((p->st[gpfn] & PMAP_ZTRACK) && PMAP_IS_WRITE(access))
+            classify_first_write(p, gpfn, access);
+        mfn = p->mfn[gpfn];
+        break;
+    case PMAP_SHARED:
+        mfn = PMAP_IS_WRITE(access) ? mem_cow(p->mem, p, gpfn) : p->mfn[gpfn];
+        break;
+    case PMAP_COMPRESSED:
+    case PMAP_SWAPPED:
+        mfn = mem_restore(p->mem, p, gpfn);
+        break;
+    default:
+        mfn = back_zeroed(p, gpfn, access);
+        if (mfn == PMAP_NONE)
+            p->failure = PMAP_FAIL_NOMEM;
+        else if (p->st[gpfn] & PMAP_ZTRACK && PMAP_IS_WRITE(access))
+            classify_first_write(p, gpfn, access);
+        break;
+    }
+    if (mfn == PMAP_NONE) {
+        p->fill_failed++;
+        if (p->hooks.failed)
+            p->hooks.failed(p->hooks.ctx, gpfn, p->failure);
+        return PMAP_NONE;
+    }
+    p->st[gpfn] |= PMAP_REF;
+    p->pin[p->pin_next++ % PMAP_PINS] = gpfn;
+    return mfn;
+}
+
+int pmap_pinned(const struct pmap *p, uint32_t gpfn)
+{
+    unsigned n = p->pin_next < PMAP_PINS ? p->pin_next : PMAP_PINS;
+    for (unsigned i = 0; i < n; i++)
+        if (p->pin[i] == gpfn)
+            return 1;
+    return 0;
+}
+
+void pmap_clear_pins(struct pmap *p)
+{
+    p->pin_next = 0;            /* the ring's first pin_next entries are the pins */
+}
+
 void pmap_unmap(struct pmap *p, uint32_t gpfn)
 {
-    uint32_t mfn = pmap_lookup(p, gpfn);
-    if (mfn == PMAP_NONE)
+    enum pmap_state s = pmap_state(p, gpfn);
+    if (gpfn >= p->npages || s == PMAP_UNTOUCHED)
         return;
-    check_owned(p, gpfn, mfn);
-    if (p->on_unmap)
-        p->on_unmap(p->unmap_ctx, gpfn);   /* the mapping is still in place here */
-    p->mfn[gpfn] = PMAP_NONE;
-    if (in_run(p, gpfn)) {
-        frames_unclaim(p->frames, mfn);                 /* the run stays the extent's */
-        p->ext_filled[gpfn / PMAP_EXTENT_PAGES]--;
-    } else {
-        frames_free(p->frames, mfn);
-    }
-    p->unmapped++;
-    p->resident--;
+    if ((s == PMAP_RESIDENT || s == PMAP_SHARED) && p->hooks.unmap)
+        p->hooks.unmap(p->hooks.ctx, gpfn);   /* the mapping is still in place here */
+    if (s == PMAP_RESIDENT)
+        p->unmapped++;
+    release(p, gpfn, PMAP_UNTOUCHED);
+}
+
+void pmap_set_hooks(struct pmap *p, const struct pmap_hooks *h)
+{
+    p->hooks = *h;
 }
 
 void pmap_set_unmap_hook(struct pmap *p, pmap_unmap_fn fn, void *ctx)
 {
-    p->on_unmap = fn;
-    p->unmap_ctx = fn ? ctx : NULL;
+    p->hooks.unmap = fn;
+    p->hooks.ctx = fn ? ctx : NULL;
 }
 
 /* Whether [gpa, gpa+len) lies inside the VM's RAM (64-bit sum: no wrap-around). */
@@ -195,11 +317,21 @@ int pmap_read(struct pmap *p, uint32_t gpa, void *dst, uint32_t len)
     while (len) {
         uint32_t off = gpa & (PMAP_PAGE_BYTES - 1);
         uint32_t n = PMAP_PAGE_BYTES - off < len ? PMAP_PAGE_BYTES - off : len;
-        uint32_t mfn = pmap_lookup(p, gpa >> PMAP_PAGE_SHIFT);
-        if (mfn == PMAP_NONE)
-            memset(d, 0, n);
-        else
+        uint32_t gpfn = gpa >> PMAP_PAGE_SHIFT, mfn = p->mfn[gpfn];
+        enum pmap_state s = pmap_state(p, gpfn);
+        if (mfn != PMAP_NONE) {
+            /* RESIDENT or SHARED: read in place (the VMM fetching the trapping instruction,
+             * once per trap); referenced and pinned, as pmap_get would make it */
+            p->st[gpfn] |= PMAP_REF;
+            p->pin[p->pin_next++ % PMAP_PINS] = gpfn;
             memcpy(d, frames_host(p->frames, mfn) + off, n);
+        } else if (s == PMAP_UNTOUCHED || s == PMAP_BALLOONED) {
+            memset(d, 0, n);
+        } else {
+            if ((mfn = pmap_get(p, gpfn, PMAP_READ)) == PMAP_NONE)
+                return -1;
+            memcpy(d, frames_host(p->frames, mfn) + off, n);
+        }
         gpa += n, d += n, len -= n;
     }
     return 0;
@@ -212,9 +344,14 @@ int pmap_zero(struct pmap *p, uint32_t gpa, uint32_t len)
     while (len) {
         uint32_t off = gpa & (PMAP_PAGE_BYTES - 1);
         uint32_t n = PMAP_PAGE_BYTES - off < len ? PMAP_PAGE_BYTES - off : len;
-        uint32_t mfn = pmap_lookup(p, gpa >> PMAP_PAGE_SHIFT);
-        if (mfn != PMAP_NONE)
-            memset(frames_host(p->frames, mfn) + off, 0, n);
+        uint32_t gpfn = gpa >> PMAP_PAGE_SHIFT;
+        enum pmap_state s = pmap_state(p, gpfn);
+        if (s != PMAP_UNTOUCHED && s != PMAP_BALLOONED) {
+            uint8_t *h = pmap_host(p, gpfn);
+            if (!h)
+                return -1;
+            memset(h + off, 0, n);
+        }
         gpa += n, len -= n;
     }
     return 0;
@@ -240,4 +377,12 @@ void pmap_register_stats(struct pmap *p, struct stats *st, const char *prefix)
     stats_add(st, &p->unmapped, "%s.pmap.unmapped", prefix);
     stats_add(st, &p->resident, "%s.pmap.resident", prefix);
     stats_add(st, &p->fill_failed, "%s.pmap.fill_failed", prefix);
+    stats_add(st, &p->shared, "%s.mem.shared", prefix);
+    stats_add(st, &p->compressed, "%s.mem.compressed", prefix);
+    stats_add(st, &p->swapped, "%s.mem.swapped", prefix);
+    stats_add(st, &p->ballooned, "%s.mem.ballooned", prefix);
+    stats_add(st, &p->balloon_target, "%s.mem.balloon_target", prefix);
+    stats_add(st, &p->zero_tracked, "%s.mem.zero_tracked", prefix);
+    stats_add(st, &p->double_zeroed, "%s.mem.double_zeroed", prefix);
+    stats_add(st, &p->first_write_data, "%s.mem.first_write_data", prefix);
 }

@@ -1,5 +1,5 @@
 /* core/sched.c - stride scheduling of vCPUs on one physical CPU (see sched.h, docs/sched.md).
- * Everything is a linear scan of at most SCHED_MAX_VCPUS entries in id order: the scheduler
+ * Everything is a linear scan of the vCPUs in id order: the scheduler
  * runs once per slice, not per instruction, and id order is what makes ties deterministic. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,12 +49,27 @@ int sched_init(struct sched *s, uint64_t quantum_cycles)
     return 0;
 }
 
+void sched_free(struct sched *s)
+{
+    free(s->v);
+    s->v = NULL;
+    s->cap = 0;
+}
+
 uint32_t sched_add(struct sched *s, uint32_t vm, uint32_t index, uint32_t weight)
 {
     if (weight == 0)
         weight = SCHED_DEFAULT_WEIGHT;
     if (weight > SCHED_WEIGHT_MAX || s->nvcpus == SCHED_MAX_VCPUS)
         return SCHED_NONE;
+    if (s->nvcpus == s->cap) {
+        uint32_t cap = s->cap ? 2 * s->cap : 8;
+        struct sched_vcpu *v = realloc(s->v, cap * sizeof(*v));
+        if (!v)
+            return SCHED_NONE;
+        s->v = v;
+        s->cap = cap;
+    }
     uint32_t id = s->nvcpus++;
     struct sched_vcpu *c = &s->v[id];
     memset(c, 0, sizeof(*c));

@@ -37,7 +37,8 @@
 
 struct stats;
 
-#define SCHED_MAX_VCPUS 64
+/* The most vCPUs: a sanity bound, not an array size (the table grows as they are added). */
+#define SCHED_MAX_VCPUS 65536
 #define SCHED_NONE UINT32_MAX                /* "no vCPU": nobody runnable, or an error */
 #define SCHED_NO_WAKE UINT64_MAX             /* wake cycle of a vCPU with no timer armed */
 #define SCHED_WEIGHT_MIN 1u
@@ -79,7 +80,9 @@ struct sched {
     uint64_t quantum_cycles;  /* longest slice */
     uint64_t vtime;           /* virtual time: min pass of the runnable vCPUs, monotonic */
     uint32_t nvcpus;          /* ids 0 .. nvcpus-1 were handed out (stopped ones included) */
-    struct sched_vcpu v[SCHED_MAX_VCPUS];
+    uint32_t cap;             /* entries allocated in v */
+    struct sched_vcpu *v;     /* [cap]; grows with sched_add (it moves until the stats are
+                               * registered: call sched_register_stats after the last add) */
 
     /* Counters (machine.sched.*), registered by sched_register_stats. */
     uint64_t slices;          /* sum of the vCPUs' slices */
@@ -93,11 +96,13 @@ struct sched {
 /* Empties s. quantum_cycles is the longest slice: 0 means SCHED_DEFAULT_QUANTUM_CYCLES.
  * Returns 0, or -1 if quantum_cycles > SCHED_MAX_QUANTUM_CYCLES. */
 int sched_init(struct sched *s, uint64_t quantum_cycles);
+/* Releases the vCPU table (counters registered from it must not be read afterwards). */
+void sched_free(struct sched *s);
 
 /* Adds a runnable vCPU of VM vm (index-th of that VM) with the given weight (0 means
  * SCHED_DEFAULT_WEIGHT); its pass starts at vtime. Returns its id (0, 1, 2, ... in the
- * order of the calls), or SCHED_NONE if weight is above SCHED_WEIGHT_MAX or the table is
- * full. */
+ * order of the calls), or SCHED_NONE if weight is above SCHED_WEIGHT_MAX, SCHED_MAX_VCPUS
+ * are there already or the host has no memory for the table. */
 uint32_t sched_add(struct sched *s, uint32_t vm, uint32_t index, uint32_t weight);
 
 /* The runnable vCPU with the smallest pass (ties: lowest id), or SCHED_NONE if none is

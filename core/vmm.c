@@ -10,6 +10,7 @@
  *  - Everything else belongs to the guest and is reflected to its vectors.
  * After emulating the instruction at cpu->pc the VMM continues at cpu->npc, which the CPU set
  * to the branch destination when the instruction was in a delay slot. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,6 +288,39 @@ static void priv_done(struct vmm *vmm, int kind)
     vmm_skip(vmm);
 }
 
+void vmm_guest_mtc0(struct vmm *vmm, int reg, uint32_t val)
+{
+    struct dinsn d = { .op = OP_MTC0, .rt = REG_SINK, .rd = (uint8_t)reg, .imm = 0 };
+    vmm->cpu->gpr[REG_SINK] = val;         /* the sink register carries the value */
+    if (!vmm->backend->priv_op(vmm, &d))
+        cpu_cp0_write(vmm->cur->v, reg, 0, val);
+    vmm->cpu->gpr[REG_SINK] = 0;
+}
+
+/* `mfc0 $rt, $21, 0` in guest kernel mode: a hypercall (guest/include/tv_pv.h), its
+ * result in rt. TV_HC_IDLE halts the vCPU until its timer interrupt is due (as wait, but
+ * with interrupts left disabled: the guest acknowledges the timer itself); TV_HC_YIELD
+ * ends its slice. */
+static void hypercall(struct vmm *vmm, unsigned rt)
+{
+    struct cpu *cpu = vmm->cpu, *v = vmm->cur->v;
+    uint32_t ret;
+    enum pv_action a = pv_hypercall(vmm, &ret);
+    cpu->gpr[rt] = ret;
+    priv_done(vmm, VMM_PRIV_hypercall);
+    sync_hw(vmm);
+    if (a == PV_IDLE && !(v->cp0.cause & v->cp0.status & 0xFF00u)) {
+        int can_wake = v->timer_cycle != UINT64_MAX && (v->cp0.status & (1u << (ST_IM_SHIFT + 7)));
+        if (!can_wake)
+            cpu->pc -= 4;                  /* a hang is reported at the call */
+        cpu_request_stop(cpu, can_wake ? CPU_STOP_YIELD : CPU_STOP_HANG, 0);
+    } else if (a == PV_YIELD) {
+        cpu->insn_limit = cpu->icount;     /* the slice ends here (vmm_run sets the next) */
+    }
+    deliver_pending(vmm);
+    propagate_stop(vmm);
+}
+
 /* Emulates the privileged instruction at cpu->pc against the guest's CP0 (vm->v); the back
  * end performs the MMU operations. Guest-visible state: whatever the instruction changes
  * on the bare machine (registers, CP0, the guest's MMU model), then a pending interrupt. */
@@ -309,6 +343,10 @@ static void emulate_priv(struct vmm *vmm)
         return;
     }
     sync_time(vmm);
+    if (d.op == OP_MFC0 && d.rd == TV_HC_CP0_REG && d.imm == 0) {
+        hypercall(vmm, d.rt);
+        return;
+    }
     if (vmm->backend->priv_op(vmm, &d)) {
         priv_done(vmm, kind);
         sync_hw(vmm);
@@ -422,6 +460,18 @@ void vmm_charge(struct vmm *vmm, enum cost_id id, uint64_t units)
     vmm->cur->n.cost_units[id] += units;
 }
 
+/* The machine memory manager's work since the last call (a reclaim, a page brought back,
+ * a copy on write, the sharing scan), charged to the VM on the CPU by cost constant. */
+static void charge_mem(struct vmm *vmm)
+{
+    uint64_t units[COST_COUNT];
+    if (!vmm->mem.has_uncharged || !mem_take_charges(&vmm->mem, units))
+        return;                              /* (the test inline: once per trap) */
+    for (int id = 0; id < COST_COUNT; id++)
+        if (units[id])
+            vmm_charge(vmm, (enum cost_id)id, units[id]);
+}
+
 static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e);
 
 /* A translation fault, classified for the back end (mmu_backend.h): an address the guest's
@@ -464,12 +514,18 @@ static void vmm_exception(struct cpu *cpu, const struct cpu_exc *e)
     uint64_t filled = vmm->cur->pmap.filled;
     uint64_t emulated = vmm->cur->n.priv_emulated + vmm->cur->n.device_accesses;
     uint64_t reflected = vmm->cur->n.reflected;
+    pmap_clear_pins(&vmm->cur->pmap);
+    if (pv_active(&vmm->cur->pv) && pv_pull(vmm))   /* the per-vCPU page, pv=1 guests */
+        sync_hw(vmm);
     vmm_exception_body(cpu, e);
     vmm_charge(vmm, COST_trap_round_trip, 1);
     vmm_charge(vmm, COST_emulate_priv,
                vmm->cur->n.priv_emulated + vmm->cur->n.device_accesses - emulated);
     vmm_charge(vmm, COST_reflect, vmm->cur->n.reflected - reflected);
     vmm_charge(vmm, COST_page_zero, vmm->cur->pmap.filled - filled);
+    charge_mem(vmm);
+    if (pv_active(&vmm->cur->pv))            /* (it may have been set up in this trap) */
+        pv_push(vmm);
     cpu_recompute_stop(cpu);
 }
 
@@ -551,17 +607,109 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
     stats_add(st, &vm->n.idle_wait_halts, "%s.idle.wait_halts", px);
     stats_add(st, &vm->n.idle_spin_halts, "%s.idle.spin_halts", px);
     stats_add(st, &vm->n.end_cycle, "%s.end_cycle", px);
+    pv_register_stats(&vm->pv, st, px);
     vmm_be_activate(vmm, vm->be_slot);
     vmm->backend->register_vm_stats(vmm, vm, st, px);
 }
 
-/* A guest-physical page of the VM loses its frame (pmap_unmap): the back end drops every
- * translation to it first. */
+/* ---- the pmap hooks: the machine memory manager reaches the back ends through them ---- */
+
+/* A guest-physical page of the VM loses its frame (evicted, merged, copied, ballooned,
+ * pmap_unmap): the back end drops every translation to it first. */
+/* A hook may be called for a VM other than the one on the CPU (the reclaim clock takes a
+ * page of any VM): the VM's technique is made the active one for the call, and the one that
+ * was active comes back afterwards. */
+struct be_saved {
+    const struct mmu_backend *backend;
+    void *be;
+    struct mmu *mmu;
+};
+
+static struct be_saved be_enter(struct vm *vm)
+{
+    struct vmm *vmm = vm->owner;
+    struct be_saved s = { vmm->backend, vmm->be, vmm->cpu->mmu };
+    vmm_be_activate(vmm, vm->be_slot);
+    return s;
+}
+
+static void be_leave(struct vmm *vmm, struct be_saved s)
+{
+    vmm->backend = s.backend;
+    vmm->be = s.be;
+    if (vmm->cpu->mmu != s.mmu) {
+        vmm->cpu->mmu = s.mmu;
+        cpu_tc_flush(vmm->cpu);
+    }
+}
+
 static void vm_page_unmapped(void *ctx, uint32_t gpfn)
 {
     struct vm *vm = ctx;
-    vmm_be_activate(vm->owner, vm->be_slot);
+    struct be_saved s = be_enter(vm);
     vm->owner->backend->unmapped(vm->owner, vm, gpfn, 1);
+    be_leave(vm->owner, s);
+}
+
+static void vm_page_protect(void *ctx, uint32_t gpfn)
+{
+    struct vm *vm = ctx;
+    struct be_saved s = be_enter(vm);
+    vm->owner->backend->protect(vm->owner, vm, gpfn);
+    be_leave(vm->owner, s);
+}
+
+static int vm_page_referenced(void *ctx, uint32_t gpfn)
+{
+    struct vm *vm = ctx;
+    struct be_saved s = be_enter(vm);
+    int r = vm->owner->backend->referenced(vm->owner, vm, gpfn);
+    be_leave(vm->owner, s);
+    return r;
+}
+
+/* The guest's first write to a frame the VMM zeroed: is the trapping store one of zero
+ * (the guest zeroing the page again)? */
+static int vm_first_write(void *ctx, uint32_t gpfn, int access)
+{
+    struct vm *vm = ctx;
+    struct vmm *vmm = vm->owner;
+    uint32_t insn;
+    struct emul_mem m;
+    (void)gpfn;
+    (void)access;
+    if (vmm->cur != vm || !vmm->trap || vmm_guest_fetch(vmm, vmm->cpu->pc, &insn) != 0 ||
+        emul_decode_mem(insn, vmm->cpu->gpr, &m) != 0 || !m.store)
+        return 0;
+    return m.value == 0;
+}
+
+/* A page of the VM cannot be given to it: the VM stops (the others go on); it never gets
+ * bytes that are not its own. */
+static void vm_page_failed(void *ctx, uint32_t gpfn, enum pmap_failure why)
+{
+    struct vm *vm = ctx;
+    struct vmm *vmm = vm->owner;
+    if (!vm->vmm_error[0]) {
+        char why_text[sizeof(vm->vmm_error) - 40];
+        mem_explain(&vmm->mem, why, why_text, sizeof(why_text));
+        if (gpfn == PMAP_NONE)
+            snprintf(vm->vmm_error, sizeof(vm->vmm_error), "%s", why_text);
+        else
+            snprintf(vm->vmm_error, sizeof(vm->vmm_error), "guest-physical page %#x: %s",
+                     gpfn << 12, why_text);
+        fprintf(stderr, "tlbvisor: vm%u: %s; vm%u stopped\n", vm->id, vm->vmm_error, vm->id);
+    }
+    if (vmm->cur == vm)
+        cpu_request_stop(vmm->cpu, CPU_STOP_HANG, 0);
+}
+
+/* A machine frame is handed out again: the CPU forgets the code it predecoded there. */
+static void frame_reused(void *ctx, uint32_t mfn)
+{
+    struct cpu *cpu = ctx;
+    if ((uint64_t)mfn < cpu->ram_pages && cpu->dpages[mfn])
+        cpu_phys_written(cpu, mfn << 12, FRAMES_FRAME_BYTES);
 }
 
 /* The board of a VM: its time is the machine's; its lines are the guest's Cause IP2-6
@@ -621,13 +769,17 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
                      const struct vm_file *initrd, char *err, size_t errlen)
 {
     vm->id = id;
+    pv_init(&vm->pv);
     snprintf(err, errlen, "cannot create VM %u (out of memory)", id);
     struct vmm_config vcfg = *cfg;         /* the VM's own guest TLB size, if it has one */
     if (sp->tlb_entries)
         vcfg.tlb_entries = sp->tlb_entries;
     cfg = &vcfg;
-    vm->v = cpu_new(NULL, sp->mem_bytes, &vm->bus, cfg->tlb_entries);
-    if (!vm->v || pmap_init(&vm->pmap, &vmm->frames, id, sp->mem_bytes) != 0)
+    /* The guest's CP0 and MMU model never runs: no RAM of its own, no predecoded pages
+     * (their table would cost 8 bytes per guest page per VM). */
+    vm->v = cpu_new(NULL, 0, &vm->bus, cfg->tlb_entries);
+    if (!vm->v || pmap_init(&vm->pmap, &vmm->frames, id, sp->mem_bytes) != 0 ||
+        mem_add_vm(&vmm->mem, &vm->pmap) != 0)
         return -1;
     if (cfg->cost)
         vm->v->cost = *cfg->cost;
@@ -635,7 +787,15 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
     vmm_be_activate(vmm, vm->be_slot);
     if (vmm->backend->vm_init(vmm, vm, cfg) != 0)
         return -1;
-    pmap_set_unmap_hook(&vm->pmap, vm_page_unmapped, vm);
+    struct pmap_hooks hooks = {
+        .unmap = vm_page_unmapped,
+        .protect = vmm->backend->protect ? vm_page_protect : NULL,
+        .referenced = vmm->backend->referenced ? vm_page_referenced : NULL,
+        .first_write = vm_first_write,
+        .failed = vm_page_failed,
+        .ctx = vm,
+    };
+    pmap_set_hooks(&vm->pmap, &hooks);
     cpu_reset(vm->v);
     if (cfg->vms > 1)
         snprintf(vm->prefix, sizeof(vm->prefix), "[vm%u] ", id);
@@ -673,18 +833,27 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
 int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_path,
                char *err, size_t errlen)
 {
-    struct vmm_vm_spec specs[VMM_MAX_VMS];
-
     memset(vmm, 0, sizeof(*vmm));
     if (cfg->vms < 1 || cfg->vms > VMM_MAX_VMS) {
         snprintf(err, errlen, "from 1 to %d VMs", VMM_MAX_VMS);
         return -1;
     }
+    /* Per-VM scratch, as many as asked for (no fixed array: up to VMM_MAX_VMS). */
+    struct vmm_vm_spec *specs = calloc(cfg->vms, sizeof(*specs));
+    struct vm_file *img = calloc(cfg->vms, sizeof(*img)), *rd = calloc(cfg->vms, sizeof(*rd));
+    unsigned *img_of = calloc(cfg->vms, sizeof(*img_of)), *rd_of = calloc(cfg->vms, sizeof(*rd_of));
+    unsigned *slot_of = calloc(cfg->vms, sizeof(*slot_of)), nimg = 0, nrd = 0;
+    vmm->vms = calloc(cfg->vms, sizeof(*vmm->vms));
+    int rc = -1;
+    if (!specs || !img || !rd || !img_of || !rd_of || !slot_of || !vmm->vms) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    vmm->nvms_alloc = cfg->vms;
     /* The techniques in use (one machine-wide instance each, with the options of the first
      * VM that names it), each VM's RAM and its technique's budget for it, plus room for the
      * VMM's own frames. */
     struct vmm_config becfg[VMM_MAX_BACKENDS];
-    unsigned slot_of[VMM_MAX_VMS];
     uint64_t pool = 1u << 20;
     for (unsigned i = 0; i < cfg->vms; i++) {
         specs[i] = cfg->spec ? cfg->spec[i]
@@ -698,7 +867,7 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
         if (j == vmm->nbes) {
             if (j == VMM_MAX_BACKENDS) {
                 snprintf(err, errlen, "at most %d different techniques at once", VMM_MAX_BACKENDS);
-                return -1;
+                goto out;
             }
             becfg[j] = *cfg;
             becfg[j].backend = b;
@@ -712,11 +881,14 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
         pool += specs[i].mem_bytes +
                 (b->vm_frames ? (uint64_t)b->vm_frames(&becfg[j]) << 12 : 0);
     }
+    if (cfg->machine_mem_bytes)        /* overcommit: the pool is what the user gives */
+        pool = cfg->machine_mem_bytes;
     if (pool > FRAMES_MAX_BYTES || frames_init(&vmm->frames, pool) != 0) {
         snprintf(err, errlen, "cannot have %llu bytes of machine memory (the host refused it, "
-                 "or more than %llu MiB)", (unsigned long long)pool,
-                 (unsigned long long)(FRAMES_MAX_BYTES >> 20));
-        return -1;
+                 "or more than %llu MiB%s)", (unsigned long long)pool,
+                 (unsigned long long)(FRAMES_MAX_BYTES >> 20),
+                 cfg->machine_mem_bytes ? "" : ": give a smaller --machine-mem to overcommit");
+        goto out;
     }
     sched_init(&vmm->sched, cfg->quantum_cycles);
     bus_init(&vmm->hwbus, frames_host(&vmm->frames, 0), (uint32_t)pool);
@@ -724,19 +896,22 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
                        VMM_MACHINE_TLB_ENTRIES);
     if (!vmm->cpu) {
         snprintf(err, errlen, "out of memory");
-        vmm_destroy(vmm);
-        return -1;
+        goto out;
     }
     if (cfg->cost)
         vmm->cpu->cost = *cfg->cost;
+    frames_set_reuse_hook(&vmm->frames, frame_reused, vmm->cpu);
+    struct mem_config mc = cfg->mem;
+    mc.reclaim = cfg->machine_mem_bytes != 0;
+    if (mem_init(&vmm->mem, &vmm->frames, &mc, &vmm->cpu->cost, err, errlen) != 0)
+        goto out;
     for (unsigned j = 0; j < vmm->nbes; j++) {
         vmm->backend = vmm->bes[j].backend;
         vmm->be = NULL;
         vmm->cpu->mmu = NULL;
         if (vmm->backend->init(vmm, &becfg[j], err, errlen) != 0) {
             vmm->nbes = j;
-            vmm_destroy(vmm);
-            return -1;
+            goto out;
         }
         vmm->bes[j].be = vmm->be;
         vmm->bes[j].mmu = vmm->cpu->mmu;
@@ -752,11 +927,7 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
     }
     /* Each image and each initrd is read once, however many VMs boot it (a pipe can be
      * read only once); an image is checked against the smallest RAM of those VMs. */
-    struct vm_file img[VMM_MAX_VMS], rd[VMM_MAX_VMS];
-    unsigned img_of[VMM_MAX_VMS], rd_of[VMM_MAX_VMS], nimg = 0, nrd = 0;
-    int rc = 0;
-    memset(img, 0, sizeof(img));
-    memset(rd, 0, sizeof(rd));
+    rc = 0;
     for (unsigned i = 0; i < cfg->vms && rc == 0; i++) {
         unsigned k = 0;
         while (k < nimg && strcmp(img[k].path, specs[i].elf) != 0)
@@ -775,7 +946,7 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
             }
             nimg++;
         }
-        rd_of[i] = VMM_MAX_VMS;
+        rd_of[i] = UINT_MAX;
         if (rc == 0 && specs[i].initrd) {
             k = 0;
             while (k < nrd && strcmp(rd[k].path, specs[i].initrd) != 0)
@@ -793,12 +964,19 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
         vmm->vms[i].backend = vmm->bes[slot_of[i]].backend;
         vmm->vms[i].be_slot = slot_of[i];
         rc = vm_create(vmm, &vmm->vms[i], i + 1, &becfg[slot_of[i]], &specs[i], &img[img_of[i]].img,
-                       rd_of[i] < VMM_MAX_VMS ? &rd[rd_of[i]] : NULL, err, errlen);
+                       rd_of[i] != UINT_MAX ? &rd[rd_of[i]] : NULL, err, errlen);
     }
+out:
     for (unsigned k = 0; k < nimg; k++)
         elf_free(&img[k].img);
     for (unsigned k = 0; k < nrd; k++)
         free(rd[k].data);
+    free(specs);
+    free(img);
+    free(rd);
+    free(img_of);
+    free(rd_of);
+    free(slot_of);
     if (rc != 0) {
         vmm_destroy(vmm);
         return -1;
@@ -827,6 +1005,7 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
         stats_free(&one);
     }
     frames_register_stats(&vmm->frames, st);
+    mem_register_stats(&vmm->mem, st);
     stats_add(st, &vmm->world_switches, "machine.world_switches");
     for (unsigned j = 0; j < vmm->nbes; j++) {
         vmm_be_activate(vmm, j);
@@ -918,11 +1097,34 @@ enum cpu_stop vmm_run(struct vmm *vmm)
             cpu->n.idle_cycles += next - now;
             continue;
         }
-        struct vm *vm = NULL;
-        for (unsigned i = 0; i < vmm->nvms; i++)
-            if (vmm->vms[i].vcpu == id)
-                vm = &vmm->vms[i];
+        /* Each VM added its one vCPU in order: vCPU id i is VM i + 1. */
+        struct vm *vm = &vmm->vms[id];
         switch_to(vmm, vm);
+        /* The memory manager's periodic work (sharing scan, reclaim to the watermark,
+         * balloon targets), charged to the VM about to run. */
+        pmap_clear_pins(&vm->pmap);
+        mem_tick(&vmm->mem);
+        charge_mem(vmm);
+        struct pmap *thrash = mem_thrashing(&vmm->mem);
+        if (thrash) {
+            /* Machine memory cannot hold the working sets: the VM holding the most pages
+             * stops (its frames come back), the others go on. */
+            struct vm *victim = vm;
+            for (unsigned i = 0; i < vmm->nvms; i++)
+                if (&vmm->vms[i].pmap == thrash)
+                    victim = &vmm->vms[i];
+            vm_page_failed(victim, PMAP_NONE, PMAP_FAIL_THRASH);
+            vm_done(vmm, victim, CPU_STOP_HANG, 0);
+            victim->v->stop = CPU_STOP_NONE;
+            cpu->stop = CPU_STOP_NONE;
+            if (victim == vm)
+                continue;
+            /* it was not on the CPU: the one that is gets its technique and root back */
+            victim->end_pc = victim->pc;
+            vmm_be_activate(vmm, vm->be_slot);
+            vmm->backend->switch_in(vmm, vm);
+            sync_hw(vmm);
+        }
         /* The slice, in instructions, and the machine-wide limit. */
         uint64_t end = sched_slice_end(&vmm->sched, id, now);
         if (vm->probe && end > now + IDLE_PROBE_CYCLES)
@@ -993,7 +1195,7 @@ void vmm_destroy(struct vmm *vmm)
 {
     if (vmm->input_vm)
         console_in_close(&vmm->input);
-    for (unsigned i = 0; i < VMM_MAX_VMS; i++) {
+    for (unsigned i = 0; vmm->vms && i < vmm->nvms_alloc; i++) {
         struct vm *vm = &vmm->vms[i];
         if (vm->be) {
             vmm_be_activate(vmm, vm->be_slot);
@@ -1009,8 +1211,11 @@ void vmm_destroy(struct vmm *vmm)
         vmm_be_activate(vmm, j);
         vmm->backend->fini(vmm);
     }
+    mem_fini(&vmm->mem);
     cpu_free(vmm->cpu);
     frames_destroy(&vmm->frames);
     stats_free(&vmm->stats);
+    sched_free(&vmm->sched);
+    free(vmm->vms);
     memset(vmm, 0, sizeof(*vmm));
 }

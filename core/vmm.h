@@ -24,17 +24,21 @@
 #include "idle.h"
 #include "machine.h"
 #include "malta.h"
+#include "mem.h"
+#include "paravirt.h"
 #include "pmap.h"
 #include "sched.h"
 #include "stats.h"
 #include "uart.h"
 
-#define VMM_MAX_VMS 8
+/* The most VMs one machine runs: a sanity bound on the command line, not the size of any
+ * array (the VMs, their vCPUs and counters are allocated for the number asked for). */
+#define VMM_MAX_VMS 1024
 #define VMM_MAX_BACKENDS 4         /* different techniques on one machine at once */
 
 /* Emulated privileged instructions, by kind (vmN.priv.KIND). */
 #define VMM_PRIV_KINDS(X) X(mfc0) X(mtc0) X(tlbp) X(tlbr) X(tlbwi) X(tlbwr) X(eret) X(wait) \
-    X(di_ei) X(cache) X(rdhwr) X(shadow_regs)
+    X(di_ei) X(cache) X(rdhwr) X(shadow_regs) X(hypercall)
 enum vmm_priv {
 #define VMM_PRIV_ENUM(k) VMM_PRIV_##k,
     VMM_PRIV_KINDS(VMM_PRIV_ENUM)
@@ -78,6 +82,8 @@ struct vm {
     enum cpu_stop why;             /* how it ended */
     int exit_code;
     uint32_t end_pc;               /* where it stopped (a hung wait: the wait itself) */
+    char vmm_error[200];           /* why the VMM stopped it (out of machine memory, a
+                                    * corrupted swap page), or "" */
     const char *end_mode;          /* the guest's mode then ("kernel", "user", ...) */
     char prefix[16];               /* "[vmN] " on its console lines when several VMs run */
     char board_name[16];           /* "vmN: " on its unmodelled-access reports */
@@ -92,6 +98,7 @@ struct vm {
     struct uart uart;              /* its console output */
     struct malta board;
     void *be;                      /* the back end's per-VM state (only the back end's) */
+    struct vm_pv pv;               /* its paravirtual interface (paravirt.h) */
     const struct mmu_backend *backend; /* its memory-virtualization technique */
     unsigned be_slot;              /* ... its index in vmm->bes */
     struct vmm *owner;
@@ -112,6 +119,7 @@ struct vmm_be {
 
 struct vmm {
     struct frames frames;
+    struct mem mem;                /* the machine memory manager (mem.h) */
     struct bus hwbus;              /* nothing on it: guests never reach devices directly */
     struct cpu *cpu;               /* the machine; cpu->mmu belongs to the back end */
     /* The technique of the VM on the CPU (every hook is called with it active): its table,
@@ -120,11 +128,12 @@ struct vmm {
      * a shadow-paging VM on the page walker): the machine then has one MMU per technique
      * and a world switch changes which one translates (vmm_be_activate). */
     const struct mmu_backend *backend;
-    void *be;
+    void *be;                      /* the active back end's machine-wide state */
     struct vmm_be bes[VMM_MAX_BACKENDS];
     unsigned nbes;
-    struct vm vms[VMM_MAX_VMS];
-    unsigned nvms;
+    struct vm *vms;                /* [nvms_alloc], allocated once: the stats registry keeps
+                                    * pointers into them */
+    unsigned nvms, nvms_alloc;
     struct vm *cur;                /* the VM on the CPU */
     const struct cpu_exc *trap;    /* the exception being handled (inside vmm_exception) */
     struct sched sched;
@@ -157,6 +166,9 @@ struct vmm_config {
     int idle_detect;               /* IDLE_DETECT_* bits (default both) */
     uint32_t mem_bytes;            /* each VM's guest-physical RAM (without spec) */
     unsigned tlb_entries;          /* the guest's TLB size (Config1.MMUSize + 1) */
+    uint64_t machine_mem_bytes;    /* the machine frame pool (0: every VM's RAM plus 1 MiB) */
+    struct mem_config mem;         /* reclaim (on when machine_mem_bytes is given), the
+                                    * compressed store, swap, sharing, zero tracking */
     const struct mmu_backend *backend; /* the memory-virtualization technique */
     const void *backend_opts;      /* its options (the back end's own struct), or NULL */
     uint64_t max_insns;
@@ -199,6 +211,11 @@ int vmm_guest_fetch(struct vmm *vmm, uint32_t va, uint32_t *insn);
 /* Completes the trapped instruction without executing it (the VMM emulated it): execution
  * continues at cpu->npc (the branch destination when it was in a delay slot). */
 void vmm_skip(struct vmm *vmm);
+/* The guest's `mtc0 val` to CP0 register reg (select 0) as the VMM emulates it: offered
+ * to the back end first (which may note it or own the register), else written to the
+ * virtual CP0 (paravirt.c: a register the guest wrote in its per-vCPU page). */
+void vmm_guest_mtc0(struct vmm *vmm, int reg, uint32_t val);
+
 /* Makes slot's technique the active one (its state in vmm->be, its MMU the machine's,
  * the CPU's translation cache flushed if that changed). For the core. */
 void vmm_be_activate(struct vmm *vmm, unsigned slot);

@@ -51,10 +51,12 @@ enum hw_kind { HW_EMPTY, HW_VMM, HW_GUEST, HW_L2 };
 /* What the VMM knows of each machine TLB entry. */
 struct hw_entry {
     uint8_t kind;                  /* enum hw_kind */
-    uint8_t vm;                    /* owner VM id, 0 for none */
     uint8_t global;                /* G (HW_VMM kseg0/kseg1 entries) */
     uint8_t slot;                  /* HW_GUEST, HW_L2: the guest TLB index it came from */
+    uint16_t vm;                   /* owner VM id, 0 for none */
     uint32_t vpn2;
+    uint32_t gpfn[2];              /* the guest-physical page of each half (the reverse map
+                                    * GPFN -> machine entries), PMAP_NONE if invalid */
 };
 
 struct disco {
@@ -69,6 +71,8 @@ struct disco {
         uint64_t asid_rollovers;   /* machine ASIDs ran out: machine TLB emptied */
         uint64_t asids_assigned;
         uint64_t dropped;          /* machine entries invalidated by the VMM */
+        uint64_t rmap_drops;       /* ... because their guest page lost its frame */
+        uint64_t rmap_protects;    /* machine entries made read-only (a page became shared) */
     } n;
 };
 
@@ -167,11 +171,18 @@ static unsigned hw_asid(struct vmm *vmm, unsigned g)
     return d->asid_next++;
 }
 
+/* A machine EntryLo half: a translation of vm's page gpfn, what the reverse map records. */
+struct half {
+    uint32_t lo;                   /* machine EntryLo (PFN = MFN, D, V), 0 if invalid */
+    uint32_t gpfn;                 /* PMAP_NONE if invalid */
+};
+
 /* Installs the machine entry for the even/odd pair of va under the current machine ASID
  * (or global), replacing any entry for the same pair. */
-static void hw_fill(struct vmm *vmm, uint32_t va, uint32_t lo0, uint32_t lo1, int global,
+static void hw_fill(struct vmm *vmm, uint32_t va, struct half h0, struct half h1, int global,
                     enum hw_kind kind, unsigned slot)
 {
+    uint32_t lo0 = h0.lo, lo1 = h1.lo;
     struct disco *d = D(vmm);
     struct cp0 *c = &vmm->cpu->cp0;
     uint32_t hi = (va & ~0x1FFFu) | (c->entryhi & 0xFF);
@@ -182,39 +193,58 @@ static void hw_fill(struct vmm *vmm, uint32_t va, uint32_t lo0, uint32_t lo1, in
     c->entryhi = saved;
     unsigned idx = (c->index & 0x80000000u) ? d->victim++ % HW_ENTRIES : c->index;
     hw_write(vmm, idx, hi, lo0 | (global ? 1u : 0), lo1 | (global ? 1u : 0));
-    d->e[idx] = (struct hw_entry){ .kind = (uint8_t)kind, .vm = (uint8_t)vmm->cur->id,
+    d->e[idx] = (struct hw_entry){ .kind = (uint8_t)kind, .vm = (uint16_t)vmm->cur->id,
                                    .global = (uint8_t)(global != 0), .slot = (uint8_t)slot,
-                                   .vpn2 = va & ~0x1FFFu };
+                                   .vpn2 = va & ~0x1FFFu,
+                                   .gpfn = { lo0 & 2u ? h0.gpfn : PMAP_NONE,
+                                             lo1 & 2u ? h1.gpfn : PMAP_NONE } };
 }
 
-/* Machine EntryLo (D, V) for guest EntryLo lo, or 0 if its frame is not the guest's
- * (*beyond set) or it is invalid. */
-static uint32_t machine_lo(struct vmm *vmm, uint32_t lo, int *beyond)
+/* The machine half for vm's guest page gpfn, which the guest may write if guest_d. The
+ * page the access is for (mine) is asked of the pmap for that access (a store copies a
+ * shared page, brings an evicted one back, backs a fresh one); the other half of the pair
+ * is mapped only if that costs no more than it did before machine memory was managed: a
+ * page with a frame, or a fresh one (backed, as always), never one the memory manager has
+ * moved out (compressed, swapped, ballooned), which stays invalid until touched. D only
+ * if the guest allows it and the pmap says the frame may be written. *beyond: gpfn is not
+ * the guest's (outside its RAM), or the page could not be had. */
+static struct half machine_half(struct vmm *vmm, uint32_t gpfn, int guest_d, int mine, int store,
+                                int *beyond)
+{
+    struct pmap *p = &vmm->cur->pmap;
+    struct half h = { 0, PMAP_NONE };
+    enum pmap_state st = pmap_state(p, gpfn);
+    if (!mine && gpfn < p->npages && st != PMAP_UNTOUCHED && st != PMAP_RESIDENT &&
+        st != PMAP_SHARED)
+        return h;
+    uint32_t mfn = pmap_get(p, gpfn, mine && store ? PMAP_WRITE : PMAP_READ);
+    if (mfn == PMAP_NONE) {
+        *beyond = 1;
+        return h;
+    }
+    h.lo = (mfn << 6) | (guest_d && pmap_writable(p, gpfn) ? 4u : 0) | 2u;
+    h.gpfn = gpfn;
+    return h;
+}
+
+/* The machine half for guest EntryLo lo (invalid if the guest's is). */
+static struct half machine_lo(struct vmm *vmm, uint32_t lo, int mine, int store, int *beyond)
 {
     if (!(lo & 2u))
-        return 0;
-    uint32_t mfn = pmap_fill(&vmm->cur->pmap, (lo >> 6) & 0xFFFFFu);
-    if (mfn == PMAP_NONE) {
-        *beyond = 1;
-        return 0;
-    }
-    return (mfn << 6) | (lo & 4u) | 2u;
+        return (struct half){ 0, PMAP_NONE };
+    return machine_half(vmm, (lo >> 6) & 0xFFFFFu, (lo & 4u) != 0, mine, store, beyond);
 }
 
-/* EntryLo for the guest-physical page of va under the guest's TLB, or 0 (V=0). */
-static uint32_t guest_lo(struct vmm *vmm, uint32_t va, int *beyond)
+/* The machine half for the guest-physical page of va under the guest's TLB (invalid if
+ * the guest's TLB does not map it). */
+static struct half guest_lo(struct vmm *vmm, uint32_t va, int mine, int store, int *beyond)
 {
-    uint32_t gpa, mfn;
+    uint32_t gpa, gpa_w;
     struct mmu *vtlb = DV(vmm->cur)->vtlb;
     if (vtlb->ops->translate(vtlb, va, MMU_LOAD, 0, &gpa) != MMU_OK)
-        return 0;
-    mfn = pmap_fill(&vmm->cur->pmap, gpa >> 12);
-    if (mfn == PMAP_NONE) {
-        *beyond = 1;
-        return 0;
-    }
-    uint32_t dirty = vtlb->ops->translate(vtlb, va, MMU_STORE, 0, &gpa) == MMU_OK ? 4u : 0;
-    return (mfn << 6) | dirty | 2u;
+        return (struct half){ 0, PMAP_NONE };
+    int dirty = vtlb->ops->translate(vtlb, va, MMU_STORE, 0, &gpa_w) == MMU_OK;
+    return machine_half(vmm, gpa >> 12, dirty, mine, store, beyond);
 }
 
 /* A refill the guest's TLB cannot serve: does the L2 TLB hold a usable entry (valid, and
@@ -233,8 +263,8 @@ static int l2_serve(struct vmm *vmm, uint32_t va, int store)
         return 0;
     }
     int beyond0 = 0, beyond1 = 0;
-    uint32_t lo0 = machine_lo(vmm, e->lo[0], &beyond0);
-    uint32_t lo1 = machine_lo(vmm, e->lo[1], &beyond1);
+    struct half lo0 = machine_lo(vmm, e->lo[0], half == 0, store, &beyond0);
+    struct half lo1 = machine_lo(vmm, e->lo[1], half == 1, store, &beyond1);
     if (half ? beyond1 : beyond0) {
         l2tlb_classify_miss(&dv->l2, va, vm->v->cp0.entryhi & 0xFF, 1);
         dv->n.l2_misses++;                  /* the guest's refill path gives the bus error */
@@ -253,15 +283,14 @@ static void disco_fault_unmapped(struct vmm *vmm, const struct vmm_fault *f)
     struct vm *vm = vmm->cur;
     struct disco_vm *dv = DV(vm);
     uint32_t va = f->va, pair = f->gpa & ~0x1FFFu;
-    uint32_t m0 = pmap_fill(&vm->pmap, pair >> 12);
-    uint32_t m1 = pmap_fill(&vm->pmap, (pair >> 12) + 1);
-    uint32_t mine = (va & 0x1000u) ? m1 : m0;
-    if (mine == PMAP_NONE) {
+    int odd = (va & 0x1000u) != 0, store = f->access == MMU_STORE, beyond[2] = { 0, 0 };
+    struct half h0 = machine_half(vmm, pair >> 12, 1, !odd, store, &beyond[0]);
+    struct half h1 = machine_half(vmm, (pair >> 12) + 1, 1, odd, store, &beyond[1]);
+    if (beyond[odd]) {
         vmm_access_unbacked(vmm, f->access == MMU_FETCH);
         return;
     }
-    hw_fill(vmm, va, m0 == PMAP_NONE ? 0 : (m0 << 6) | 6u, m1 == PMAP_NONE ? 0 : (m1 << 6) | 6u,
-            in_kseg01(va), HW_VMM, 0);
+    hw_fill(vmm, va, h0, h1, in_kseg01(va), HW_VMM, 0);
     dv->n.kseg_fills++;
     vmm_retry(vmm);
 }
@@ -285,10 +314,10 @@ static void disco_fault_mapped(struct vmm *vmm, const struct vmm_fault *flt)
         vmm_reflect(vmm, &g);
         return;
     }
-    int beyond0 = 0, beyond1 = 0;
-    uint32_t lo0 = guest_lo(vmm, va & ~0x1000u, &beyond0);
-    uint32_t lo1 = guest_lo(vmm, va | 0x1000u, &beyond1);
-    if ((va & 0x1000u) ? beyond1 : beyond0) {
+    int beyond0 = 0, beyond1 = 0, odd = (va & 0x1000u) != 0;
+    struct half lo0 = guest_lo(vmm, va & ~0x1000u, !odd, store, &beyond0);
+    struct half lo1 = guest_lo(vmm, va | 0x1000u, odd, store, &beyond1);
+    if (odd ? beyond1 : beyond0) {
         /* The guest mapped a frame it does not have: a bus error, as on the bare machine. */
         vmm_access_unbacked(vmm, fetch);
         return;
@@ -440,11 +469,56 @@ static void disco_switch_in(struct vmm *vmm, struct vm *vm)
     (void)vm;                       /* the core's sync_hw sets its ASID */
 }
 
+/* The machine TLB is the only place where Disco holds machine frames: the L2 TLB and the
+ * guest's TLB hold guest-physical frames, mapped through the pmap each time they are used,
+ * so a page that moves needs nothing there. The reverse map from a GPFN to the machine
+ * entries of it is the entries' gpfn[] (64 entries: a scan is the cheapest index). */
 static void disco_unmapped(struct vmm *vmm, struct vm *vm, uint32_t gpfn, uint32_t count)
 {
-    (void)gpfn;
-    (void)count;
-    hw_drop_where(vmm, vm->id, HW_EMPTY, -1, 1, 0);
+    struct disco *d = D(vmm);
+    if (gpfn == 0 && count >= vm->pmap.npages) {
+        hw_drop_where(vmm, vm->id, HW_EMPTY, -1, 1, 0);
+        return;
+    }
+    for (unsigned i = 0; i < HW_ENTRIES; i++) {
+        const struct hw_entry *h = &d->e[i];
+        if (h->kind != HW_EMPTY && h->vm == vm->id &&
+            (h->gpfn[0] - gpfn < count || h->gpfn[1] - gpfn < count)) {
+            hw_drop(vmm, i);
+            d->n.rmap_drops++;
+        }
+    }
+}
+
+/* Clears D in every machine half that maps vm's page gpfn (rewriting the entry in place). */
+static void disco_protect(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
+{
+    struct disco *d = D(vmm);
+    for (unsigned i = 0; i < HW_ENTRIES; i++) {
+        struct hw_entry *h = &d->e[i];
+        if (h->kind == HW_EMPTY || h->vm != vm->id || (h->gpfn[0] != gpfn && h->gpfn[1] != gpfn))
+            continue;
+        struct r4k_tlb_view w;
+        r4k_tlb_peek(d->hw, i, &w);
+        uint32_t lo0 = w.lo[0] & ~(h->gpfn[0] == gpfn ? 4u : 0);
+        uint32_t lo1 = w.lo[1] & ~(h->gpfn[1] == gpfn ? 4u : 0);
+        if (lo0 == w.lo[0] && lo1 == w.lo[1])
+            continue;
+        hw_write(vmm, i, w.entryhi, lo0 | w.g, lo1 | w.g);
+        d->n.rmap_protects++;
+    }
+}
+
+/* A page the machine TLB maps is in use: the clock leaves it. */
+static int disco_referenced(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
+{
+    const struct disco *d = D(vmm);
+    for (unsigned i = 0; i < HW_ENTRIES; i++) {
+        const struct hw_entry *h = &d->e[i];
+        if (h->kind != HW_EMPTY && h->vm == vm->id && (h->gpfn[0] == gpfn || h->gpfn[1] == gpfn))
+            return 1;
+    }
+    return 0;
 }
 
 static int disco_init(struct vmm *vmm, const struct vmm_config *cfg, char *err, size_t errlen)
@@ -514,6 +588,8 @@ static void disco_register_stats(struct vmm *vmm, struct stats *st)
     stats_add(st, &d->n.asid_rollovers, "machine.asid.rollovers");
     stats_add(st, &d->n.asids_assigned, "machine.asid.assigned");
     stats_add(st, &d->n.dropped, "machine.tlb.vmm_drops");
+    stats_add(st, &d->n.rmap_drops, "machine.tlb.rmap_drops");
+    stats_add(st, &d->n.rmap_protects, "machine.tlb.rmap_protects");
 }
 
 static void disco_register_vm_stats(struct vmm *vmm, struct vm *vm, struct stats *st,
@@ -554,6 +630,8 @@ const struct mmu_backend disco_backend = {
     .switch_out = disco_switch_out,
     .switch_in = disco_switch_in,
     .unmapped = disco_unmapped,
+    .protect = disco_protect,
+    .referenced = disco_referenced,
     .register_stats = disco_register_stats,
     .register_vm_stats = disco_register_vm_stats,
     .vm_resolved = disco_vm_resolved,

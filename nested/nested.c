@@ -132,7 +132,9 @@ static void nt_fault_nested(struct vmm *vmm, const struct vmm_fault *f)
     n->n.exits++;
     uint32_t gpfn = f->gpa >> 12;
     if (gpfn < vm->pmap.npages) {
-        if (nt_map(vmm, vm, gpfn) != 0) {
+        /* a write (the access, or the walker's A/D write-back to a guest table) asks the
+         * pmap for a writable frame: a shared page is copied, a watched one classified */
+        if (nt_map(vmm, vm, gpfn, (e->npf & PW_NPF_W) != 0) != 0) {
             out_of_frames(vmm);
             return;
         }
@@ -208,6 +210,14 @@ static void nt_unmapped(struct vmm *vmm, struct vm *vm, uint32_t gpfn, uint32_t 
     }
     for (uint32_t g = gpfn; g < gpfn + count && g < n->npages; g++)
         nt_unmap(vmm, vm, g);
+}
+
+/* A page of vm becomes shared (or otherwise read-only for the guest): its nested entry
+ * loses RW; the guest's next store to it is a nested fault that copies it (nt_map). */
+static void nt_protect_hook(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
+{
+    if (gpfn < NV(vm)->npages)
+        nt_protect(vmm, vm, gpfn);
 }
 
 static int nt_init(struct vmm *vmm, const struct vmm_config *cfg, char *err, size_t errlen)
@@ -330,6 +340,7 @@ const struct mmu_backend nested_backend = {
     .switch_out = nt_switch_out,
     .switch_in = nt_switch_in,
     .unmapped = nt_unmapped,
+    .protect = nt_protect_hook,
     .register_stats = nt_register_stats,
     .register_vm_stats = nt_register_vm_stats,
     .vm_resolved = nt_vm_resolved,

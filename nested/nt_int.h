@@ -41,12 +41,13 @@ struct nt_model {
 #define NT_COUNTERS(X) \
     X(exits)            /* nested faults (EXC_NPF) */ \
     X(fills)            /* nested PTEs written (4 KiB) */ \
+    X(upgrades)         /* nested PTEs rewritten: read-only made writable (copy on write) */ \
     X(large_fills)      /* nested PDEs written with PS (4 MiB extents) */ \
     X(mmio)             /* exits for a GPA outside RAM: device accesses, bus errors */ \
     X(walk_outside)     /* guest table entries outside RAM: the guest's page fault */ \
     X(guest_faults)     /* the guest's own page faults, reflected */ \
     X(table_frames)     /* machine frames of the nested table now */ \
-    X(invalidations)    /* nested entries removed (INVEPT) */ \
+    X(invalidations)    /* nested entries removed or changed (INVEPT) */ \
     X(seg_changes)      /* guest segment-map changes (guest-unpaged regions reloaded) */
 
 struct nt_vm {
@@ -71,10 +72,12 @@ int nt_table_init(struct vmm *vmm, struct vm *vm);
 /* Maps gpfn (backing it first) in vm's nested table, with its whole 4 MiB extent when large
  * nested pages are on and the pmap gives the extent one aligned run. Returns 0, or -1 (no
  * machine frame left). */
-int nt_map(struct vmm *vmm, struct vm *vm, uint32_t gpfn);
+int nt_map(struct vmm *vmm, struct vm *vm, uint32_t gpfn, int store);
 /* Removes gpfn's nested entry (a 4 MiB entry covering it is split back into a table first
  * is not needed: the whole extent goes). Returns 1 if an entry was removed. */
 int nt_unmap(struct vmm *vmm, struct vm *vm, uint32_t gpfn);
+/* Makes gpfn's nested entry read-only (a 4 MiB one goes whole). Returns 1 if it changed. */
+int nt_protect(struct vmm *vmm, struct vm *vm, uint32_t gpfn);
 /* Frees every nested table frame but the root, which is emptied. */
 void nt_table_clear(struct vmm *vmm, struct vm *vm);
 void nt_table_free(struct vmm *vmm, struct vm *vm);

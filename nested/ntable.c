@@ -2,8 +2,12 @@
  * address, in machine frames the VM owns (owner tag NT_OWNER), built from the pmap on the
  * VM's nested faults. One directory; one page table per 4 MiB of guest RAM that has 4 KiB
  * entries; with large nested pages, a 4 MiB extent the pmap placed in one aligned machine
- * run is mapped by its directory entry alone (PS). Entries are P|RW: every guest-physical
- * page a VM owns is its own to read and write. */
+ * run is mapped by its directory entry alone (PS). An entry is P, and RW only where the
+ * pmap says the page may be written through a translation (pmap_writable: not a shared
+ * page, not a fresh page watched for double zeroing): the guest's first store to such a
+ * page is a nested fault with the write qualification, and the page is asked for again
+ * with PMAP_WRITE (copy on write, classification) and mapped writable. Machine memory
+ * (core/mem.c) reaches the table through the unmapped and protect hooks (nested.c). */
 #include <string.h>
 
 #include "../core/frames.h"
@@ -91,7 +95,7 @@ static int map_large(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
     return 1;
 }
 
-int nt_map(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
+int nt_map(struct vmm *vmm, struct vm *vm, uint32_t gpfn, int store)
 {
     struct nt_vm *n = NV(vm);
     uint32_t e = gpfn / PMAP_EXTENT_PAGES;
@@ -100,7 +104,7 @@ int nt_map(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
         if (rc)
             return rc < 0 ? -1 : 0;
     }
-    uint32_t mfn = pmap_fill(&vm->pmap, gpfn);
+    uint32_t mfn = pmap_get(&vm->pmap, gpfn, store ? PMAP_WRITE : PMAP_READ);
     if (mfn == PMAP_NONE)
         return -1;
     if (n->pt[e] == FRAMES_NONE) {
@@ -108,9 +112,36 @@ int nt_map(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
             return -1;
         put(vmm, n->root, e, (n->pt[e] << 12) | PW_P | PW_RW);
     }
-    put(vmm, n->pt[e], gpfn % PMAP_EXTENT_PAGES, (mfn << 12) | PW_P | PW_RW);
-    n->n.fills++;
+    uint32_t i = gpfn % PMAP_EXTENT_PAGES, old = get(vmm, n->pt[e], i);
+    uint32_t neu = (mfn << 12) | PW_P | (pmap_writable(&vm->pmap, gpfn) ? PW_RW : 0);
+    put(vmm, n->pt[e], i, neu);
+    if (old & PW_P) {
+        /* a read-only entry made writable (or moved): the machine may cache the old one */
+        n->n.upgrades++;
+        invalidate(vmm, vm);
+    } else {
+        n->n.fills++;
+    }
     return 0;
+}
+
+int nt_protect(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
+{
+    struct nt_vm *n = NV(vm);
+    uint32_t e = gpfn / PMAP_EXTENT_PAGES;
+    if (e >= NT_MAX_PT)
+        return 0;
+    uint32_t pde = get(vmm, n->root, e);
+    if (!(pde & PW_P))
+        return 0;
+    if (pde & PW_PS)
+        return nt_unmap(vmm, vm, gpfn);   /* a 4 MiB entry goes whole; pages fault back */
+    uint32_t i = gpfn % PMAP_EXTENT_PAGES, pte = get(vmm, n->pt[e], i);
+    if (!(pte & PW_RW))
+        return 0;
+    put(vmm, n->pt[e], i, pte & ~PW_RW);
+    invalidate(vmm, vm);
+    return 1;
 }
 
 int nt_unmap(struct vmm *vmm, struct vm *vm, uint32_t gpfn)

@@ -110,6 +110,9 @@ static void audit_leaf(struct audit *a, const struct sh_page *sp)
         }
         if ((e[i] & PW_RW) && is_tracked(s, g))
             report(a, "page %u slot %u: writable entry to tracked frame %#x", sp->id, i, g);
+        if ((e[i] & PW_RW) && !pmap_writable(&a->vm->pmap, g))
+            report(a, "page %u slot %u: writable entry to frame %#x the pmap keeps read-only",
+                   sp->id, i, g);
         if (!expected(a, sp, i, &leaf, &want) || want != g) {
             report(a, "page %u (kind %d, gfn %#x) slot %u: maps %#x, guest says %#x (leaf %#x)",
                    sp->id, sp->kind, sp->gfn, i, g, want, leaf);

@@ -204,6 +204,27 @@ static void emulate_pt_write(struct vmm *vmm, struct vm *vm, uint32_t va, uint32
     vmm_skip(vmm);
 }
 
+/* A paravirtual guest's batched page-table store (mmu_backend.h pt_write, TV_HC_MMU_UPDATE,
+ * Xen's mmu_update): the word is written as emulate_pt_write writes it and, when the frame
+ * is a tracked page table, propagated to the shadows made from it (charged shadow_update,
+ * counted in pt_write_batched) — without the trap per word. Words of a frame that is no
+ * page table (or an out-of-sync one) are plain stores. */
+void sh_pt_write_batched(struct vmm *vmm, struct vm *vm, uint32_t gpa, uint32_t val)
+{
+    struct sh_vm *s = SV(vm);
+    uint32_t gpfn = gpa >> 12, off = gpa & 0xFFCu;
+    uint8_t *host = pmap_host(&vm->pmap, gpfn);
+    if (!host)
+        return;
+    memcpy(host + off, &val, 4);
+    cpu_phys_written(vmm->cpu, pmap_lookup(&vm->pmap, gpfn) << 12 | off, 4);
+    if (!is_tracked(s, gpfn))
+        return;
+    s->n.pt_write_batched++;
+    vmm_charge(vmm, COST_shadow_update, 1);
+    pt_written(vmm, vm, gpfn, off >> 2, val, s->last_write_gfn);
+}
+
 /* ---- fills ------------------------------------------------------------------------------ */
 
 /* Maps up to the prefetch width of neighbours of slot i in table sp (the aligned group it
@@ -239,7 +260,7 @@ static void fill_unmapped(struct vmm *vmm, struct vm *vm, uint32_t va, uint32_t 
     struct sh_page *root = sh_root(s), *sp;
     uint32_t gpfn = gpa >> 12, i = va >> 22;
     uint64_t filled = vm->pmap.filled;
-    uint32_t mfn = pmap_fill(&vm->pmap, gpfn);
+    uint32_t mfn = pmap_get(&vm->pmap, gpfn, store ? PMAP_WRITE : PMAP_READ);
     if (mfn == PMAP_NONE) {
         vmm_access_unbacked(vmm, fetch);
         return;
@@ -302,7 +323,7 @@ static void fill_mapped(struct vmm *vmm, struct vm *vm, uint32_t va, const struc
     struct sh_page *root = sh_root(s), *sp = NULL;
     uint32_t gpfn = w->gpa >> 12, i = va >> 22;
     uint64_t filled = vm->pmap.filled;
-    uint32_t mfn = pmap_fill(&vm->pmap, gpfn);
+    uint32_t mfn = pmap_get(&vm->pmap, gpfn, store ? PMAP_WRITE : PMAP_READ);
     if (mfn == PMAP_NONE) {
         /* The guest mapped a frame it does not have: a device, or a bus error. */
         vmm_access_unbacked(vmm, fetch);

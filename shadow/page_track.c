@@ -95,7 +95,7 @@ static void upgrade(void *ctx, uint32_t node)
     struct sh_vm *s = SV(c->vm);
     struct sh_page *sp = s->pages[SH_NODE_PAGE(node)];
     uint32_t i = SH_NODE_SLOT(node), *e = &sp_entries(c->vmm, sp)[i];
-    if (*e & PW_RW)
+    if ((*e & PW_RW) || !pmap_writable(&c->vm->pmap, sp->tgt[i]))
         return;
     if (sp->kind == SP_KSEG || sp->kind == SP_DIRECT) {
         *e |= PW_RW;

@@ -35,6 +35,7 @@
 
 #include "../core/cpu_ops.h"
 #include "../core/mmu.h"
+#include "../core/pmap.h"
 #include "../core/vmm.h"
 #include "../pagewalk/walk.h"
 #include "shadow.h"
@@ -101,7 +102,8 @@ struct sh_model {
     X(kseg_upgrades) X(frames) X(frames_peak) X(frames_allocated) X(frames_freed) X(alloc_failed) X(recycled) \
     X(shared_links) X(updated) X(unsynced) X(resynced) X(resync_skipped) X(resync_entries) X(oos_evictions) \
     X(flooded) X(early_unshadows) X(prefetched) X(root_reused) X(kseg_large) X(kseg_splits) \
-    X(unprotects) X(vtlb_fills) X(vtlb_hits) X(vtlb_evictions) X(vtlb_flushes) X(audits)
+    X(unprotects) X(vtlb_fills) X(vtlb_hits) X(vtlb_evictions) X(vtlb_flushes) X(audits) \
+    X(pt_write_batched) X(a_cleared)
 
 struct sh_counters {
 #define SH_COUNTER_FIELD(f) uint64_t f;
@@ -118,6 +120,7 @@ struct sh_vtlb;
 
 struct sh_vm {
     struct sh_model *model;
+    const struct pmap *pmap;   /* the VM's: an entry is writable only if pmap_writable */
     unsigned opts;             /* SHADOW_OPT_* in effect for this VM */
     /* shadow pages */
     struct sh_page **pages;    /* by id; NULL: a free id */
@@ -161,6 +164,9 @@ struct sh {
                                 * is loaded (never a freed frame) */
     uint64_t frames;           /* machine frames the back end holds for itself (1) */
     uint64_t tlb_flushes;      /* machine TLB emptied (world switch, VM stop, segment map) */
+    unsigned busy;             /* inside a hook that holds shadow pages (a fault, a PTBase
+                                * write, ...): a page the memory manager takes meanwhile only
+                                * loses its entries (shadow.c sh_unmapped) */
 };
 
 static inline struct sh *S(struct vmm *vmm) { return vmm->be; }
@@ -281,6 +287,8 @@ void sh_do_fault_mapped(struct vmm *vmm, const struct vmm_fault *f);
 int sh_machine_frame(struct vmm *vmm, uint32_t va, uint32_t *mfn);
 void sh_do_invlpg(struct vmm *vmm, struct vm *vm, uint32_t va);
 void unshadow(struct vmm *vmm, struct vm *vm, uint32_t gpfn);
+/* mmu_backend.h pt_write: a paravirtual guest's batched page-table store. */
+void sh_pt_write_batched(struct vmm *vmm, struct vm *vm, uint32_t gpa, uint32_t val);
 /* The guest's walk (model.c) with its A/D write-backs made visible to the machine. */
 enum shadow_fault guest_walk(struct vmm *vmm, struct vm *vm, uint32_t va, int access, int user,
                              struct shadow_walk *w);

@@ -137,13 +137,17 @@ static void audit(struct vmm *vmm, const char *where)
 
 static void sh_fault_unmapped(struct vmm *vmm, const struct vmm_fault *f)
 {
+    S(vmm)->busy++;
     sh_do_fault_unmapped(vmm, f);
+    S(vmm)->busy--;
     audit(vmm, "fault");
 }
 
 static void sh_fault_mapped(struct vmm *vmm, const struct vmm_fault *f)
 {
+    S(vmm)->busy++;
     sh_do_fault_mapped(vmm, f);
+    S(vmm)->busy--;
     audit(vmm, "fault");
 }
 
@@ -164,11 +168,16 @@ static int sh_priv_op(struct vmm *vmm, const struct dinsn *d)
             vtlb_flush(vmm, vm, 1);
         else if (sh_opt(s, SHADOW_OPT_OOS))
             oos_resync_all(vmm, vm);
-        if (root_switch(vmm, vm, val >> 12) != 0)
+        S(vmm)->busy++;
+        int failed = root_switch(vmm, vm, val >> 12) != 0;
+        S(vmm)->busy--;
+        if (failed)
             out_of_frames(vmm);
         break;
     case PW_SEL_INVLPG:
+        S(vmm)->busy++;
         sh_do_invlpg(vmm, vm, val);
+        S(vmm)->busy--;
         break;
     default:
         return 0;                  /* PFErr (read-only) and the rest: the core */
@@ -189,7 +198,10 @@ static void sh_seg_changed(struct vmm *vmm, struct vm *vm)
 static void sh_sync(struct vmm *vmm)
 {
     struct vm *vm = vmm->cur;
-    if (load_root(vmm, vm) != 0)
+    S(vmm)->busy++;
+    int failed = load_root(vmm, vm) != 0;
+    S(vmm)->busy--;
+    if (failed)
         out_of_frames(vmm);
 }
 
@@ -201,15 +213,23 @@ static void sh_switch_out(struct vmm *vmm, struct vm *vm)
 
 static void sh_switch_in(struct vmm *vmm, struct vm *vm)
 {
-    if (load_root(vmm, vm) != 0)
+    S(vmm)->busy++;
+    int failed = load_root(vmm, vm) != 0;
+    S(vmm)->busy--;
+    if (failed)
         out_of_frames(vmm);
 }
 
 /* Frames of vm go back to the pool. All of them (the VM stops): every shadow page goes,
  * the machine's PTBase rests on the empty root and the machine TLB is emptied. Some (a page
- * swapped, shared or ballooned away): every shadow entry that maps them goes, through the
- * reverse map, and the machine TLB forgets them; a frame that is a page table is unshadowed
- * first. */
+ * evicted, merged with an identical one, copied on write, or ballooned away): every shadow
+ * entry that maps them goes, through the reverse map, a large kseg window over them too
+ * (klarge), and the machine TLB forgets them. A frame that is a page table is also
+ * unshadowed, except when the memory manager takes the page from inside one of this back
+ * end's own hooks (busy: pmap_get may reclaim in the middle of a fill or a root switch,
+ * which hold shadow pages): its bytes are kept then (compressed, swapped, shared or
+ * copied: only a balloon or pmap_unmap loses them, and neither runs inside a fault), so the
+ * shadows made from them stay true, and no shadow page is freed under the caller. */
 static void sh_unmapped(struct vmm *vmm, struct vm *vm, uint32_t gpfn, uint32_t count)
 {
     struct sh_vm *s = SV(vm);
@@ -223,16 +243,95 @@ static void sh_unmapped(struct vmm *vmm, struct vm *vm, uint32_t gpfn, uint32_t 
     }
     int flush = 0;
     for (uint32_t g = gpfn; g < gpfn + count && g < s->npages; g++) {
-        if (is_tracked(s, g) || sp_next_of_gfn(s, g, SH_NONE) != SH_NONE)
+        if (!S(vmm)->busy && (is_tracked(s, g) || sp_next_of_gfn(s, g, SH_NONE) != SH_NONE))
             unshadow(vmm, vm, g);
         while (s->rmap[g] != SH_NONE) {
             uint32_t n = s->rmap[g];
             spte_clear(vmm, vm, s->pages[SH_NODE_PAGE(n)], SH_NODE_SLOT(n));
+            s->n.zapped++;
+        }
+        for (uint32_t k = g / PMAP_EXTENT_PAGES; k < KSEG_PDES; k += 128) {
+            if (s->kseg[k] != SH_NONE && s->pages[s->kseg[k]]->large) {
+                sp_zap(vmm, vm, s->pages[s->kseg[k]]);
+                s->n.kseg_splits++;
+            }
         }
         flush = 1;                 /* a machine TLB entry may outlive its shadow entry */
     }
     if (flush)
         sh_hw_flush_all(vmm);
+}
+
+struct sh_hook_ctx {
+    struct vmm *vmm;
+    struct vm *vm;
+    int hit;
+};
+
+static void invlpg_va(void *ctx, uint32_t va)
+{
+    sh_hw_invlpg(ctx, va);
+}
+
+/* The reclaim clock's reference information (mmu_backend.h referenced): the A bits of the
+ * shadow entries that map gpfn, tested and cleared. A shadow entry is made with A set and
+ * the machine's walker sets it again when it next walks to it (the machine TLB forgets the
+ * entry here, for the current VM's; another VM's entries are not in the machine TLB). */
+static void a_test_clear(void *ctx, uint32_t node)
+{
+    struct sh_hook_ctx *c = ctx;
+    struct sh_vm *s = SV(c->vm);
+    struct sh_page *sp = s->pages[SH_NODE_PAGE(node)];
+    uint32_t i = SH_NODE_SLOT(node), *e = &sp_entries(c->vmm, sp)[i];
+    if (!(*e & PW_A))
+        return;
+    *e &= ~PW_A;
+    c->hit = 1;
+    s->n.a_cleared++;
+    if (c->vmm->cur == c->vm)
+        spte_each_va(c->vm, sp, i, invlpg_va, c->vmm);
+}
+
+static int sh_referenced(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
+{
+    struct sh_hook_ctx c = { vmm, vm, 0 };
+    rmap_each(SV(vm), gpfn, a_test_clear, &c);
+    return c.hit;
+}
+
+/* A page becoming shared (mmu_backend.h protect): its writable shadow entries become
+ * read-only, found through the reverse map; the machine TLB forgets them. */
+static void ro(void *ctx, uint32_t node)
+{
+    struct sh_hook_ctx *c = ctx;
+    struct sh_vm *s = SV(c->vm);
+    struct sh_page *sp = s->pages[SH_NODE_PAGE(node)];
+    uint32_t i = SH_NODE_SLOT(node), *e = &sp_entries(c->vmm, sp)[i];
+    if (!(*e & PW_RW))
+        return;
+    *e &= ~PW_RW;
+    s->n.write_protects++;
+    if (c->vmm->cur == c->vm)
+        spte_each_va(c->vm, sp, i, invlpg_va, c->vmm);
+}
+
+static void sh_protect(struct vmm *vmm, struct vm *vm, uint32_t gpfn)
+{
+    struct sh_vm *s = SV(vm);
+    struct sh_hook_ctx c = { vmm, vm, 0 };
+    rmap_each(s, gpfn, ro, &c);
+    for (uint32_t k = gpfn / PMAP_EXTENT_PAGES; k < KSEG_PDES; k += 128)
+        if (s->kseg[k] != SH_NONE && s->pages[s->kseg[k]]->large) {
+            sp_zap(vmm, vm, s->pages[s->kseg[k]]);
+            s->n.kseg_splits++;
+        }
+}
+
+static void sh_pt_write(struct vmm *vmm, struct vm *vm, uint32_t gpa, uint32_t val)
+{
+    S(vmm)->busy++;
+    sh_pt_write_batched(vmm, vm, gpa, val);
+    S(vmm)->busy--;
 }
 
 static int sh_init(struct vmm *vmm, const struct vmm_config *cfg, char *err, size_t errlen)
@@ -286,6 +385,7 @@ static int sh_vm_init(struct vmm *vmm, struct vm *vm, const struct vmm_config *c
     if (!s)
         return -1;
     vm->be = s;
+    s->pmap = &vm->pmap;
     s->opts = o->opts;
     s->cur = SH_NONE;
     s->retry_pc = SH_NONE;
@@ -308,8 +408,11 @@ static int sh_vm_init(struct vmm *vmm, struct vm *vm, const struct vmm_config *c
         /* the VM's RAM in machine-contiguous 4 MiB extents (before the ELF is loaded) */
         s->ext_tracked = calloc((s->npages + PMAP_EXTENT_PAGES - 1) / PMAP_EXTENT_PAGES,
                                 sizeof(*s->ext_tracked));
-        if (!s->ext_tracked || pmap_use_extents(&vm->pmap) != 0)
+        if (!s->ext_tracked)
             return -1;
+        /* refused when the memory manager may reclaim or share the VM's pages (pmap.h):
+         * then no window is ever large */
+        (void)pmap_use_extents(&vm->pmap);
     }
     memset(s->rmap, 0xFF, s->npages * sizeof(*s->rmap));
     memset(s->wva, 0xFF, s->npages * sizeof(*s->wva));
@@ -383,6 +486,9 @@ const struct mmu_backend shadow_backend = {
     .switch_out = sh_switch_out,
     .switch_in = sh_switch_in,
     .unmapped = sh_unmapped,
+    .protect = sh_protect,
+    .referenced = sh_referenced,
+    .pt_write = sh_pt_write,
     .register_stats = sh_register_stats,
     .register_vm_stats = sh_register_vm_stats,
     .vm_resolved = sh_vm_resolved,

@@ -5,13 +5,17 @@
  * A shadow PTE carries A and D preset (the machine's walker never writes a shadow table),
  * G and US from the guest's leaf, and RW only if the guest allows the write, the page is
  * dirty in the guest's table (a clean page is mapped read-only so that its first store
- * faults and sets D, as natively), and the page is not a page table (write tracking). */
+ * faults and sets D, as natively), the page is not a page table (write tracking), and the
+ * pmap allows it (pmap_writable: not a shared frame, not a fresh frame watched for double
+ * zeroing; the fill asks pmap_get with PMAP_WRITE on a store, which makes it writable). */
 #include "../core/pmap.h"
 #include "sh_int.h"
 
 uint32_t make_spte(const struct sh_vm *s, uint32_t mfn, uint32_t gpfn, uint32_t leaf, int vmm_map)
 {
-    int tracked = is_tracked(s, gpfn);
+    /* a page table (write tracking), or a page the pmap wants to see written first (shared:
+     * copied on write; fresh: watched for double zeroing): read-only */
+    int tracked = is_tracked(s, gpfn) || !pmap_writable(s->pmap, gpfn);
     if (vmm_map) {
         /* kseg0/kseg1 (vmm_map 2) or another guest-unmapped range (1): the guest's RAM as
          * is, read-only where it holds a page table */

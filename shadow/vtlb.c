@@ -90,12 +90,13 @@ void vtlb_free(struct sh_vm *s)
 /* Makes the shadow entry for va from model entry e and retries; a frame without RAM is
  * a device access or a bus error. */
 static void build(struct vmm *vmm, struct vm *vm, uint32_t va, const struct pw_tlb_entry *e,
-                  int fetch)
+                  int store, int fetch)
 {
     struct sh_vm *s = SV(vm);
     struct sh_page *root = sh_root(s), *sp;
     uint32_t gpfn = (e->pa | (va & (pw_tlb_entry_bytes(e) - 1))) >> 12;
-    uint32_t mfn = pmap_fill(&vm->pmap, gpfn), slot = va >> 22, j = (va >> 12) & 1023;
+    uint32_t mfn = pmap_get(&vm->pmap, gpfn, store ? PMAP_WRITE : PMAP_READ);
+    uint32_t slot = va >> 22, j = (va >> 12) & 1023;
     if (mfn == PMAP_NONE) {
         vmm_access_unbacked(vmm, fetch);
         return;
@@ -113,7 +114,7 @@ static void build(struct vmm *vmm, struct vm *vm, uint32_t va, const struct pw_t
         sp_link(vmm, vm, root, slot, sp, SH_PDE);
     }
     sp_touch(s, sp);
-    uint32_t spte = mfn << 12 | SH_PTE | (e->rw && e->dirty ? PW_RW : 0) | (e->us ? PW_US : 0) |
+    uint32_t spte = mfn << 12 | SH_PTE | (e->rw && e->dirty && pmap_writable(&vm->pmap, gpfn) ? PW_RW : 0) | (e->us ? PW_US : 0) |
                     (e->global ? PW_G : 0);
     spte_set(vmm, vm, sp, j, spte, gpfn);
     if (e->big)
@@ -133,7 +134,7 @@ void vtlb_fault(struct vmm *vmm, struct vm *vm, uint32_t va, int access, int use
     case PW_TLB_HIT:
         /* the native TLB would serve it: the shadow entry was dropped meanwhile */
         s->n.vtlb_hits++;
-        build(vmm, vm, va, e, fetch);
+        build(vmm, vm, va, e, store, fetch);
         return;
     case PW_TLB_FAULT:
         /* a stale entry refuses the access, as natively: fault, entry gone */
@@ -163,7 +164,7 @@ void vtlb_fault(struct vmm *vmm, struct vm *vm, uint32_t va, int access, int use
     struct pw_tlb_entry *filled = pw_tlb_walked(t, va, e, &n);
     s->n.vtlb_evictions += t->evictions - evicted;
     s->n.vtlb_fills += filled != e;
-    build(vmm, vm, va, filled, fetch);
+    build(vmm, vm, va, filled, store, fetch);
     return;
 reflect:
     /* The guest's own page fault, with the PFErr its walker would give. */

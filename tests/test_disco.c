@@ -90,14 +90,16 @@ Test(disco, machine_asids_shared_by_vms)
 
 Test(disco, machine_asids_roll_over)
 {
-    /* Two guest kernels forking 300 children each: 1223 (VM, guest ASID) pairs get a
+    /* Two guest kernels forking 300 children each: 1220 (VM, guest ASID) pairs get a
      * machine ASID, 255 at a time; each roll-over empties the machine TLB. Both VMs still
      * finish with status 0 (their output is checked against native runs in vmm.sh). */
     run_args("../kernel/kernel-swtlb", "workload=forkwait n=300", 2, 1, L2TLB_DEFAULT_ENTRIES, 64);
-    cr_assert_eq(c("machine.asid.assigned"), 1223);
+    cr_assert_eq(c("machine.asid.assigned"), 1220, "machine.asid.assigned %llu", (unsigned long long)c("machine.asid.assigned"));
     cr_assert_eq(c("machine.asid.rollovers"), 4);
     /* recorded figure: 530 since guest images hold no build path (528 or 530 before,
-     * depending on the length of the tree's path) */
-    cr_assert_eq(c("machine.world_switches"), 530, "machine.world_switches %llu",
+     * depending on the length of the tree's path); 532 with issue 12's guest kernel (its
+     * pv=1 code and balloon driver moved the kernel's code: the VMM gives 530 on the
+     * kernel before it) */
+    cr_assert_eq(c("machine.world_switches"), 532, "machine.world_switches %llu",
                  (unsigned long long)c("machine.world_switches"));
 }

@@ -368,14 +368,16 @@ Test(shadow, next_to_a_disco_vm)
  * audit on after every exit (a disagreement stops the VM, and the run fails). Invariants:
  * the guest's own page faults do not depend on the mechanism, and every frame comes back.
  * The exits the VMM itself takes (hidden faults) and its emulated page-table writes are
- * recorded figures: update them when a mechanism changes them. */
+ * recorded figures: update them when a mechanism changes them (each +45 with issue 12's
+ * guest kernel, pv=1 code and the balloon driver in it: the VMM gives 1720/201... on the
+ * kernel before it). */
 Test(shadow, each_mechanism_on_forkwait_audited)
 {
     static const struct { const char *opts; int64_t hidden, pt_writes; } rec[] = {
-        { "none", 1720, 201 },     { "share", 1720, 201 },   { "update", 1670, 201 },
-        { "oos", 1621, 101 },      { "flood", 1720, 201 },   { "prefetch", 1670, 201 },
-        { "mru", 1720, 201 },      { "unprotect", 1573, 201 }, { "kglobal", 1720, 201 },
-        { "klarge", 1720, 201 },   { "all", 1373, 101 },     { "exact", 1623, 0 },
+        { "none", 1765, 201 },     { "share", 1765, 201 },   { "update", 1715, 201 },
+        { "oos", 1666, 101 },      { "flood", 1765, 201 },   { "prefetch", 1715, 201 },
+        { "mru", 1765, 201 },      { "unprotect", 1618, 201 }, { "kglobal", 1765, 201 },
+        { "klarge", 1765, 201 },   { "all", 1418, 101 },     { "exact", 1668, 0 },
     };
     int64_t reflected = -1;
     for (size_t i = 0; i < sizeof(rec) / sizeof(rec[0]); i++) {
@@ -393,8 +395,10 @@ Test(shadow, each_mechanism_on_forkwait_audited)
         frames_balance(1);
         /* recorded figures */
         cr_assert_eq(c("vm1.shadow.faults") - c("vm1.shadow.faults_reflected"), rec[i].hidden,
-                     "%s", rec[i].opts);
-        cr_assert_eq(c("vm1.shadow.pt_write_emulated"), rec[i].pt_writes, "%s", rec[i].opts);
+                     "%s: hidden %lld", rec[i].opts,
+                     (long long)(c("vm1.shadow.faults") - c("vm1.shadow.faults_reflected")));
+        cr_assert_eq(c("vm1.shadow.pt_write_emulated"), rec[i].pt_writes, "%s: pt_writes %lld",
+                     rec[i].opts, (long long)c("vm1.shadow.pt_write_emulated"));
         vmm_destroy(&vmm);
     }
 }

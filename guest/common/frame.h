@@ -83,7 +83,7 @@ _Static_assert(sizeof(struct frame) + 16 == FRAME_TOTAL, "FRAME_TOTAL");
  * Cause and Status.  Leaves Status in $t0; BadVAddr (and the vector number) are the
  * caller's.  Needs .set noat.
  */
-	.macro	FRAME_SAVE
+	.macro	FRAME_SAVE_GPRS
 	sw	zero, FR(0)(sp)
 	sw	$1, FR(1)(sp)
 	sw	$2, FR(2)(sp)
@@ -119,6 +119,10 @@ _Static_assert(sizeof(struct frame) + 16 == FRAME_TOTAL, "FRAME_TOTAL");
 	sw	t0, F_HI(sp)
 	mflo	t0
 	sw	t0, F_LO(sp)
+	.endm
+
+/* EPC, Cause, Status into the frame (t0 = Status at the end) */
+	.macro	FRAME_SAVE_CP0
 	mfc0	t0, C0_EPC
 	sw	t0, F_EPC(sp)
 	mfc0	t0, C0_CAUSE
@@ -127,18 +131,27 @@ _Static_assert(sizeof(struct frame) + 16 == FRAME_TOTAL, "FRAME_TOTAL");
 	sw	t0, F_STATUS(sp)
 	.endm
 
+	.macro	FRAME_SAVE
+	FRAME_SAVE_GPRS
+	FRAME_SAVE_CP0
+	.endm
+
 /*
  * FRAME_RESTORE_ERET: restores the frame at 16($sp) -- Status with EXL forced on (kernel
  * mode, no interrupts until eret), EPC, HI, LO, $1-$25, $gp, $s8, $ra, $sp last -- and
  * erets.  $k0/$k1 are not restored.  Needs .set noat and .set noreorder.
  */
-	.macro	FRAME_RESTORE_ERET
+	.macro	FRAME_RESTORE_CP0
 	lw	t0, F_STATUS(sp)
 	ori	t0, t0, ST_EXL
 	mtc0	t0, C0_STATUS
 	lw	t0, F_EPC(sp)
 	mtc0	t0, C0_EPC
 	ehb
+	.endm
+
+/* HI, LO and the registers from the frame, then eret */
+	.macro	FRAME_RESTORE_GPRS_ERET
 	lw	t0, F_HI(sp)
 	mthi	t0
 	lw	t0, F_LO(sp)
@@ -173,6 +186,11 @@ _Static_assert(sizeof(struct frame) + 16 == FRAME_TOTAL, "FRAME_TOTAL");
 	lw	$31, FR(31)(sp)
 	lw	sp, FR(29)(sp)
 	eret
+	.endm
+
+	.macro	FRAME_RESTORE_ERET
+	FRAME_RESTORE_CP0
+	FRAME_RESTORE_GPRS_ERET
 	.endm
 
 #endif /* __ASSEMBLER__ */

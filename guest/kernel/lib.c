@@ -74,6 +74,10 @@ void sync_icache(uint32_t addr, uint32_t len)
 {
 	uint32_t a;
 
+	if (pv_active) {                /* one hypercall for the range (pv.c) */
+		pv_cache_sync(addr, len);
+		return;
+	}
 	for (a = addr & ~15u; a < addr + len; a += 16)
 		__asm__ volatile("cache 0x15, 0(%0)\n\tcache 0x10, 0(%0)" :: "r"(a) : "memory");
 	__asm__ volatile("sync\n\tehb" ::: "memory");

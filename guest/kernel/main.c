@@ -13,6 +13,22 @@ extern int root_status;
 static uint32_t free_at_boot;
 static char cmdline[512];
 
+/* Is w one of the space-separated words of s? */
+static int strstr_word(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+
+	while (*s) {
+		while (*s == ' ')
+			s++;
+		if (strncmp(s, w, n) == 0 && (s[n] == ' ' || s[n] == 0))
+			return 1;
+		while (*s && *s != ' ')
+			s++;
+	}
+	return 0;
+}
+
 static uint32_t parse_uint(const char *s)
 {
 	uint32_t v = 0;
@@ -24,8 +40,12 @@ static uint32_t parse_uint(const char *s)
 
 void shutdown(void)
 {
-	uint32_t free_at_end = frame_free_count();
+	uint32_t free_at_end;
 	int status = root_status;
+
+	while (balloon_deflate_one())   /* the balloon's frames are the kernel's again */
+		;
+	free_at_end = frame_free_count();   /* (which counted them already) */
 
 	kprintf("[kstat] page_faults=%u demand_zero=%u cow_copies=%u cow_reuse=%u forks=%u "
 		"execs=%u exits=%u kills=%u\n", kstat.page_faults, kstat.demand_zero,
@@ -34,6 +54,7 @@ void shutdown(void)
 	kprintf("[kstat] ctx_switches=%u idle_entries=%u ticks=%u syscalls=%u\n",
 		kstat.ctx_switches, kstat.idle_entries, kstat.ticks, kstat.syscalls);
 	arch_report();
+	pv_report();
 	kprintf("frames: %u free at boot, %u free at end\n", free_at_boot, free_at_end);
 	if (status == 0 && free_at_end != free_at_boot)
 		status = 1;
@@ -45,7 +66,7 @@ void kmain(int argc, char **argv, char **envp, uint32_t memsize)
 {
 	static char *uargv[TV_MAX_ARGS];
 	const char *workload = "selftest";
-	int uargc = 1, i;
+	int uargc = 1, i, pv;
 	uint32_t len = 0;
 	char *s;
 	struct proc *p;
@@ -71,6 +92,10 @@ void kmain(int argc, char **argv, char **envp, uint32_t memsize)
 	if (memsize > MEM_MAX)
 		memsize = MEM_MAX;
 
+	/* pv=1: use the VMM's paravirtual interface if there is one (pv.c); decided before
+	 * the vectors are installed, since the exception and refill handlers differ. */
+	pv = strstr_word(cmdline, "pv=1");
+	pv_init(pv);
 	arch_init();
 	if (PHYS(_end) > FRAMES_BASE)
 		panic("kernel image too large");
@@ -96,13 +121,16 @@ void kmain(int argc, char **argv, char **envp, uint32_t memsize)
 			idle_spin = 1;
 		else if (strcmp(w, "idle=wait") == 0)
 			idle_spin = 0;
+		else if (strcmp(w, "pv=1") == 0 || strcmp(w, "pv=0") == 0)
+			;                /* taken at boot (pv_init) */
 		else if (uargc < TV_MAX_ARGS)
 			uargv[uargc++] = w;
 	}
 	uargv[0] = (char *)workload;
 
-	kprintf("[kstat] kernel: mmu=%s mem=%uK tick=%u idle=%s\n", ARCH_NAME,
-		memsize >> 10, TICK_COUNT, idle_spin ? "spin" : "wait");
+	kprintf("[kstat] kernel: mmu=%s mem=%uK tick=%u idle=%s pv=%s\n", ARCH_NAME,
+		memsize >> 10, TICK_COUNT, idle_spin ? "spin" : "wait",
+		pv_active ? "on" : "off");
 	free_at_boot = frame_free_count();
 	p = proc_first(workload, uargc, uargv);
 	if (!p) {

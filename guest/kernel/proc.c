@@ -53,7 +53,7 @@ static struct proc *proc_alloc(void)
 		p->tf = (struct frame *)(uintptr_t)(p->kstack_top - FRAME_TOTAL + 16);
 		/* the first switch to p "returns" into trap_return with $sp at its frame */
 		p->ctx.sp = p->kstack_top - FRAME_TOTAL;
-		p->ctx.ra = (uint32_t)(uintptr_t)trap_return;
+		p->ctx.ra = (uint32_t)(uintptr_t)(pv_active ? trap_return_pv : trap_return);
 		p->state = P_SLEEPING;   /* not runnable until set up */
 		return p;
 	}
@@ -137,6 +137,11 @@ static int any_runnable(void)
 	return 0;
 }
 
+int nprocs_runnable(void)
+{
+	return any_runnable();
+}
+
 extern void shutdown(void) __attribute__((noreturn));
 
 void scheduler(void)
@@ -163,10 +168,15 @@ void scheduler(void)
 				kstat.idle_entries++;
 				was_idle = 1;
 			}
-			if (idle_spin)
+			if (pv_active) {
+				/* one hypercall: back when the timer is due (interrupts stay off) */
+				tv_hypercall(TV_HC_IDLE, 0, 0, 0);
+				timer_tick();
+			} else if (idle_spin) {
 				idle_spin_loop();
-			else
+			} else {
 				idle_wait();
+			}
 			continue;
 		}
 		was_idle = 0;
@@ -201,7 +211,12 @@ int idle_rollback(struct frame *f)
 
 void timer_tick(void)
 {
-	MTC0(C0_COMPARE, MFC0(C0_COUNT) + TICK_COUNT);
+	if (pv_active) {
+		tv_hypercall(TV_HC_TIMER, TICK_COUNT, 0, 0);   /* Compare = Count + TICK_COUNT */
+		balloon_tick();
+	} else {
+		MTC0(C0_COMPARE, MFC0(C0_COUNT) + TICK_COUNT);
+	}
 	ticks++;
 	kstat.ticks++;
 	wakeup((const void *)&ticks);

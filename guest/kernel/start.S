@@ -3,6 +3,7 @@
  */
 #include "frame.h"   /* guest/common: struct frame, FRAME_SAVE/FRAME_RESTORE_ERET */
 #include "start.h"   /* guest/common: CLEAR_BSS */
+#include "tv_pv.h"   /* guest/include: the per-vCPU page (pv=1) */
 
 	.section .text.start, "ax"
 	.set	noreorder
@@ -75,6 +76,73 @@ exc_entry:
 trap_return:
 	FRAME_RESTORE_ERET
 	.end	trap_return
+
+/*
+ * The paravirtual entry and exit (pv=1 under the VMM, docs/paravirt.md): the same as
+ * exc_entry/trap_return, with Status, Cause, EPC and BadVAddr read from the per-vCPU page
+ * (pv_page) and Status and EPC written there, instead of a trap on each mfc0/mtc0. The
+ * VMM takes what the page says at the eret, which traps.
+ */
+	.globl	exc_vector_stub_pv, exc_vector_stub_pv_end
+exc_vector_stub_pv:
+	lui	k0, %hi(exc_entry_pv)
+	addiu	k0, k0, %lo(exc_entry_pv)
+	jr	k0
+	nop
+exc_vector_stub_pv_end:
+
+	.globl	exc_entry_pv
+	.ent	exc_entry_pv
+exc_entry_pv:
+	lui	k1, %hi(pv_page)
+	lw	k0, %lo(pv_page + TV_PV_STATUS)(k1)
+	andi	k0, k0, ST_UM
+	beqz	k0, 1f
+	move	k1, sp
+	lui	k1, %hi(cur_kstack_top)
+	lw	k1, %lo(cur_kstack_top)(k1)
+1:	addiu	k1, k1, -FRAME_TOTAL
+	sw	sp, FR(29)(k1)
+	move	sp, k1
+	FRAME_SAVE_GPRS
+	lui	t2, %hi(pv_page)
+	addiu	t2, t2, %lo(pv_page)
+	lw	t0, TV_PV_EPC(t2)
+	sw	t0, F_EPC(sp)
+	lw	t0, TV_PV_CAUSE(t2)
+	sw	t0, F_CAUSE(sp)
+	lw	t1, TV_PV_BADVADDR(t2)
+	sw	t1, F_BADVADDR(sp)
+	lw	t0, TV_PV_STATUS(t2)
+	sw	t0, F_STATUS(sp)
+	addiu	t1, zero, -32			/* clear KSU, ERL, EXL, IE */
+	and	t0, t0, t1
+	sw	t0, TV_PV_STATUS(t2)
+	lw	t1, TV_PV_WMASK(t2)
+	ori	t1, t1, TV_PV_W_STATUS
+	sw	t1, TV_PV_WMASK(t2)
+	move	gp, zero
+	jal	trap
+	addiu	a0, sp, 16
+	.end	exc_entry_pv
+
+/* trap_return_pv: restore the frame at 16($sp) through the page and eret (falls in here
+ * from exc_entry_pv, as trap_return from exc_entry). */
+	.globl	trap_return_pv
+	.ent	trap_return_pv
+trap_return_pv:
+	lui	t2, %hi(pv_page)
+	addiu	t2, t2, %lo(pv_page)
+	lw	t0, F_STATUS(sp)
+	ori	t0, t0, ST_EXL
+	sw	t0, TV_PV_STATUS(t2)
+	lw	t0, F_EPC(sp)
+	sw	t0, TV_PV_EPC(t2)
+	lw	t0, TV_PV_WMASK(t2)
+	ori	t0, t0, TV_PV_W_STATUS | TV_PV_W_EPC
+	sw	t0, TV_PV_WMASK(t2)
+	FRAME_RESTORE_GPRS_ERET
+	.end	trap_return_pv
 
 /* void swtch(struct context *old, struct context *new): callee-saved registers. */
 	.globl	swtch

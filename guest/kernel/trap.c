@@ -122,6 +122,8 @@ void syscall(struct frame *f)
 		ret = (uint32_t)sys_write(a0, a1);
 		break;
 	case TV_SYS_YIELD:
+		if (pv_active && !nprocs_runnable())
+			tv_hypercall(TV_HC_YIELD, 0, 0, 0);   /* alone: let another VM run */
 		yield();
 		ret = 0;
 		break;

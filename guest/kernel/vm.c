@@ -45,7 +45,7 @@ void mm_unmap_range(struct mm *mm, uint32_t start, uint32_t end)
 		}
 		if (pte_valid(*pte)) {
 			frame_unref(pte_pa(*pte));
-			*pte = 0;
+			arch_pte_store(pte, 0);
 			arch_pte_changed(&mm->arch, va);
 		}
 		va += PAGE_SIZE;
@@ -182,7 +182,7 @@ int mm_fork(struct mm *child, struct mm *parent)
 			}
 			if (pte_writable(p)) {   /* private writable page: copy on write */
 				p = pte_wrprotect(p);
-				pt[j] = p;
+				arch_pte_store(&pt[j], p);
 				changed = 1;
 			}
 			*c = p;

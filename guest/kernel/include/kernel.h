@@ -12,6 +12,7 @@
 #include "frame.h"      /* guest/common: struct frame */
 #include "str.h"        /* guest/common: mem*, str* */
 #include "tv_abi.h"
+#include "tv_pv.h"
 
 #define PAGE_SIZE   4096u
 #define PAGE_MASK   (~(PAGE_SIZE - 1))
@@ -54,7 +55,44 @@ uint32_t frame_alloc_zero(void);
 void frame_ref(uint32_t pa);
 void frame_unref(uint32_t pa);          /* frees it when the count drops to 0 */
 uint32_t frame_refcount(uint32_t pa);
-uint32_t frame_free_count(void);
+uint32_t frame_free_count(void);        /* free, the balloon's frames included */
+uint32_t frame_free_now(void);          /* on the free list now */
+
+/* ---- the paravirtual interface (pv.c, docs/paravirt.md) ---- */
+extern volatile struct tv_pv_page pv_page;   /* the per-vCPU page */
+extern int pv_active;                        /* pv=1 and the VMM answered */
+struct pv_stat {
+	uint32_t cache_calls, zero_skipped, balloon_given, balloon_taken;
+};
+extern struct pv_stat pv_stat;
+void pv_init(int want);
+void pv_cache_sync(uint32_t addr, uint32_t len);
+int pv_frame_is_zero(uint32_t pa);
+void balloon_tick(void);
+int balloon_deflate_one(void);   /* 1 if a frame came back to the free list */
+void pv_report(void);
+/* The hypercall: mfc0 $v0, $21, 0 with the number in $v0 (tv_pv.h). */
+static inline uint32_t tv_hypercall(uint32_t nr, uint32_t a0, uint32_t a1, uint32_t a2)
+{
+	register uint32_t v0 __asm__("$2") = nr;
+	register uint32_t r4 __asm__("$4") = a0, r5 __asm__("$5") = a1, r6 __asm__("$6") = a2;
+
+	__asm__ volatile("mfc0 %0, $21, 0" : "+r"(v0) : "r"(r4), "r"(r5), "r"(r6) : "memory");
+	return v0;
+}
+/* A privileged register the per-vCPU page holds: there when pv is on (a write also sets
+ * its bit in wmask: the VMM takes it at the next trap), else mfc0/mtc0. */
+#define PV_RD(field, reg) (pv_active ? pv_page.field : MFC0(reg))
+#define PV_WR(field, wbit, reg, val) do { uint32_t v_ = (val); \
+	if (pv_active) { pv_page.field = v_; pv_page.wmask |= (wbit); } \
+	else MTC0(reg, v_); } while (0)
+
+/* balloon frames (frame.c) */
+uint32_t frame_alloc_for_balloon(void);      /* a free frame, off the free list; 0 if none */
+void frame_free_from_balloon(uint32_t pa);   /* back on the free list */
+void balloon_push(uint32_t pa);              /* the balloon holds it now */
+uint32_t balloon_pop(void);                  /* a frame the balloon holds, or 0 */
+uint32_t balloon_size(void);
 
 #include "arch.h"
 
@@ -154,6 +192,7 @@ int do_wait(uint32_t ustatus);
 int do_kill(int pid);
 void timer_tick(void);
 int nprocs_alive(void);
+int nprocs_runnable(void);             /* processes waiting for the CPU (not the current) */
 
 /* ---- pipes (pipe.c) ---- */
 int sys_pipe(uint32_t ufds);
@@ -168,6 +207,7 @@ void trap(struct frame *f);
 void syscall(struct frame *f);
 void swtch(struct context *old, struct context *new);
 void trap_return(void);                /* restores the frame at 16($sp) and erets */
+void trap_return_pv(void);             /* the same through the per-vCPU page (pv=1) */
 void idle_wait(void);                  /* ei; wait; di */
 void idle_spin_loop(void);             /* ei; while (1); -- left through the rollback */
 extern char idle_region_start[], idle_region_end[], idle_spin_exit[];

@@ -41,6 +41,13 @@ struct arch_mm {
 	uint32_t *pgd;      /* kseg0 address of the page directory */
 };
 
+/* A store to a PTE of a live page table, which a VMM with shadow paging traps and
+ * emulates: with pv=1 under the VMM it is queued and handed over in batches of
+ * TV_HC_MMU_UPDATE (Xen's mmu_update), at the latest by arch_pte_flush, which
+ * arch_pte_changed, arch_mm_flush and arch_switch call first. */
+void arch_pte_store(pte_t *ptep, pte_t val);
+void arch_pte_flush(void);
+
 void arch_init(void);
 int arch_mm_init(struct arch_mm *am);
 void arch_mm_free_tables(struct arch_mm *am);

@@ -45,6 +45,10 @@ struct arch_mm {
 	uint32_t asid;      /* generation << 8 | ASID; 0 = none yet */
 };
 
+/* PTE stores: plain stores (the software TLB's VMM never traps them). */
+static inline void arch_pte_store(pte_t *ptep, pte_t val) { *ptep = val; }
+static inline void arch_pte_flush(void) { }
+
 void arch_init(void);                       /* vectors, TLB, EBase; BEV cleared */
 int arch_mm_init(struct arch_mm *am);       /* allocates the page directory */
 void arch_mm_free_tables(struct arch_mm *am);

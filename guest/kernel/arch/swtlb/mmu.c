@@ -21,28 +21,31 @@ static uint32_t asid_next = 1;       /* next free ASID in it (1..255) */
 static uint32_t tlb_entries;
 static struct arch_mm *cur_am;
 
-extern char tlb_refill[], tlb_refill_end[];
+extern char tlb_refill[], tlb_refill_end[], tlb_refill_pv[], tlb_refill_pv_end[];
 extern char exc_vector_stub[], exc_vector_stub_end[];
+extern char exc_vector_stub_pv[], exc_vector_stub_pv_end[];
 
 static int asid_live(const struct arch_mm *am)
 {
 	return am->asid && (am->asid >> 8) == asid_gen;
 }
 
+/* EntryHi, EntryLo0/1 and Index through PV_RD/PV_WR: in the per-vCPU page under a VMM
+ * with pv=1 (the tlbwi/tlbp that follow trap, and the VMM takes them from there). */
 static void tlb_flush_all(void)
 {
-	uint32_t i, hi = MFC0(C0_ENTRYHI);
+	uint32_t i, hi = PV_RD(entryhi, C0_ENTRYHI);
 
-	MTC0(C0_ENTRYLO0, 0);
-	MTC0(C0_ENTRYLO1, 0);
+	PV_WR(entrylo0, TV_PV_W_ENTRYLO0, C0_ENTRYLO0, 0);
+	PV_WR(entrylo1, TV_PV_W_ENTRYLO1, C0_ENTRYLO1, 0);
 	MTC0(C0_PAGEMASK, 0);
 	for (i = 0; i < tlb_entries; i++) {
 		/* a unique VPN2 in kseg0, which is never translated */
-		MTC0(C0_ENTRYHI, 0x80000000u + i * 0x2000u);
-		MTC0(C0_INDEX, i);
+		PV_WR(entryhi, TV_PV_W_ENTRYHI, C0_ENTRYHI, 0x80000000u + i * 0x2000u);
+		PV_WR(index, TV_PV_W_INDEX, C0_INDEX, i);
 		tlbwi();
 	}
-	MTC0(C0_ENTRYHI, hi);
+	PV_WR(entryhi, TV_PV_W_ENTRYHI, C0_ENTRYHI, hi);
 	kstat.tlb_flushes++;
 }
 
@@ -50,15 +53,21 @@ void arch_init(void)
 {
 	uint32_t i;
 
-	memcpy((void *)0x80000000u, tlb_refill, (size_t)(tlb_refill_end - tlb_refill));
-	memcpy((void *)0x80000180u, exc_vector_stub,
-	       (size_t)(exc_vector_stub_end - exc_vector_stub));
+	if (pv_active) {
+		memcpy((void *)0x80000000u, tlb_refill_pv, (size_t)(tlb_refill_pv_end - tlb_refill_pv));
+		memcpy((void *)0x80000180u, exc_vector_stub_pv,
+		       (size_t)(exc_vector_stub_pv_end - exc_vector_stub_pv));
+	} else {
+		memcpy((void *)0x80000000u, tlb_refill, (size_t)(tlb_refill_end - tlb_refill));
+		memcpy((void *)0x80000180u, exc_vector_stub,
+		       (size_t)(exc_vector_stub_end - exc_vector_stub));
+	}
 	sync_icache(0x80000000u, 0x200);
 	MTC0(C0_EBASE, 0x80000000u);
 	MTC0(C0_STATUS, 0);              /* BEV = 0: vectors at EBase */
 	tlb_entries = ((MFC0(C0_CONFIG1) >> 25) & 63u) + 1;
 	MTC0(C0_WIRED, 0);
-	MTC0(C0_ENTRYHI, 0);
+	PV_WR(entryhi, TV_PV_W_ENTRYHI, C0_ENTRYHI, 0);
 	for (i = 0; i < 1024; i++)
 		kernel_pgd[i] = (uint32_t)(uintptr_t)empty_pt;
 	tlb_flush_all();
@@ -100,7 +109,7 @@ void arch_switch(struct arch_mm *am)
 	cur_am = am;
 	if (!am) {
 		cur_pgd = kernel_pgd;
-		MTC0(C0_ENTRYHI, 0);
+		PV_WR(entryhi, TV_PV_W_ENTRYHI, C0_ENTRYHI, 0);
 		return;
 	}
 	if (!asid_live(am)) {
@@ -112,7 +121,7 @@ void arch_switch(struct arch_mm *am)
 		am->asid = asid_gen << 8 | asid_next++;
 	}
 	cur_pgd = am->pgd;
-	MTC0(C0_ENTRYHI, am->asid & 0xFFu);
+	PV_WR(entryhi, TV_PV_W_ENTRYHI, C0_ENTRYHI, am->asid & 0xFFu);
 }
 
 void arch_pte_changed(struct arch_mm *am, uint32_t va)
@@ -121,19 +130,19 @@ void arch_pte_changed(struct arch_mm *am, uint32_t va)
 
 	if (!asid_live(am))
 		return;          /* no live ASID: nothing of am can be in the TLB */
-	hi = MFC0(C0_ENTRYHI);
-	MTC0(C0_ENTRYHI, (va & ~0x1FFFu) | (am->asid & 0xFFu));
+	hi = PV_RD(entryhi, C0_ENTRYHI);
+	PV_WR(entryhi, TV_PV_W_ENTRYHI, C0_ENTRYHI, (va & ~0x1FFFu) | (am->asid & 0xFFu));
 	tlbp();
-	idx = MFC0(C0_INDEX);
+	idx = PV_RD(index, C0_INDEX);
 	if (!(idx & 0x80000000u)) {
 		pt = pde_table(am->pgd[va >> 22]);
 		i = (va >> 12) & 0x3FEu;
-		MTC0(C0_ENTRYLO0, pt ? pt[i] : 0);
-		MTC0(C0_ENTRYLO1, pt ? pt[i + 1] : 0);
+		PV_WR(entrylo0, TV_PV_W_ENTRYLO0, C0_ENTRYLO0, pt ? pt[i] : 0);
+		PV_WR(entrylo1, TV_PV_W_ENTRYLO1, C0_ENTRYLO1, pt ? pt[i + 1] : 0);
 		tlbwi();
 		kstat.tlb_updates++;
 	}
-	MTC0(C0_ENTRYHI, hi);
+	PV_WR(entryhi, TV_PV_W_ENTRYHI, C0_ENTRYHI, hi);
 }
 
 void arch_mm_flush(struct arch_mm *am)
