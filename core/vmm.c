@@ -678,7 +678,7 @@ static int vm_first_write(void *ctx, uint32_t gpfn, int access)
     struct emul_mem m;
     (void)gpfn;
     (void)access;
-    if (vmm->cur != vm || !vmm->trap || vmm_guest_fetch(vmm, vmm->cpu->pc, &insn) != 0 ||
+    if (vmm->cur != vm || !vmm->trap || vmm_guest_fetch(vmm, vmm->cpu->pc, &insn, 0) != 0 ||
         emul_decode_mem(insn, vmm->cpu->gpr, &m) != 0 || !m.store)
         return 0;
     return m.value == 0;
