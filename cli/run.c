@@ -15,12 +15,14 @@
 #include "core/swap.h"
 #include "core/machine.h"
 #include "core/mmu.h"
+#include "core/mmu_backend.h"
 #include "core/vmm.h"
 #include "mips/disco.h"
 #include "mips/l2tlb.h"
 #include "mips/r4k_tlb.h"
 #include "pagewalk/pw.h"
 #include "run_opts.h"
+#include "nested/nested.h"
 #include "shadow/shadow.h"
 
 enum { RUN_EXIT_USAGE = 2, RUN_EXIT_LIMIT = 3, RUN_EXIT_BAD_CODE = 4 };
@@ -34,8 +36,8 @@ static void print_usage(FILE *f)
           "Boots ELF (MIPS32 little-endian, linked in kseg0/kseg1) as QEMU's Malta bootloader\n"
           "would, and runs it until it powers off: with --native directly on the emulated\n"
           "Malta-like machine; without it as deprivileged guests of the VMM: Disco-style on the\n"
-          "software-managed TLB (--mmu swtlb), or with shadow page tables on the hardware page\n"
-          "walker (--mmu pagewalk).\n"
+          "software-managed TLB (--mmu swtlb), or on the hardware page walker (--mmu pagewalk)\n"
+          "with one of its back ends (--backend; the registered back ends are listed below).\n"
           "The guest console (UART) goes to stdout and reads stdin; diagnostics go to stderr.\n"
           "\n"
           "options:\n", f);
@@ -45,6 +47,13 @@ static void print_usage(FILE *f)
           "built-in cost profiles (--cost-profile NAME; docs/cost-model.md):\n", f);
     for (size_t i = 0; i < cost_profile_count; i++)
         fprintf(f, "  %-20s  %s\n", cost_profiles[i].name, cost_profiles[i].summary);
+    fputs("\n"
+          "registered back ends (--backend NAME, --vm ...,backend=NAME; docs/backends.md):\n", f);
+    for (unsigned i = 0; vmm_backend_list[i]; i++) {
+        const struct mmu_backend *b = vmm_backend_list[i];
+        fprintf(f, "  %-20s  %s%s\n", b->name, b->summary,
+                vmm_backend_default(b->mmu) == b ? "; the default" : "");
+    }
     fputs("\n"
           "Numbers (N) are decimal digits without sign or leading zero; a SIZE is N, NK, NM or\n"
           "NG (binary multiples). An option may be given once (--vm: once per VM); an option\n"
@@ -95,14 +104,21 @@ static int parse_vm_spec(const char *arg, struct vmm_vm_spec *sp, char *buf, cha
                 return snprintf(why, whylen, "initrd= needs a file"), -1;
             sp->initrd = tok + 7;
         } else if (strncmp(tok, "mmu=", 4) == 0 && !seen_mmu++) {
-            /* this VM's technique, whatever --mmu says (the run's options of that
-             * technique apply to it; its guest TLB has that technique's default size) */
-            if (strcmp(tok + 4, "swtlb") == 0)
-                sp->backend = &disco_backend;
-            else if (strcmp(tok + 4, "pagewalk") == 0)
-                sp->backend = &shadow_backend;
-            else
+            /* this VM's technique, whatever --mmu says: that MMU's default back end (the
+             * run's options of that technique apply to it; its guest TLB has that MMU's
+             * default size) */
+            if (strcmp(tok + 4, "swtlb") != 0 && strcmp(tok + 4, "pagewalk") != 0)
                 return snprintf(why, whylen, "mmu= must be swtlb or pagewalk"), -1;
+            if (!(sp->backend = vmm_backend_default(tok + 4)))
+                return snprintf(why, whylen, "no back end is registered for mmu=%s", tok + 4), -1;
+        } else if (strncmp(tok, "backend=", 8) == 0 && !seen_mmu++) {
+            /* this VM's technique by name (as --backend) */
+            if (!(sp->backend = vmm_backend_find(tok + 8))) {
+                char names[160];
+                vmm_backend_names(names, sizeof(names), ", ");
+                return snprintf(why, whylen, "backend= must be a registered back end (%s)",
+                                names), -1;
+            }
         } else if (strncmp(tok, "weight=", 7) == 0 && !seen_weight++) {
             if (opt_parse_uint(tok + 7, 1, 1000, &v))
                 return snprintf(why, whylen, "weight= must be 1..1000"), -1;
@@ -304,9 +320,15 @@ struct run_job {
     struct cost_model cost;
     struct pw_config pwc;
     unsigned tlb_n;
+    struct disco_opts disco;         /* --l2tlb*, checked */
     char *swap_path;               /* --swap FILE (malloc) */
     uint64_t swap_bytes;           /* its size=, or 0 */
     struct shadow_opts shadow;       /* --shadow-*, checked */
+    struct nested_opts nested;       /* --nested-opts, checked */
+    /* Each registered back end's options from the run's (by registry index; NULL: its
+     * defaults), and the run's technique. */
+    const void *be_opts[VMM_MAX_BACKEND_NAMES];
+    const struct mmu_backend *backend;
 };
 
 /* Parses --swap "FILE[,size=SIZE]" into the job (the last ",size=" is the size). Returns 0,
@@ -435,6 +457,27 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
     if (o->given.shadow_prefetch && !(j->shadow.opts & SHADOW_OPT_PREFETCH))
         return opt_usage_error("run", "--shadow-prefetch does nothing without prefetch in "
                                "--shadow-opts");
+    const char *mmu = pagewalk ? "pagewalk" : "swtlb";
+    j->backend = o->given.backend ? vmm_backend_list[o->backend] : vmm_backend_default(mmu);
+    if (!j->backend)
+        return opt_usage_error("run", "no back end is registered for --mmu %s", mmu);
+    if (strcmp(j->backend->mmu, mmu) != 0)
+        return opt_usage_error("run", "--backend %s needs --mmu %s", j->backend->name,
+                               j->backend->mmu);
+    j->disco = (struct disco_opts){ .l2tlb = o->l2tlb == RUN_ON,
+                                    .l2tlb_entries = (unsigned)o->l2tlb_entries };
+    j->be_opts[vmm_backend_index(&disco_backend)] = &j->disco;
+    j->be_opts[vmm_backend_index(&shadow_backend)] = &j->shadow;
+    j->nested = (struct nested_opts){ .pw = j->pwc };
+    if (o->nested_opts && nested_parse_opts(o->nested_opts, &j->nested.hw, err, sizeof(err)))
+        return opt_usage_error("run", "bad --nested-opts: %s", err);
+    j->be_opts[vmm_backend_index(&nested_backend)] = &j->nested;
+    int nested_used = j->backend == &nested_backend;
+    for (unsigned i = 0; i < j->nspecs; i++)
+        nested_used |= j->specs[i].backend == &nested_backend;
+    if (o->given.nested_opts && !nested_used)
+        return opt_usage_error("run", "--nested-opts does nothing without --backend nested (or "
+                               "a --vm with backend=nested)");
     if (cost_select(&j->cost, o->cost_profile ? o->cost_profile : "default", err, sizeof(err))) {
         fprintf(stderr, "tlbvisor: cost profile %s\n", err);
         return RUN_EXIT_USAGE;
@@ -497,22 +540,17 @@ static int run_vmm(struct run_job *j)
                                      [RUN_IDLE_WAIT] = IDLE_DETECT_WAIT,
                                      [RUN_IDLE_SPIN] = IDLE_DETECT_SPIN, [RUN_IDLE_OFF] = 0 };
     const struct run_opts *o = &j->o;
-    int pagewalk = o->mmu == RUN_MMU_PAGEWALK;
-    struct disco_opts disco = { .l2tlb = o->l2tlb == RUN_ON,
-                                .l2tlb_entries = (unsigned)o->l2tlb_entries };
-    struct shadow_opts shadow = j->shadow;
     for (unsigned i = 0; i < j->nspecs; i++)       /* a VM of its own technique (mmu=) */
         if (j->specs[i].backend) {
-            int pw = j->specs[i].backend == &shadow_backend;
-            j->specs[i].backend_opts = pw ? (const void *)&shadow : (const void *)&disco;
-            j->specs[i].tlb_entries = pw ? 16 : (unsigned)o->tlb_entries;
+            j->specs[i].backend_opts = j->be_opts[vmm_backend_index(j->specs[i].backend)];
+            j->specs[i].tlb_entries = strcmp(j->specs[i].backend->mmu, "pagewalk") == 0
+                                      ? 16 : (unsigned)o->tlb_entries;
         }
     struct vmm_config vc = {
         .vms = j->nspecs ? j->nspecs : (unsigned)o->vms, .spec = j->nspecs ? j->specs : NULL,
         .quantum_cycles = o->quantum, .idle_detect = idle_bits[o->idle_detect],
         .mem_bytes = (uint32_t)o->mem, .tlb_entries = j->tlb_n,
-        .backend = pagewalk ? &shadow_backend : &disco_backend,
-        .backend_opts = pagewalk ? (const void *)&shadow : (const void *)&disco,
+        .backend = j->backend, .backend_opts = j->be_opts[vmm_backend_index(j->backend)],
         .max_insns = o->max_insns, .cmdline = j->cmdline, .initrd = o->initrd,
         .out_fd = STDOUT_FILENO, .in_fd = STDIN_FILENO, .stdin_vm = (unsigned)o->stdin_vm,
         .report_unmodelled = o->report_unmodelled, .cost = &j->cost,
@@ -590,7 +628,12 @@ int cmd_run(int argc, char **argv)
     int rc = opt_parse(run_opt_table, run_opt_count, &j->o, argc, argv, &optind_, &help, "run");
     if (rc == 0 && help)
         print_usage(stdout);
-    else if (rc == 0 && (rc = prepare(j, argc, argv, optind_)) == 0)
+    else if (rc == 0 && j->o.list_backends) {
+        for (unsigned i = 0; vmm_backend_list[i]; i++) {
+            const struct mmu_backend *b = vmm_backend_list[i];
+            printf("%s %s %s\n", b->name, b->mmu, vmm_backend_default(b->mmu) == b ? "default" : "-");
+        }
+    } else if (rc == 0 && (rc = prepare(j, argc, argv, optind_)) == 0)
         rc = j->o.native ? run_native(j) : run_vmm(j);
     free(j->specs);
     free(j->spec_text);

@@ -1,6 +1,7 @@
 /* run_opts.c - the option table of `tlbvisor run` (run_opts.h). */
 #include <string.h>
 
+#include "core/mmu_backend.h"
 #include "core/frames.h"
 #include "core/swap.h"
 #include "mips/l2tlb.h"
@@ -10,6 +11,14 @@
 
 static const char *const mmu_names[] = { "swtlb", "pagewalk", NULL };
 static const char *const onoff_names[] = { "on", "off", NULL };
+/* The registry's names (vmm_backend_list), in its order: --backend's index is the
+ * registry's. Filled before main runs (the option table is a constant). */
+static const char *backend_names[VMM_MAX_BACKEND_NAMES + 1];
+__attribute__((constructor)) static void backend_names_init(void)
+{
+    for (unsigned i = 0; i < VMM_MAX_BACKEND_NAMES && vmm_backend_list[i]; i++)
+        backend_names[i] = vmm_backend_list[i]->name;
+}
 static const char *const idle_names[] = { "both", "wait", "spin", "off", NULL };
 
 #define F(field) offsetof(struct run_opts, field), offsetof(struct run_opts, given.field)
@@ -19,6 +28,8 @@ static const char *const idle_names[] = { "both", "wait", "spin", "off", NULL };
 #define PAGEWALK OPT_SCOPE_ANY_MODE | OPT_SCOPE_PAGEWALK, "--mmu pagewalk"
 #define ALL OPT_SCOPE_ALL, "every run"
 #define SHADOW OPT_SCOPE_VMM | OPT_SCOPE_PAGEWALK, "shadow paging (the VMM with --mmu pagewalk)"
+
+#define PWVMM OPT_SCOPE_VMM | OPT_SCOPE_PAGEWALK, "the VMM with --mmu pagewalk"
 
 const struct opt run_opt_table[] = {
     { "native", NULL, OPT_FLAG, 0, 0, 0, NULL, OPT_SCOPE_NATIVE | OPT_SCOPE_ANY_MMU,
@@ -126,6 +137,15 @@ const struct opt run_opt_table[] = {
     { "shadow-audit", NULL, OPT_FLAG, 0, 0, 0, NULL, SHADOW, F(shadow_audit), NULL,
       "shadow paging: after every VMM exit, check that every shadow entry agrees with the "
       "guest's tables and the pmap; a disagreement stops the VM (slow: for tests)" },
+    { "backend", "NAME", OPT_CHOICE, 0, 0, 0, backend_names, VMM, F(backend),
+      "the first registered for --mmu",
+      "VMM: the memory-virtualization technique, a registered back end of --mmu's MMU (listed "
+      "below and by --list-backends; docs/backends.md)" },
+    { "list-backends", NULL, OPT_FLAG, 0, 0, 0, NULL, ALL, F(list_backends), NULL,
+      "print the registered back ends, one a line (NAME MMU default|-), and exit" },
+    { "nested-opts", "LIST|all|none", OPT_STRING, 0, 0, 0, NULL, PWVMM, F(nested_opts), "none",
+      "nested paging's optional hardware, comma-separated: pwc (page-walk cache), ntlb "
+      "(nested TLB), large (4 MiB nested pages over 4 MiB machine extents) (docs/nested.md)" },
 };
 const size_t run_opt_count = sizeof(run_opt_table) / sizeof(run_opt_table[0]);
 

@@ -31,12 +31,16 @@ struct run_opts {
     const char *shadow_opts;
     uint64_t shadow_frames, shadow_oos, shadow_roots, shadow_prefetch;
     int shadow_audit;
+    /* the technique under the VMM: an index of the registry (vmm_backend_list; default: by
+     * --mmu, vmm_backend_default); --list-backends */
+    int backend, list_backends;
+    const char *nested_opts;       /* nested paging's (nested/nested.h) */
     /* How many times each option was given (opts.h), in table order by name. */
     struct {
         unsigned native, mmu, quiet, l2tlb, idle_detect, mem, tlb_entries, pw_tlb_entries,
             pw_tlb_ways, max_insns, vms, quantum, l2tlb_entries, stats, cost_profile, weight, vm,
             initrd, stdin_vm, report_unmodelled, shadow_opts, shadow_frames, shadow_oos,
-            shadow_roots, shadow_prefetch, shadow_audit;
+            shadow_roots, shadow_prefetch, shadow_audit, backend, list_backends, nested_opts;
         unsigned machine_mem, compress_max, share_rate, compress, share, zero_track, balloon,
             swap;
     } given;

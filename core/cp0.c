@@ -192,6 +192,12 @@ void cpu_set_dev_cycle(struct cpu *cpu, uint64_t cycle)
     }
 }
 
+int cpu_cp0_unprivileged(struct cpu *cpu, int reg, int sel)
+{
+    const struct mmu_ops *o = cpu->mmu->ops;
+    return o->cp0_unprivileged && o->cp0_unprivileged(cpu->mmu, reg, sel, cpu->tc_mode);
+}
+
 uint32_t cpu_cp0_read(struct cpu *cpu, int reg, int sel)
 {
     struct cp0 *c = &cpu->cp0;

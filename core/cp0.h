@@ -9,7 +9,12 @@
 enum {
     EXC_INT = 0, EXC_MOD = 1, EXC_TLBL = 2, EXC_TLBS = 3, EXC_ADEL = 4, EXC_ADES = 5,
     EXC_IBE = 6, EXC_DBE = 7, EXC_SYS = 8, EXC_BP = 9, EXC_RI = 10, EXC_CPU = 11,
-    EXC_OV = 12, EXC_TR = 13, EXC_COUNT = 32
+    EXC_OV = 12, EXC_TR = 13,
+    /* Not a guest-visible cause: the exit of a nested-paging fault (pagewalk nested mode,
+     * docs/pagewalk.md "Nested mode"), raised only to a hypervisor's exception hook. MIPS
+     * VZ's Guest Exit code. */
+    EXC_NPF = 27,
+    EXC_COUNT = 32
 };
 
 /* Status fields. */

@@ -8,7 +8,7 @@ static const char *const exc_names[EXC_COUNT] = {
     [EXC_INT] = "Int", [EXC_MOD] = "Mod", [EXC_TLBL] = "TLBL", [EXC_TLBS] = "TLBS",
     [EXC_ADEL] = "AdEL", [EXC_ADES] = "AdES", [EXC_IBE] = "IBE", [EXC_DBE] = "DBE",
     [EXC_SYS] = "Sys", [EXC_BP] = "Bp", [EXC_RI] = "RI", [EXC_CPU] = "CpU", [EXC_OV] = "Ov",
-    [EXC_TR] = "Tr",
+    [EXC_TR] = "Tr", [EXC_NPF] = "NPF",
 };
 
 const char *cpu_exc_name(int code)

@@ -89,6 +89,10 @@ struct cpu_exc {
     int fetch;           /* raised by an instruction fetch: the instruction was not
                           * dispatched (not in icount); any other synchronous exception
                           * is raised by a dispatched, counted instruction */
+    uint32_t gpa;        /* EXC_NPF: the guest-physical address the nested table does not
+                          * translate (or not for this access) */
+    uint32_t npf;        /* EXC_NPF: the exit qualification (the MMU's PW_NPF_* bits) */
+    int access;          /* translation faults: MMU_LOAD, MMU_STORE or MMU_FETCH */
 };
 
 struct cpu_counters {
@@ -211,6 +215,9 @@ void cpu_update_mode(struct cpu *cpu);
 /* CP0 (cp0.c). */
 uint32_t cpu_cp0_read(struct cpu *cpu, int reg, int sel);
 void cpu_cp0_write(struct cpu *cpu, int reg, int sel, uint32_t val);
+/* Whether the MMU serves CP0 reg/sel to the CPU in its current (deprivileged) mode without
+ * CpU (mmu_ops.cp0_unprivileged). */
+int cpu_cp0_unprivileged(struct cpu *cpu, int reg, int sel);
 uint32_t cpu_count(const struct cpu *cpu);
 uint32_t cpu_random(const struct cpu *cpu);
 void cpu_timer_reschedule(struct cpu *cpu);

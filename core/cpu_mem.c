@@ -87,11 +87,12 @@ static int translate(struct cpu *cpu, uint32_t va, int access, uint32_t *pa, int
     if (f == MMU_OK)
         return 1;
     struct cpu_exc e = { .code = store ? EXC_TLBS : EXC_TLBL, .has_badvaddr = 1, .badvaddr = va,
-                         .fetch = access == MMU_FETCH };
+                         .fetch = access == MMU_FETCH, .access = access };
     switch (f) {
     case MMU_REFILL: e.refill = 1; e.tlb_context = 1; break;
     case MMU_INVALID: e.tlb_context = 1; break;
     case MMU_MOD: e.code = EXC_MOD; e.tlb_context = 1; break;
+    case MMU_NESTED: e.code = EXC_NPF; e.gpa = *pa; e.npf = cpu->mmu->exit_info; break;
     default: break;                                 /* page fault: PFErr set by the walker */
     }
     cpu_raise(cpu, &e);

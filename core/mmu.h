@@ -18,6 +18,8 @@ enum mmu_fault {
     MMU_INVALID,    /* matching entry with V=0: TLBL/TLBS at the general vector */
     MMU_MOD,        /* store to a matching entry with D=0: Mod */
     MMU_PAGEFAULT,  /* walker fault: TLBL/TLBS at the general vector, PFErr already set */
+    MMU_NESTED,     /* nested-paging fault (an exit, EXC_NPF): *pa is the guest-physical
+                     * address, mmu->exit_info the qualification */
 };
 
 /* TLB instructions, for mmu_ops.tlb_op. */
@@ -40,6 +42,11 @@ struct mmu_ops {
     void (*asid_changed)(struct mmu *mmu);
     /* Registers the personality's counters under prefix (e.g. "tlb."). */
     void (*register_stats)(struct mmu *mmu, struct stats *st);
+    /* Optional (NULL: none): whether CP0 register reg/sel is served to a CPU in mode (a
+     * TC_* below TC_KERNEL, without CU0) instead of raising CpU: the guest-mode registers of
+     * a personality in a hardware-virtualization mode (pagewalk's nested mode serves the
+     * guest's PTBase, InvlPg and PFErr). Called only on that cold path. */
+    int (*cp0_unprivileged)(struct mmu *mmu, int reg, int sel, int mode);
     void (*destroy)(struct mmu *mmu);
 };
 
@@ -47,6 +54,7 @@ struct mmu_ops {
 struct mmu {
     const struct mmu_ops *ops;
     struct cpu *cpu;
+    uint32_t exit_info;     /* qualification of the last MMU_NESTED */
 };
 
 #endif

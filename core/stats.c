@@ -32,6 +32,35 @@ void stats_add(struct stats *st, const uint64_t *value, const char *fmt, ...)
     vsnprintf(e->name, sizeof(e->name), fmt, ap);
     va_end(ap);
     e->value = value;
+    e->nmore = 0;
+}
+
+static uint64_t entry_value(const struct stats_entry *e)
+{
+    uint64_t v = *e->value;
+    for (unsigned k = 0; k < e->nmore; k++)
+        v += *e->more[k];
+    return v;
+}
+
+void stats_add_part(struct stats *st, const uint64_t *value, const char *name)
+{
+    for (unsigned i = 0; i < st->n; i++) {
+        struct stats_entry *e = &st->e[i];
+        if (strcmp(e->name, name) == 0) {
+            if (e->nmore == STATS_MAX_PARTS - 1)
+                abort();
+            e->more[e->nmore++] = value;
+            return;
+        }
+    }
+    stats_add(st, value, "%s", name);
+}
+
+void stats_merge(struct stats *st, const struct stats *st0)
+{
+    for (unsigned i = 0; i < st0->n; i++)
+        stats_add_part(st, st0->e[i].value, st0->e[i].name);
 }
 
 const uint64_t *stats_find(const struct stats *st, const char *name)
@@ -46,7 +75,7 @@ int64_t stats_get(const struct stats *st, const char *name)
 {
     for (unsigned i = 0; i < st->n; i++)
         if (strcmp(st->e[i].name, name) == 0)
-            return (int64_t)*st->e[i].value;
+            return (int64_t)entry_value(&st->e[i]);
     return -1;
 }
 
@@ -59,7 +88,7 @@ int stats_write_json(const struct stats *st, FILE *f, const char *const *extra_k
     /* Exact integers: every counter stays below 2^63 (simulated time is capped at
      * CPU_CYCLES_MAX, and no counter grows faster than cycles). */
     for (unsigned i = 0; i < st->n; i++)
-        json_object_set_new(c, st->e[i].name, json_integer((json_int_t)*st->e[i].value));
+        json_object_set_new(c, st->e[i].name, json_integer((json_int_t)entry_value(&st->e[i])));
     json_object_set_new(root, "counters", c);
     if (cost) {
         json_t *m = json_object();

@@ -104,7 +104,15 @@ static void sync_hw(struct vmm *vmm)
         cpu->cp0.segctl[2] = sc2;
         cpu_tc_flush(cpu);
     }
-    vmm->backend->sync(vmm);                        /* the guest's ASID, segment map */
+    struct vm *vm = vmm->cur;
+    uint32_t key = vmm_seg_key(v);
+    if (!vm->seg_key_set || key != vm->seg_key) {
+        if (vm->seg_key_set && vmm->backend->seg_changed)
+            vmm->backend->seg_changed(vmm, vm);
+        vm->seg_key = key;
+        vm->seg_key_set = 1;
+    }
+    vmm->backend->sync(vmm);                        /* the guest's ASID, mode */
     cpu->timer_cycle = v->timer_cycle;
     cpu->dev_cycle = vmm->cur->board.next_event;    /* the guest's board */
     cpu_set_irq_lines(cpu, vmm->cur->board.ip);
@@ -165,21 +173,35 @@ void vmm_retry(struct vmm *vmm)
     cpu->npc = cpu->pc + 4;
 }
 
-/* Reads the guest instruction at va (kseg0/kseg1, or mapped by the guest's TLB). */
-static int guest_fetch(struct vmm *vmm, uint32_t va, uint32_t *insn)
+void vmm_skip(struct vmm *vmm)
 {
-    uint32_t gpa;
-    struct mmu *gm = vmm->cur->v->mmu;
-    enum seg_kind k = cpu_seg_lookup(vmm->cur->v, va, &gpa);
+    struct cpu *cpu = vmm->cpu;
+    cpu->pc = cpu->npc;
+    cpu->npc = cpu->pc + 4;
+    cpu->ds_pc = 1;
+}
+
+int vmm_guest_fetch(struct vmm *vmm, uint32_t va, uint32_t *insn, int as_run)
+{
+    uint32_t gpa, mfn;
+    struct vm *vm = vmm->cur;
+    struct mmu *gm = vm->v->mmu;
+    if (as_run && vmm->backend->machine_frame && vmm->backend->machine_frame(vmm, va, &mfn) == 0) {
+        if (frames_owner(&vmm->frames, mfn) != vm->pmap.vm_id)
+            return -1;
+        memcpy(insn, frames_host(&vmm->frames, mfn) + (va & 0xFFFu), 4);
+        return 0;
+    }
+    enum seg_kind k = cpu_seg_lookup(vm->v, va, &gpa);
     if (k == SEG_ERROR || (k == SEG_MAPPED &&
         gm->ops->translate(gm, va, MMU_FETCH, 0, &gpa) != MMU_OK))
         return -1;
-    return pmap_read(&vmm->cur->pmap, gpa, insn, 4);
+    return pmap_read(&vm->pmap, gpa, insn, 4);
 }
 
 static int idle_fetch(void *ctx, uint32_t va, uint32_t *insn)
 {
-    return guest_fetch(ctx, va, insn);
+    return vmm_guest_fetch(ctx, va, insn, 0);
 }
 
 /* Emulates the load or store at cpu->pc against the guest device at gpa's page. */
@@ -188,7 +210,7 @@ static void emulate_device(struct vmm *vmm)
     struct cpu *cpu = vmm->cpu;
     struct emul_mem m;
     uint32_t insn, val;
-    if (guest_fetch(vmm, cpu->pc, &insn) || emul_decode_mem(insn, cpu->gpr, &m)) {
+    if (vmm_guest_fetch(vmm, cpu->pc, &insn, 0) || emul_decode_mem(insn, cpu->gpr, &m)) {
         vmm_reflect_code(vmm, EXC_DBE);
         return;
     }
@@ -211,9 +233,7 @@ static void emulate_device(struct vmm *vmm)
     if (!m.store)
         emul_finish_load(&m, val, cpu->gpr);
     vmm->cur->n.device_accesses++;
-    cpu->pc = cpu->npc;
-    cpu->npc = cpu->pc + 4;
-    cpu->ds_pc = 1;
+    vmm_skip(vmm);
     deliver_pending(vmm);                    /* the access may have raised a line */
     propagate_stop(vmm);
 }
@@ -263,12 +283,9 @@ static int priv_kind(int op)
 /* Counts an emulated privileged instruction and continues after it. */
 static void priv_done(struct vmm *vmm, int kind)
 {
-    struct cpu *cpu = vmm->cpu;
     vmm->cur->n.priv_emulated++;
     vmm->cur->n.priv[kind]++;
-    cpu->pc = cpu->npc;
-    cpu->npc = cpu->pc + 4;
-    cpu->ds_pc = 1;
+    vmm_skip(vmm);
 }
 
 void vmm_guest_mtc0(struct vmm *vmm, int reg, uint32_t val)
@@ -314,7 +331,7 @@ static void emulate_priv(struct vmm *vmm)
     struct dinsn d;
     uint32_t *r = cpu->gpr;
 
-    if (guest_fetch(vmm, cpu->pc, &insn)) {
+    if (vmm_guest_fetch(vmm, cpu->pc, &insn, 0)) {
         vmm_reflect_code(vmm, EXC_IBE);
         return;
     }
@@ -408,7 +425,7 @@ static int emulate_rdhwr(struct vmm *vmm)
     const struct cpu *v = vmm->cur->v;
     uint32_t insn;
     struct dinsn d;
-    if (guest_fetch(vmm, cpu->pc, &insn))
+    if (vmm_guest_fetch(vmm, cpu->pc, &insn, 0))
         return 0;
     cpu_decode(insn, &d);
     if (d.op != OP_RDHWR)
@@ -457,6 +474,40 @@ static void charge_mem(struct vmm *vmm)
 
 static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e);
 
+/* A translation fault, classified for the back end (mmu_backend.h): an address the guest's
+ * mode cannot reach in its own segment map takes the guest's address error (the machine's
+ * segment map may allow more); an address the guest sees unmapped goes to fault_unmapped
+ * with its guest-physical address, one the guest's MMU maps to fault_mapped; a nested
+ * exit to fault_nested. */
+static void classify_fault(struct vmm *vmm, const struct cpu_exc *e)
+{
+    struct vm *vm = vmm->cur;
+    struct vmm_fault f = { .e = e, .va = e->badvaddr, .user = vm->v->tc_mode == TC_USER,
+                           .access = e->fetch ? MMU_FETCH : e->access };
+    if (e->code == EXC_NPF) {
+        f.gpa = e->gpa;
+        if (vmm->backend->fault_nested) {
+            vmm->backend->fault_nested(vmm, &f);
+            return;
+        }
+        fprintf(stderr, "tlbvisor: vm%u: a nested-paging exit under the %s back end: "
+                "stopped\n", vm->id, vmm->backend->name);
+        cpu_request_stop(vmm->cpu, CPU_STOP_FAULT_LOOP, 0);
+        return;
+    }
+    enum seg_kind k = cpu_seg_lookup(vm->v, f.va, &f.gpa);
+    if (k == SEG_ERROR) {
+        struct cpu_exc g = { .code = f.access == MMU_STORE ? EXC_ADES : EXC_ADEL,
+                             .has_badvaddr = 1, .badvaddr = f.va };
+        vmm_reflect(vmm, &g);
+        return;
+    }
+    if (k == SEG_UNMAPPED)
+        vmm->backend->fault_unmapped(vmm, &f);
+    else
+        vmm->backend->fault_mapped(vmm, &f);
+}
+
 static void vmm_exception(struct cpu *cpu, const struct cpu_exc *e)
 {
     struct vmm *vmm = cpu->exception_ctx;
@@ -484,8 +535,8 @@ static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
     vmm->trap = e;
     vmm->cur->n.traps[e->code & (EXC_COUNT - 1)]++;
     switch (e->code) {
-    case EXC_TLBL: case EXC_TLBS: case EXC_MOD:
-        vmm->backend->fault(vmm, e);
+    case EXC_TLBL: case EXC_TLBS: case EXC_MOD: case EXC_NPF:
+        classify_fault(vmm, e);
         return;
     case EXC_CPU:
         if (e->ce == 0 && vmm->cur->v->tc_mode >= TC_KERNEL) {
@@ -627,7 +678,7 @@ static int vm_first_write(void *ctx, uint32_t gpfn, int access)
     struct emul_mem m;
     (void)gpfn;
     (void)access;
-    if (vmm->cur != vm || !vmm->trap || guest_fetch(vmm, vmm->cpu->pc, &insn) != 0 ||
+    if (vmm->cur != vm || !vmm->trap || vmm_guest_fetch(vmm, vmm->cpu->pc, &insn, 0) != 0 ||
         emul_decode_mem(insn, vmm->cpu->gpr, &m) != 0 || !m.store)
         return 0;
     return m.value == 0;
@@ -942,8 +993,17 @@ out:
     struct stats *st = &vmm->stats;
     stats_init(st);
     cpu_register_stats(vmm->cpu, st);
-    for (unsigned j = 0; j < vmm->nbes; j++)
-        vmm->bes[j].mmu->ops->register_stats(vmm->bes[j].mmu, st);
+    /* The machine's MMU counters, once: techniques that each own an instance of the same
+     * hardware (shadow and nested paging both drive a walker) add their instance's counters
+     * as parts of one machine counter (pw.memrefs is the machine's walker references). */
+    for (unsigned j = 0; j < vmm->nbes; j++) {
+        struct stats one;
+        stats_init(&one);
+        vmm->bes[j].mmu->ops->register_stats(vmm->bes[j].mmu, &one);
+        vmm->bes[j].memrefs = stats_find(&one, "pw.memrefs");
+        stats_merge(st, &one);
+        stats_free(&one);
+    }
     frames_register_stats(&vmm->frames, st);
     mem_register_stats(&vmm->mem, st);
     stats_add(st, &vmm->world_switches, "machine.world_switches");
@@ -955,7 +1015,6 @@ out:
         register_vm_stats(vmm, st, &vmm->vms[i]);
     vmm_be_activate(vmm, vmm->vms[0].be_slot);
     sched_register_stats(&vmm->sched, st);
-    vmm->hw_memrefs = stats_find(st, "pw.memrefs");
     return 0;
 }
 
@@ -1078,7 +1137,8 @@ enum cpu_stop vmm_run(struct vmm *vmm)
         cpu_recompute_stop(cpu);
         uint64_t icount = cpu->icount, retried = vm->n.retried_insns;
         uint64_t start = cpu_cycles(cpu), vmm_start = vm->n.vmm_cycles;
-        uint64_t memrefs = vmm->hw_memrefs ? *vmm->hw_memrefs : 0;
+        const uint64_t *hw_memrefs = vmm->bes[vm->be_slot].memrefs;
+        uint64_t memrefs = hw_memrefs ? *hw_memrefs : 0;
         enum cpu_stop why = cpu_run(cpu);
         sched_account(&vmm->sched, id, cpu_cycles(cpu) - now);
         vm->n.instructions += cpu->icount - icount;
@@ -1087,7 +1147,7 @@ enum cpu_stop vmm_run(struct vmm *vmm)
          * (the pagewalk machine's walker memory references); everything else in the slice
          * is the VMM's, charged through vmm_charge. */
         vm->n.guest_cycles += cpu_cycles(cpu) - start - (vm->n.vmm_cycles - vmm_start);
-        vm->n.walker_memrefs += (vmm->hw_memrefs ? *vmm->hw_memrefs : 0) - memrefs;
+        vm->n.walker_memrefs += (hw_memrefs ? *hw_memrefs : 0) - memrefs;
         switch (why) {
         case CPU_STOP_INSN_LIMIT:
             if (global && cpu->icount >= vmm->max_insns) {

@@ -102,6 +102,8 @@ struct vm {
     const struct mmu_backend *backend; /* its memory-virtualization technique */
     unsigned be_slot;              /* ... its index in vmm->bes */
     struct vmm *owner;
+    uint32_t seg_key;              /* its segment map's key at the last sync (vmm_seg_key) */
+    int seg_key_set;
     struct vm_counters n;
 };
 
@@ -112,6 +114,7 @@ struct vmm_be {
     const struct mmu_backend *backend;
     void *be;
     struct mmu *mmu;
+    const uint64_t *memrefs;       /* its machine MMU's "pw.memrefs" counter, or NULL */
 };
 
 struct vmm {
@@ -140,7 +143,6 @@ struct vmm {
     struct console_in input;       /* cfg->in_fd, read by VM input_vm's console */
     unsigned input_vm;             /* 0: no VM reads the host's input */
     int quit;                      /* the user ended the run (Ctrl-A x) */
-    const uint64_t *hw_memrefs;    /* the machine MMU's "pw.memrefs" counter, or NULL */
     struct stats stats;
 };
 
@@ -199,9 +201,18 @@ void vmm_retry(struct vmm *vmm);
 void vmm_access_unbacked(struct vmm *vmm, int fetch);
 /* The key of the guest's segment map (its ERL and SegCtl, and its mode when a segment is
  * unmapped for the kernel but mapped for the other modes, MUSUK): which guest addresses are
- * unmapped, and where they go, depends on nothing else. A back end drops the machine
- * translations it made for unmapped guest segments when the key changes. */
+ * unmapped, and where they go, depends on nothing else. The core keeps each VM's key and
+ * calls the back end's seg_changed when it changes. */
 uint32_t vmm_seg_key(const struct cpu *v);
+/* Reads the guest instruction at va of vmm->cur through the guest's own segment map and MMU
+ * model (the guest's view: what the core emulates); with as_run, first from the machine
+ * frame the back end's machine_frame gives, if that frame is the VM's (what the machine ran,
+ * even where the guest's tables no longer say so: shadow paging's emulated page-table
+ * stores). Returns 0, or -1 if it reaches no RAM. */
+int vmm_guest_fetch(struct vmm *vmm, uint32_t va, uint32_t *insn, int as_run);
+/* Completes the trapped instruction without executing it (the VMM emulated it): execution
+ * continues at cpu->npc (the branch destination when it was in a delay slot). */
+void vmm_skip(struct vmm *vmm);
 /* The guest's `mtc0 val` to CP0 register reg (select 0) as the VMM emulates it: offered
  * to the back end first (which may note it or own the register), else written to the
  * virtual CP0 (paravirt.c: a register the guest wrote in its per-vCPU page). */

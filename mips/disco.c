@@ -80,8 +80,6 @@ struct disco_vm {
     struct mmu *vtlb;              /* the guest's TLB, as it programmed it */
     struct l2tlb l2;
     uint32_t hw_asid[HW_ASIDS];    /* (generation << 8) | machine ASID of guest ASID i */
-    uint32_t seg_key;              /* the guest segment map the VMM's fills were made for */
-    int seg_key_set;
     int tlbp_hit;                  /* guest index its last tlbp found, Index unchanged; or -1 */
     int random_read;               /* the guest read Random since its last tlbwr */
     struct {
@@ -278,42 +276,35 @@ static int l2_serve(struct vmm *vmm, uint32_t va, int store)
     return 1;
 }
 
-static void disco_fault(struct vmm *vmm, const struct cpu_exc *e)
+/* Unmapped for the guest (kseg0/kseg1, useg with ERL): the VMM's own mapping of its
+ * guest-physical RAM, both pages of the machine entry's pair. */
+static void disco_fault_unmapped(struct vmm *vmm, const struct vmm_fault *f)
 {
-    struct cpu *cpu = vmm->cpu;
     struct vm *vm = vmm->cur;
     struct disco_vm *dv = DV(vm);
-    uint32_t va = e->badvaddr;
-    int fetch = e->code == EXC_TLBL && va == cpu->pc;
+    uint32_t va = f->va, pair = f->gpa & ~0x1FFFu;
+    int odd = (va & 0x1000u) != 0, store = f->access == MMU_STORE, beyond[2] = { 0, 0 };
+    struct half h0 = machine_half(vmm, pair >> 12, 1, !odd, store, &beyond[0]);
+    struct half h1 = machine_half(vmm, (pair >> 12) + 1, 1, odd, store, &beyond[1]);
+    if (beyond[odd]) {
+        vmm_access_unbacked(vmm, f->access == MMU_FETCH);
+        return;
+    }
+    hw_fill(vmm, va, h0, h1, in_kseg01(va), HW_VMM, 0);
+    dv->n.kseg_fills++;
+    vmm_retry(vmm);
+}
 
-    uint32_t upa;
-    enum seg_kind k = cpu_seg_lookup(vm->v, va, &upa);
-    if (k == SEG_ERROR) {
-        /* Not reachable in the guest's mode (the hardware allowed more than the guest's map). */
-        struct cpu_exc g = { .code = e->code == EXC_TLBL ? EXC_ADEL : EXC_ADES,
-                             .has_badvaddr = 1, .badvaddr = va };
-        vmm_reflect(vmm, &g);
-        return;
-    }
-    if (k == SEG_UNMAPPED) {
-        /* Unmapped for the guest (kseg0/kseg1, useg with ERL): the VMM's own mapping of its
-         * guest-physical RAM. */
-        uint32_t pair = upa & ~0x1FFFu;
-        int odd = (va & 0x1000u) != 0, store = e->code != EXC_TLBL, beyond[2] = { 0, 0 };
-        struct half h0 = machine_half(vmm, pair >> 12, 1, !odd, store, &beyond[0]);
-        struct half h1 = machine_half(vmm, (pair >> 12) + 1, 1, odd, store, &beyond[1]);
-        if (beyond[odd]) {
-            vmm_access_unbacked(vmm, fetch);
-            return;
-        }
-        hw_fill(vmm, va, h0, h1, in_kseg01(va), HW_VMM, 0);
-        dv->n.kseg_fills++;
-        vmm_retry(vmm);
-        return;
-    }
-    /* A mapped segment: does the guest's TLB map it? Else the L2 TLB? */
-    uint32_t gpa;
-    int store = e->code == EXC_TLBS || e->code == EXC_MOD;
+/* A mapped segment: does the guest's TLB map it? Else the L2 TLB? Else the guest's own
+ * refill, invalid or Mod exception. */
+static void disco_fault_mapped(struct vmm *vmm, const struct vmm_fault *flt)
+{
+    struct vm *vm = vmm->cur;
+    struct disco_vm *dv = DV(vm);
+    const struct cpu_exc *e = flt->e;
+    uint32_t va = flt->va, gpa;
+    int fetch = flt->access == MMU_FETCH;
+    int store = flt->access == MMU_STORE;
     int f = dv->vtlb->ops->translate(dv->vtlb, va, store ? MMU_STORE : MMU_LOAD, 0, &gpa);
     if (f == MMU_REFILL && dv->l2.n && l2_serve(vmm, va, store))
         return;
@@ -453,20 +444,17 @@ static int disco_priv_op(struct vmm *vmm, const struct dinsn *d)
 static void disco_sync(struct vmm *vmm)
 {
     struct vm *vm = vmm->cur;
-    struct disco_vm *dv = DV(vm);
     struct cpu *cpu = vmm->cpu;
-    uint32_t key = vmm_seg_key(vm->v);
-    if (!dv->seg_key_set || key != dv->seg_key) {
-        if (dv->seg_key_set) {
-            hw_drop_where(vmm, vm->id, HW_EMPTY, -1, 1, 0);
-            dv->n.hw_flushes++;
-        }
-        dv->seg_key = key;
-        dv->seg_key_set = 1;
-    }
     unsigned asid = hw_asid(vmm, vm->v->cp0.entryhi & 0xFF);
     if ((cpu->cp0.entryhi & 0xFF) != asid)
         cpu_cp0_write(cpu, CP0_ENTRYHI, 0, (cpu->cp0.entryhi & ~0xFFu) | asid);
+}
+
+/* The guest's segment map changed: the VMM's fills for its unmapped segments go. */
+static void disco_seg_changed(struct vmm *vmm, struct vm *vm)
+{
+    hw_drop_where(vmm, vm->id, HW_EMPTY, -1, 1, 0);
+    DV(vm)->n.hw_flushes++;
 }
 
 static void disco_switch_out(struct vmm *vmm, struct vm *vm)
@@ -628,12 +616,16 @@ static uint64_t disco_vm_resolved(const struct vmm *vmm, const struct vm *vm)
 
 const struct mmu_backend disco_backend = {
     .name = "disco",
+    .mmu = "swtlb",
+    .summary = "Disco: the software-managed TLB virtualized (--mmu swtlb)",
     .init = disco_init,
     .fini = disco_fini,
     .vm_init = disco_vm_init,
     .vm_fini = disco_vm_fini,
-    .fault = disco_fault,
+    .fault_unmapped = disco_fault_unmapped,
+    .fault_mapped = disco_fault_mapped,
     .priv_op = disco_priv_op,
+    .seg_changed = disco_seg_changed,
     .sync = disco_sync,
     .switch_out = disco_switch_out,
     .switch_in = disco_switch_in,

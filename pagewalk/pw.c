@@ -20,31 +20,12 @@
 #include "../core/cpu.h"
 #include "../core/stats.h"
 #include "pw.h"
+#include "pw_int.h"
 #include "tlb.h"
 #include "walk.h"
 
 #define PAGE_4K_BYTES 0x1000u
 #define PAGE_4M_BYTES 0x400000u
-
-/* Why a walk failed: walk.h's kinds under this file's names. */
-enum pw_fault {
-    PWF_NONE = PW_WALK_OK,
-    PWF_NOT_PRESENT = PW_WALK_NOT_PRESENT,
-    PWF_PROTECTION = PW_WALK_PROTECTION,
-    PWF_OUTSIDE_RAM = PW_WALK_OUTSIDE,
-};
-
-struct pw {
-    struct mmu base;
-    struct pw_tlb tlb;          /* tlb.h; its drop callback keeps the CPU's translation cache */
-    uint32_t ptbase;            /* CP0 22/0: page directory PA, low 12 bits 0 */
-    uint32_t pferr;             /* CP0 22/2: error code of the last page fault */
-    struct {
-        uint64_t lookups, hits, walks, memrefs;
-        uint64_t faults_not_present, faults_protection, faults_outside_ram;
-        uint64_t a_set, d_set, flushes_ptbase, invlpg;
-    } n;
-};
 
 int pw_config_check(const struct pw_config *c, char *err, size_t errlen)
 {
@@ -182,6 +163,7 @@ static enum pw_fault pw_walk(struct pw *pw, uint32_t va, int access, int user,
     return f;
 }
 
+
 uint32_t pw_pferr(int protection, int access, int user)
 {
     uint32_t err = protection ? PW_PFERR_P : 0;
@@ -236,6 +218,39 @@ static int pw_translate(struct mmu *m, uint32_t va, int access, int user, uint32
     return MMU_OK;
 }
 
+/* mmu_ops.translate in nested mode (pw_nested_ops): the same TLB rules around the 2D walk
+ * (nested.c), and the nested fault as an exit. A table of its own, so that the native
+ * walker's path has not one instruction more. */
+static int pw_translate_nested(struct mmu *m, uint32_t va, int access, int user, uint32_t *pa)
+{
+    struct pw *pw = (struct pw *)m;
+    struct pw_tlb_entry *e, t;
+
+    pw->n.lookups++;
+    if ((pw->nest.direct >> (va >> 29)) & 1)
+        return pw_nested_direct(pw, va, access, pa);
+    switch (pw_tlb_lookup(&pw->tlb, va, access == MMU_STORE, user, &e)) {
+    case PW_TLB_HIT:
+        pw->n.hits++;
+        *pa = e->pa | (va & (pw_tlb_entry_bytes(e) - 1));
+        return MMU_OK;
+    case PW_TLB_FAULT:
+        pw->n.hits++;
+        return page_fault(pw, va, PWF_PROTECTION, access, user);
+    case PW_TLB_WALK:
+        pw->n.hits += e != NULL;
+        break;
+    }
+    enum pw_fault f = pw_nested_walk(pw, va, access, user, &t, pa);
+    if (f == PWF_NESTED)
+        return MMU_NESTED;                  /* an exit: nothing changes for the guest */
+    if (f != PWF_NONE)
+        return page_fault(pw, va, f, access, user);
+    e = pw_tlb_walked(&pw->tlb, va, e, &t);
+    *pa = e->pa | (va & (pw_tlb_entry_bytes(e) - 1));
+    return MMU_OK;
+}
+
 /* ---- the rest of mmu_ops ----------------------------------------------------------- */
 
 static int pw_tlb_op(struct mmu *m, int op)
@@ -270,15 +285,27 @@ static int pw_cp0_write(struct mmu *m, int reg, int sel, uint32_t val)
         pw->n.flushes_ptbase++;
         pw_tlb_flush(&pw->tlb, 1, 0);
         cpu_tc_flush(pw->base.cpu);
+        if (pw->nest.on)
+            pw_nested_guest_flush(pw);
         return 1;
     case PW_SEL_INVLPG:
         pw->n.invlpg++;
         tlb_invalidate_va(pw, val);
+        if (pw->nest.on)
+            pw_nested_invlpg(pw, val);
         return 1;
     case PW_SEL_PFERR:
         return 1;                           /* read-only: the write is ignored */
     }
     return 0;
+}
+
+/* Nested mode gives the guest kernel (hardware supervisor mode) its own PTBase, InvlPg and
+ * PFErr without a trap; guest user mode still traps, as on the bare machine. */
+static int pw_cp0_unprivileged(struct mmu *m, int reg, int sel, int mode)
+{
+    return ((struct pw *)m)->nest.on && mode == TC_SUPER && reg == PW_CP0_REG &&
+           sel >= PW_SEL_PTBASE && sel <= PW_SEL_PFERR;
 }
 
 static void pw_asid_changed(struct mmu *m)
@@ -301,6 +328,7 @@ static void pw_register_stats(struct mmu *m, struct stats *st)
     stats_add(st, &pw->tlb.evictions, "pw.evictions");
     stats_add(st, &pw->n.flushes_ptbase, "pw.flushes.ptbase");
     stats_add(st, &pw->n.invlpg, "pw.invlpg");
+    pw_nested_register_stats(pw, st);
 }
 
 static void pw_destroy(struct mmu *m)
@@ -318,8 +346,27 @@ static const struct mmu_ops pw_ops = {
     .cp0_write = pw_cp0_write,
     .asid_changed = pw_asid_changed,
     .register_stats = pw_register_stats,
+    .cp0_unprivileged = pw_cp0_unprivileged,
     .destroy = pw_destroy,
 };
+
+/* Nested mode: the same but for translate (pw_mmu_nested switches the table). */
+static const struct mmu_ops pw_nested_ops = {
+    .name = "pagewalk",
+    .translate = pw_translate_nested,
+    .tlb_op = pw_tlb_op,
+    .cp0_read = pw_cp0_read,
+    .cp0_write = pw_cp0_write,
+    .asid_changed = pw_asid_changed,
+    .register_stats = pw_register_stats,
+    .cp0_unprivileged = pw_cp0_unprivileged,
+    .destroy = pw_destroy,
+};
+
+void pw_set_nested_ops(struct pw *pw, int on)
+{
+    pw->base.ops = on ? &pw_nested_ops : &pw_ops;
+}
 
 struct mmu *pw_new(struct cpu *cpu, const void *cfg)
 {

@@ -71,4 +71,50 @@ void pw_mmu_invalidate_range(struct mmu *m, uint32_t va, uint32_t bytes);
  * read what the machine executed (shadow/). */
 int pw_mmu_probe(struct mmu *m, uint32_t va, uint32_t *pa);
 
+/* ---- nested mode (docs/pagewalk.md "Nested mode") ----------------------------------------
+ * What VT-x's EPT and SVM's NPT add to the machine, for a hypervisor (nested/): while nested
+ * mode is on, PTBase, InvlPg and PFErr belong to the guest, which reads and writes them in
+ * supervisor mode without a trap; the walker translates guest-virtual to guest-physical with
+ * the guest's tables at PTBase, translating each guest table reference and the final
+ * guest-physical address through the nested table at the nested root (same x86 format,
+ * GPA -> machine address; RW and, where allowed, PS honoured, US and A/D ignored: the nested
+ * walk writes nothing). A guest page fault is the machine's as before (TLBL/TLBS, PFErr); a
+ * guest-physical address the nested table does not translate for the access is
+ * MMU_NESTED, the exit EXC_NPF with the GPA and a qualification (PW_NPF_*). The TLB holds the
+ * combined GVA -> machine translations. No instruction reaches any of this. */
+
+/* Optional structures of nested mode, each switchable (Bhargava et al., ASPLOS'08). */
+struct pw_nested_config {
+    int pwc;                   /* page-walk cache: guest PDEs (by their GPA) and nested PDEs
+                                * (by GPA[31:22]), 32 entries each, direct-mapped */
+    int ntlb;                  /* nested TLB: GPA page -> machine page, 64 entries */
+    int large;                 /* large nested pages: a nested PDE with PS maps 4 MiB; off: PS
+                                * is reserved and such an entry faults (PW_NPF_RSVD) */
+};
+
+/* Exit qualification of EXC_NPF (cpu_exc.npf). */
+#define PW_NPF_P    (1u << 0)  /* the nested entry is present but does not allow the access */
+#define PW_NPF_W    (1u << 1)  /* a write (a store, or the walker's A/D write-back) */
+#define PW_NPF_RSVD (1u << 3)  /* a nested PDE with PS while large nested pages are off */
+#define PW_NPF_I    (1u << 4)  /* the final access was an instruction fetch */
+#define PW_NPF_WALK (1u << 5)  /* the GPA is an entry of the guest's tables, not the access's */
+
+/* Turns nested mode on with options c (NULL: all off), nested root 0 (every GPA faults
+ * until pw_mmu_set_nroot), or off (c ignored). Empties the TLB and the nested caches. */
+void pw_mmu_nested(struct mmu *m, int on, const struct pw_nested_config *c);
+/* Sets the nested root (machine address of the nested page directory; low 12 bits
+ * ignored) and empties the TLB and the nested caches (no tags: one guest at a time). */
+void pw_mmu_set_nroot(struct mmu *m, uint32_t nroot);
+/* The nested table changed in a way that may remove or reduce a translation (INVEPT):
+ * empties the TLB and the nested caches. Adding a translation needs nothing. */
+void pw_mmu_nested_invalidate(struct mmu *m);
+/* Guest-unpaged VA regions: bit r of mask makes VA[31:29] == r translate to guest-physical
+ * base[r] | VA[28:0] without a guest walk (a guest's unmapped kseg0/kseg1, as a VT-x guest
+ * with paging off), then through the nested table. Empties the TLB. */
+void pw_mmu_set_direct(struct mmu *m, uint8_t mask, const uint32_t base[8]);
+/* The guest's registers, for a world switch: PTBase and PFErr. Setting them empties the
+ * TLB and the guest entries of the page-walk cache. */
+void pw_mmu_guest_regs(struct mmu *m, uint32_t *ptbase, uint32_t *pferr);
+void pw_mmu_set_guest_regs(struct mmu *m, uint32_t ptbase, uint32_t pferr);
+
 #endif

@@ -29,6 +29,8 @@ struct pw_tlb_entry {
     uint8_t global;       /* leaf G: survives PTBase writes */
     uint8_t rw, us;       /* PDE & PTE rights combined (a 4 MiB page: the PDE's own) */
     uint8_t dirty;        /* leaf D as known to be in memory; a store needs dirty == 1 */
+    uint8_t splinter;     /* nested mode: a 4 KiB piece of a guest 4 MiB page, which the
+                           * guest's InvlPg of any address of that page drops */
 };
 
 struct pw_tlb {

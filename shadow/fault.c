@@ -45,31 +45,19 @@ static uint32_t shadow_lookup(struct vmm *vmm, uint32_t va)
     return pte & PW_P ? pte >> 12 : SH_NONE;
 }
 
-/* Reads the instruction the machine executed at va: through the machine's TLB, or the
- * shadow tables it would walk (a stale TLB entry, or a shadow entry the guest's tables no
- * longer back, is what ran), else through the guest's own view. Returns 0 or -1. */
-static int guest_insn(struct vmm *vmm, struct vm *vm, uint32_t va, uint32_t *insn)
+/* The machine frame the machine would fetch va from: its TLB, or the shadow tables it
+ * would walk (a stale TLB entry, or a shadow entry the guest's tables no longer back, is
+ * what ran). The core's vmm_guest_fetch reads the trapped instruction there. */
+int sh_machine_frame(struct vmm *vmm, uint32_t va, uint32_t *mfn)
 {
-    uint32_t pa, gpa, mfn;
-    struct shadow_walk w;
-    if (pw_mmu_probe(S(vmm)->hw, va, &pa) != 0)
-        pa = (mfn = shadow_lookup(vmm, va)) != SH_NONE ? mfn << 12 | (va & 0xFFFu) : SH_NONE;
-    if (pa != SH_NONE) {
-        if (frames_owner(&vmm->frames, pa >> 12) != vm->pmap.vm_id)
-            return -1;
-        memcpy(insn, frames_host(&vmm->frames, pa >> 12) + (pa & 0xFFFu), 4);
+    uint32_t pa;
+    if (pw_mmu_probe(S(vmm)->hw, va, &pa) == 0) {
+        *mfn = pa >> 12;
         return 0;
     }
-    enum seg_kind k = cpu_seg_lookup(vm->v, va, &gpa);
-    if (k == SEG_ERROR)
+    if ((*mfn = shadow_lookup(vmm, va)) == SH_NONE)
         return -1;
-    if (k == SEG_MAPPED) {
-        if (shadow_walk(&vm->pmap, SV(vm)->model->ptbase, va, MMU_FETCH,
-                        vm->v->tc_mode == TC_USER, 0, &w) != SHADOW_OK)
-            return -1;
-        gpa = w.gpa | (va & 0xFFFu);
-    }
-    return pmap_read(&vm->pmap, gpa, insn, 4);
+    return 0;
 }
 
 /* ---- propagation of page-table writes ---------------------------------------------------- */
@@ -185,7 +173,7 @@ static void emulate_pt_write(struct vmm *vmm, struct vm *vm, uint32_t va, uint32
     struct sh_vm *s = SV(vm);
     uint32_t insn, gpfn = gpa >> 12, old, neu;
     struct emul_store m;
-    if (guest_insn(vmm, vm, cpu->pc, &insn) != 0 || emul_decode_store(insn, cpu->gpr, &m) != 0 ||
+    if (vmm_guest_fetch(vmm, cpu->pc, &insn, 1) != 0 || emul_decode_store(insn, cpu->gpr, &m) != 0 ||
         m.va != va) {
         if (s->retry_pc == cpu->pc && s->retry_va == va && s->retry_icount == cpu->icount) {
             fprintf(stderr, "tlbvisor: vm%u: cannot complete the store to its page table at "
@@ -213,8 +201,7 @@ static void emulate_pt_write(struct vmm *vmm, struct vm *vm, uint32_t va, uint32
     s->n.pt_write_emulated++;
     vmm_charge(vmm, COST_shadow_update, 1);
     pt_written(vmm, vm, gpfn, off >> 2, neu, prev_gfn);
-    cpu->pc = cpu->npc;
-    cpu->npc = cpu->pc + 4;
+    vmm_skip(vmm);
 }
 
 /* A paravirtual guest's batched page-table store (mmu_backend.h pt_write, TV_HC_MMU_UPDATE,
@@ -393,43 +380,48 @@ static void fill_mapped(struct vmm *vmm, struct vm *vm, uint32_t va, const struc
     vmm_retry(vmm);
 }
 
-void sh_do_fault(struct vmm *vmm, const struct cpu_exc *e)
+/* What every shadow fault starts with: counted, a run of emulated writes ended, a root
+ * loaded; *prev_gfn the previous emulated write's frame. Returns 0, or -1 with the VM
+ * stopped (no frame for a root). */
+static int fault_begin(struct vmm *vmm, struct vm *vm, uint32_t *prev_gfn)
 {
-    struct vm *vm = vmm->cur;
     struct sh_vm *s = SV(vm);
-    struct mmu *hw = S(vmm)->hw;
-    uint32_t va = e->badvaddr, hw_err = 0, prev_gfn = s->last_write_gfn;
-    hw->ops->cp0_read(hw, PW_CP0_REG, PW_SEL_PFERR, &hw_err);
-    int store = e->code == EXC_TLBS;
-    int fetch = !store && (hw_err & PW_PFERR_I);
-    int access = store ? MMU_STORE : fetch ? MMU_FETCH : MMU_LOAD;
+    *prev_gfn = s->last_write_gfn;
     s->n.faults++;
     s->last_write_gfn = SH_NONE;       /* any other fault ends a run of emulated writes */
     if (s->cur == SH_NONE && load_root(vmm, vm) != 0) {
         out_of_frames(vmm);
-        return;
+        return -1;
     }
-    uint32_t upa;
-    enum seg_kind k = cpu_seg_lookup(vm->v, va, &upa);
-    if (k == SEG_ERROR) {
-        struct cpu_exc g = { .code = store ? EXC_ADES : EXC_ADEL, .has_badvaddr = 1, .badvaddr = va };
-        vmm_reflect(vmm, &g);
+    return 0;
+}
+
+void sh_do_fault_unmapped(struct vmm *vmm, const struct vmm_fault *f)
+{
+    struct vm *vm = vmm->cur;
+    uint32_t prev_gfn;
+    if (fault_begin(vmm, vm, &prev_gfn) == 0)
+        fill_unmapped(vmm, vm, f->va, f->gpa, f->access == MMU_STORE, f->access == MMU_FETCH,
+                      prev_gfn);
+}
+
+void sh_do_fault_mapped(struct vmm *vmm, const struct vmm_fault *f)
+{
+    struct vm *vm = vmm->cur;
+    struct sh_vm *s = SV(vm);
+    uint32_t va = f->va, prev_gfn;
+    int access = f->access, store = access == MMU_STORE, fetch = access == MMU_FETCH;
+    if (fault_begin(vmm, vm, &prev_gfn) != 0)
         return;
-    }
-    if (k == SEG_UNMAPPED) {
-        fill_unmapped(vmm, vm, va, upa, store, fetch, prev_gfn);
-        return;
-    }
-    int user = vm->v->tc_mode == TC_USER;
     if (sh_opt(s, SHADOW_OPT_EXACT)) {
-        vtlb_fault(vmm, vm, va, access, user, store, fetch);
+        vtlb_fault(vmm, vm, va, access, f->user, store, fetch);
         return;
     }
     struct shadow_walk w;
-    enum shadow_fault f = guest_walk(vmm, vm, va, access, user, &w);
-    if (f != SHADOW_OK) {
+    enum shadow_fault r = guest_walk(vmm, vm, va, access, f->user, &w);
+    if (r != SHADOW_OK) {
         /* The guest's own page fault, with the PFErr its walker would give. */
-        s->model->pferr = shadow_pferr(f, access, user);
+        s->model->pferr = shadow_pferr(r, access, f->user);
         s->n.faults_reflected++;
         struct cpu_exc g = { .code = store ? EXC_TLBS : EXC_TLBL, .has_badvaddr = 1, .badvaddr = va };
         vmm_reflect(vmm, &g);

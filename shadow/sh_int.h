@@ -144,8 +144,6 @@ struct sh_vm {
     uint32_t kseg[KSEG_PDES];  /* the VM's kseg page for each window, or SH_NONE */
     uint32_t big_cached[32];   /* bit i: the machine TLB may hold 4 KiB pieces of a guest
                                 * 4 MiB page at PDE i (since the last full flush) */
-    uint32_t seg_key;
-    int seg_key_set;
     /* write emulation */
     uint32_t retry_pc, retry_va;   /* the last store that could not be emulated ... */
     uint64_t retry_icount;         /* ... and the instruction count then */
@@ -284,7 +282,9 @@ void kseg_backed(struct vmm *vmm, struct vm *vm, uint32_t gpfn);
 void kseg_large_gone(struct vmm *vmm, struct vm *vm, struct sh_page *sp);
 
 /* ---- fault.c ---- */
-void sh_do_fault(struct vmm *vmm, const struct cpu_exc *e);
+void sh_do_fault_unmapped(struct vmm *vmm, const struct vmm_fault *f);
+void sh_do_fault_mapped(struct vmm *vmm, const struct vmm_fault *f);
+int sh_machine_frame(struct vmm *vmm, uint32_t va, uint32_t *mfn);
 void sh_do_invlpg(struct vmm *vmm, struct vm *vm, uint32_t va);
 void unshadow(struct vmm *vmm, struct vm *vm, uint32_t gpfn);
 /* mmu_backend.h pt_write: a paravirtual guest's batched page-table store. */

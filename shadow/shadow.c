@@ -135,10 +135,18 @@ static void audit(struct vmm *vmm, const char *where)
         cpu_request_stop(vmm->cpu, CPU_STOP_FAULT_LOOP, 0);
 }
 
-static void sh_fault(struct vmm *vmm, const struct cpu_exc *e)
+static void sh_fault_unmapped(struct vmm *vmm, const struct vmm_fault *f)
 {
     S(vmm)->busy++;
-    sh_do_fault(vmm, e);
+    sh_do_fault_unmapped(vmm, f);
+    S(vmm)->busy--;
+    audit(vmm, "fault");
+}
+
+static void sh_fault_mapped(struct vmm *vmm, const struct vmm_fault *f)
+{
+    S(vmm)->busy++;
+    sh_do_fault_mapped(vmm, f);
     S(vmm)->busy--;
     audit(vmm, "fault");
 }
@@ -178,22 +186,18 @@ static int sh_priv_op(struct vmm *vmm, const struct dinsn *d)
     return 1;
 }
 
+/* The guest's segment map changed: every shadow goes (the guest's TLB, exact mode, is not
+ * the VMM's to flush: its entries come back into the shadow on demand). */
+static void sh_seg_changed(struct vmm *vmm, struct vm *vm)
+{
+    sp_zap_all(vmm, vm);
+    sh_hw_flush_all(vmm);
+    SV(vm)->n.seg_flushes++;
+}
+
 static void sh_sync(struct vmm *vmm)
 {
     struct vm *vm = vmm->cur;
-    struct sh_vm *s = SV(vm);
-    uint32_t key = vmm_seg_key(vm->v);
-    if (!s->seg_key_set || key != s->seg_key) {
-        if (s->seg_key_set) {
-            /* (the guest's TLB, exact mode, is not the VMM's to flush: its entries come
-             * back into the shadow on demand) */
-            sp_zap_all(vmm, vm);
-            sh_hw_flush_all(vmm);
-            s->n.seg_flushes++;
-        }
-        s->seg_key = key;
-        s->seg_key_set = 1;
-    }
     S(vmm)->busy++;
     int failed = load_root(vmm, vm) != 0;
     S(vmm)->busy--;
@@ -466,13 +470,18 @@ static uint64_t sh_vm_resolved(const struct vmm *vmm, const struct vm *vm)
 
 const struct mmu_backend shadow_backend = {
     .name = "shadow",
+    .mmu = "pagewalk",
+    .summary = "shadow page tables on the hardware page walker (--mmu pagewalk)",
     .init = sh_init,
     .fini = sh_fini,
     .vm_init = sh_vm_init,
     .vm_fini = sh_vm_fini,
     .vm_frames = sh_vm_frames,
-    .fault = sh_fault,
+    .fault_unmapped = sh_fault_unmapped,
+    .fault_mapped = sh_fault_mapped,
+    .machine_frame = sh_machine_frame,
     .priv_op = sh_priv_op,
+    .seg_changed = sh_seg_changed,
     .sync = sh_sync,
     .switch_out = sh_switch_out,
     .switch_in = sh_switch_in,

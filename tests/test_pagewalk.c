@@ -652,6 +652,11 @@ Test(pw, counters_registered_with_exact_names)
         "pw.lookups", "pw.hits", "pw.walks", "pw.memrefs", "pw.faults.not_present",
         "pw.faults.protection", "pw.faults.pt_outside_ram", "pw.a_set", "pw.d_set",
         "pw.evictions", "pw.flushes.ptbase", "pw.invlpg",
+        "pw.nested.walks_2d", "pw.nested.walks_direct", "pw.nested.refs_direct",
+        "pw.nested.guest_refs",
+        "pw.nested.nested_refs", "pw.nested.faults", "pw.nested.pwc_guest_hits",
+        "pw.nested.pwc_nested_hits", "pw.nested.ntlb_hits", "pw.nested.ntlb_misses",
+        "pw.nested.splintered", "pw.nested.invalidations",
     };
     cr_assert_eq(fx.st.n, sizeof(names) / sizeof(names[0]));
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # mmufuzz.sh BUILD_DIR [COUNT] - differential MMU fuzzing: the seeded fuzz programs
 # (guest/bare/tests/tlb_fuzz.c on swtlb, pw_fuzz.c on pagewalk) print the same checksums
-# natively and as guests of the VMM: Disco with the L2 TLB on and off, with a 64- and a
-# 16-entry guest TLB; shadow page tables with the default and a 16-entry, 2-way hardware
-# TLB. Each run draws COUNT new seeds (printed); TLBVISOR_FUZZ_SEED=S repeats the run
-# that began at S. On a difference it prints the first diverging operation's window.
+# natively and as guests of every registered back end (run --list-backends) under each of
+# its option sets (backend_sets.sh: Disco with the L2 TLB on and off and a 16-entry guest
+# TLB; shadow and nested paging with their defaults and a 16-entry, 2-way hardware TLB,
+# nested paging's with its optional hardware on). Each run draws COUNT new seeds
+# (printed); TLBVISOR_FUZZ_SEED=S repeats the run that began at S. On a difference it prints the first diverging operation's window.
 set -u
 build=$1
 count=${2:-40}
@@ -32,18 +33,22 @@ same() {
 	fi
 }
 
+# shellcheck source=tests/e2e/backend_sets.sh
+. "$(dirname "$0")/backend_sets.sh"
+mapfile -t registry < <(backend_list "$tv")
 for s in $(seq "$base" $((base + count - 1))); do
-	for te in 64 16; do
-		for l2 in on off; do
-			same tlb_fuzz "--tlb-entries $te" "--tlb-entries $te --l2tlb $l2" \
-				"$bare/tlb_fuzz.elf" "seed=$s ops=5000"
-		done
-	done
-	# pw_fuzz with its 4 MiB pages (InvlPg inside one drops the whole translation natively
-	# and under the VMM since issue 11 item 2), self-maps and stores of every width
-	for pw in "" "--pw-tlb-entries 16 --pw-tlb-ways 2"; do
-		same pw_fuzz "--mmu pagewalk $pw" "--mmu pagewalk $pw" "$bare/pw_fuzz.elf" \
-			"seed=$s ops=2000"
+	for entry in "${registry[@]}"; do
+		read -r be mmu <<<"$entry"
+		# the fuzz guest of the back end's MMU: tlb_fuzz's TLB writes, or pw_fuzz's page
+		# tables with 4 MiB pages (InvlPg inside one drops the whole translation), self-maps
+		# and stores of every width
+		elf=$bare/tlb_fuzz.elf args="seed=$s ops=5000"
+		[ "$mmu" = pagewalk ] && elf=$bare/pw_fuzz.elf args="seed=$s ops=2000"
+		while IFS= read -r opts; do
+			# the machine's own settings (TLB sizes) natively too
+			nopts=$(machine_opts "$opts")
+			same "$be" "--mmu $mmu $nopts" "--mmu $mmu --backend $be $opts" "$elf" "$args"
+		done < <(backend_option_sets "$be")
 	done
 done
 echo "$pass passed, $fail failed"

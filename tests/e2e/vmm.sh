@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# vmm.sh BUILD_DIR - transparency of the VMM: every program prints exactly the same under
-# the VMM (one deprivileged VM, Disco-style on the software TLB) as natively, and exits
-# with the same status. Bare-metal programs are compared whole; the guest kernel's
-# workloads without the lines marked "[kstat]" (timing-dependent counters).
+# vmm.sh BUILD_DIR - the VMM core with Disco on the software TLB: several different VMs
+# side by side with the machine's time split exactly among them, proportional share, idle
+# detection, the cycle split of one VM. (Transparency, isolation and the secret-pattern test
+# of every back end, Disco's included: backends.sh.) Invariants, except the idle-detection
+# halts, recorded figures (said there).
 # Prints "ok"/"FAIL" per run and "N passed, M failed".
 set -u
 build=$1
@@ -11,41 +12,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 
-compare() { # NAME FILTER ELF ARGS... (VMM options in $vmm_opts)
-	local name=$1 filter=$2 elf=$3
-	shift 3
-	timeout 120 "$tv" run --native --max-insns 3000000000 "$elf" -- "$@" >"$tmp/n" 2>&1 </dev/null; rn=$?
-	# shellcheck disable=SC2086
-	timeout 120 "$tv" run --quiet $vmm_opts --max-insns 3000000000 --stats "$tmp/s.json" "$elf" -- "$@" >"$tmp/v" 2>&1 </dev/null; rv=$?
-	grep -v "$filter" "$tmp/n" >"$tmp/n2"; grep -v "$filter" "$tmp/v" >"$tmp/v2"
-	if [ "$rn" = "$rv" ] && [ "$rn" = 0 ] && cmp -s "$tmp/n2" "$tmp/v2"; then
-		echo "ok $name $vmm_opts ($(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print("priv_emulated=%d reflected=%d refill_reflected=%d l2tlb_hits=%d" % (c["vm1.priv_emulated"], c["vm1.reflected"], c["vm1.tlb.refill_reflected"], c["vm1.l2tlb.hits"]))' "$tmp/s.json"))"
-		pass=$((pass + 1))
-	else
-		echo "FAIL $name $vmm_opts: exit $rn native, $rv under the VMM"
-		diff -u --label native --label vmm "$tmp/n2" "$tmp/v2" | head -20
-		fail=$((fail + 1))
-	fi
-}
-
-# Every program, with the L2 software TLB (the default) and without it; with a 16-entry
-# guest TLB too, where the L2 TLB serves the most refills.
-k=$build/guest/kernel/kernel-swtlb.elf
-for vmm_opts in "--l2tlb on" "--l2tlb off" "--tlb-entries 16"; do
-	for p in hello isa_alu isa_mem isa_branch exceptions cp0 tlb tlb_evict tlb_overlap timer supervisor segctl; do
-		compare "bare $p" '^\[kstat\]' "$build/guest/bare/$p.elf"
-	done
-	for w in "workload=selftest" "workload=ktest n=50" "workload=forkwait n=50" \
-		"workload=memtouch mb=2 rounds=1" "workload=compute iters=20" \
-		"workload=mmapchurn n=20 pages=8" "workload=ctxswitch n=100" \
-		"workload=pmake workers=4 jobs=8" "workload=dbrand mb=2 ops=5000" \
-		"workload=idle ticks=2 rounds=2" "workload=idle ticks=2 rounds=2 idle=spin" \
-		"workload=crashme"; do
-		# shellcheck disable=SC2086
-		compare "kernel $w" '^\[kstat\]' "$k" $w
-	done
-done
-vmm_opts=""
 # Four VMs side by side, different guests and workloads: each VM's console lines (prefix
 # stripped) are exactly its native output.
 k=$build/guest/kernel/kernel-swtlb.elf
@@ -85,19 +51,6 @@ r = c["vm2.end_cycle"] / c["vm2.sched.cycles_run"]
 print("%s %.3f" % ("ok" if 1.25 < r < 1.42 and c["vm1.end_cycle"] > c["vm2.end_cycle"] else "FAIL", r))' "$tmp/w.json")
 echo "${share%% *} weights 1,3: VM 2 ends after ${share#* }x its running time (exit $rw)"
 case "$share $rw" in ok*" 0") pass=$((pass + 1));; *) fail=$((fail + 1));; esac
-
-# Isolation: VM 1 writes a secret over all its RAM and powers off; its frames go back to
-# the pool; VM 2 waits, then reads all of its RAM (on those same frames) and finds only
-# zeros, and a TLB entry naming frames beyond its RAM gives it a bus error (code 7).
-"$tv" run --stats "$tmp/iso.json" --vm "$build/guest/bare/secret_fill.elf,mem=16M" \
-	--vm "$build/guest/bare/secret_scan.elf,mem=16M" >"$tmp/iso" 2>"$tmp/iso.err"; riso=$?
-want=$'[vm1] secret_fill: 3917824 words written\n[vm2] secret_scan: 3917824 words read, 0 nonzero, 0 secret\n[vm2] secret_scan: beyond-RAM load: 1 exception, code 7'
-reused=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print(c["machine.frames.peak_used"] < c["vm1.pmap.filled"] + c["vm2.pmap.filled"] and c["machine.frames.freed"] == c["machine.frames.allocated"])' "$tmp/iso.json")
-if [ $riso = 0 ] && [ "$(cat "$tmp/iso")" = "$want" ] && [ "$reused" = True ]; then
-	echo "ok isolation: frames reused, no secret seen, beyond-RAM access is a bus error"; pass=$((pass + 1))
-else
-	echo "FAIL isolation (exit $riso, frames reused: $reused)"; cat "$tmp/iso"; fail=$((fail + 1))
-fi
 
 # Idle detection matters: a busy VM next to an idle one finishes in nearly the time it takes
 # alone when the idle VM's wait (or spinning idle loop) halts it, in about twice that
