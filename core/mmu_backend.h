@@ -22,7 +22,8 @@
  * reach; it tells the back end whether the guest sees the address unmapped (and at which
  * guest-physical address) or mapped through its MMU, with the access kind and mode. It
  * owns the segment-map key (vmm_seg_key) and calls seg_changed when it changes; it offers
- * the guest instruction fetch (vmm_guest_fetch) and the skip of the trapped instruction
+ * the guest instruction fetch (vmm_guest_fetch: the guest's view, or what the machine ran)
+ * and the skip of the trapped instruction
  * (vmm_skip) as services.
  *
  * Every hook runs with vmm->cur the VM on the CPU unless it names another vm. */
@@ -101,8 +102,8 @@ struct mmu_backend {
     void (*switch_in)(struct vmm *vmm, struct vm *vm);
     /* Optional (NULL: the guest's view only): the machine frame the machine would fetch va
      * from for the VM on the CPU now (its TLB, or the tables its walker would read), or -1.
-     * vmm_guest_fetch reads the instruction there first: what ran, even when the guest's
-     * tables no longer say so. Must not change any state or counter. */
+     * vmm_guest_fetch(..., as_run = 1) reads the instruction there first: what ran, even
+     * when the guest's tables no longer say so. Must not change any state or counter. */
     int (*machine_frame)(struct vmm *vmm, uint32_t va, uint32_t *mfn);
     /* Guest-physical pages [gpfn, gpfn + count) of vm lose their machine frames (the VM
      * stops, a page is swapped): no translation to those frames may survive. */

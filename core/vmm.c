@@ -180,12 +180,12 @@ void vmm_skip(struct vmm *vmm)
     cpu->ds_pc = 1;
 }
 
-int vmm_guest_fetch(struct vmm *vmm, uint32_t va, uint32_t *insn)
+int vmm_guest_fetch(struct vmm *vmm, uint32_t va, uint32_t *insn, int as_run)
 {
     uint32_t gpa, mfn;
     struct vm *vm = vmm->cur;
     struct mmu *gm = vm->v->mmu;
-    if (vmm->backend->machine_frame && vmm->backend->machine_frame(vmm, va, &mfn) == 0) {
+    if (as_run && vmm->backend->machine_frame && vmm->backend->machine_frame(vmm, va, &mfn) == 0) {
         if (frames_owner(&vmm->frames, mfn) != vm->pmap.vm_id)
             return -1;
         memcpy(insn, frames_host(&vmm->frames, mfn) + (va & 0xFFFu), 4);
@@ -200,7 +200,7 @@ int vmm_guest_fetch(struct vmm *vmm, uint32_t va, uint32_t *insn)
 
 static int idle_fetch(void *ctx, uint32_t va, uint32_t *insn)
 {
-    return vmm_guest_fetch(ctx, va, insn);
+    return vmm_guest_fetch(ctx, va, insn, 0);
 }
 
 /* Emulates the load or store at cpu->pc against the guest device at gpa's page. */
@@ -209,7 +209,7 @@ static void emulate_device(struct vmm *vmm)
     struct cpu *cpu = vmm->cpu;
     struct emul_mem m;
     uint32_t insn, val;
-    if (vmm_guest_fetch(vmm, cpu->pc, &insn) || emul_decode_mem(insn, cpu->gpr, &m)) {
+    if (vmm_guest_fetch(vmm, cpu->pc, &insn, 0) || emul_decode_mem(insn, cpu->gpr, &m)) {
         vmm_reflect_code(vmm, EXC_DBE);
         return;
     }
@@ -297,7 +297,7 @@ static void emulate_priv(struct vmm *vmm)
     struct dinsn d;
     uint32_t *r = cpu->gpr;
 
-    if (vmm_guest_fetch(vmm, cpu->pc, &insn)) {
+    if (vmm_guest_fetch(vmm, cpu->pc, &insn, 0)) {
         vmm_reflect_code(vmm, EXC_IBE);
         return;
     }
@@ -387,7 +387,7 @@ static int emulate_rdhwr(struct vmm *vmm)
     const struct cpu *v = vmm->cur->v;
     uint32_t insn;
     struct dinsn d;
-    if (vmm_guest_fetch(vmm, cpu->pc, &insn))
+    if (vmm_guest_fetch(vmm, cpu->pc, &insn, 0))
         return 0;
     cpu_decode(insn, &d);
     if (d.op != OP_RDHWR)

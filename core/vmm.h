@@ -192,10 +192,12 @@ void vmm_access_unbacked(struct vmm *vmm, int fetch);
  * unmapped, and where they go, depends on nothing else. The core keeps each VM's key and
  * calls the back end's seg_changed when it changes. */
 uint32_t vmm_seg_key(const struct cpu *v);
-/* Reads the guest instruction at va of vmm->cur as the machine ran it: from the machine
- * frame the back end's machine_frame gives (if that frame is the VM's), else through the
- * guest's own segment map and MMU model. Returns 0, or -1 if neither reaches RAM. */
-int vmm_guest_fetch(struct vmm *vmm, uint32_t va, uint32_t *insn);
+/* Reads the guest instruction at va of vmm->cur through the guest's own segment map and MMU
+ * model (the guest's view: what the core emulates); with as_run, first from the machine
+ * frame the back end's machine_frame gives, if that frame is the VM's (what the machine ran,
+ * even where the guest's tables no longer say so: shadow paging's emulated page-table
+ * stores). Returns 0, or -1 if it reaches no RAM. */
+int vmm_guest_fetch(struct vmm *vmm, uint32_t va, uint32_t *insn, int as_run);
 /* Completes the trapped instruction without executing it (the VMM emulated it): execution
  * continues at cpu->npc (the branch destination when it was in a delay slot). */
 void vmm_skip(struct vmm *vmm);

@@ -173,7 +173,7 @@ static void emulate_pt_write(struct vmm *vmm, struct vm *vm, uint32_t va, uint32
     struct sh_vm *s = SV(vm);
     uint32_t insn, gpfn = gpa >> 12, old, neu;
     struct emul_store m;
-    if (vmm_guest_fetch(vmm, cpu->pc, &insn) != 0 || emul_decode_store(insn, cpu->gpr, &m) != 0 ||
+    if (vmm_guest_fetch(vmm, cpu->pc, &insn, 1) != 0 || emul_decode_store(insn, cpu->gpr, &m) != 0 ||
         m.va != va) {
         if (s->retry_pc == cpu->pc && s->retry_va == va && s->retry_icount == cpu->icount) {
             fprintf(stderr, "tlbvisor: vm%u: cannot complete the store to its page table at "
