@@ -19,6 +19,7 @@
 #include "mips/l2tlb.h"
 #include "mips/r4k_tlb.h"
 #include "pagewalk/pw.h"
+#include "run_engine.h"
 #include "run_opts.h"
 #include "shadow/shadow.h"
 
@@ -405,6 +406,12 @@ static int run_vmm(struct run_job *j)
         return RUN_EXIT_USAGE;
     }
     vmm.cpu->trace_exceptions = getenv("TLBVISOR_TRACE_EXC") != NULL;
+    if (run_engine_attach(vmm.cpu, o->engine) != 0) {
+        if (sf && sf != stdout)
+            fclose(sf);
+        vmm_destroy(&vmm);
+        return RUN_EXIT_USAGE;
+    }
     int status = report_vms(&vmm, vmm_run(&vmm));
     if (!o->quiet)
         print_vmm_summary(&vmm);
@@ -441,6 +448,12 @@ static int run_native(struct run_job *j)
         return RUN_EXIT_USAGE;
     }
     m.cpu->trace_exceptions = getenv("TLBVISOR_TRACE_EXC") != NULL;
+    if (run_engine_attach(m.cpu, o->engine) != 0) {
+        if (sf && sf != stdout)
+            fclose(sf);
+        machine_destroy(&m);
+        return RUN_EXIT_USAGE;
+    }
     int status = report(m.cpu, machine_run(&m));
     if (sf && finish_stats(sf, j, &m.stats, NULL, &m.cpu->cost) != 0)
         status = status ? status : RUN_EXIT_USAGE;

@@ -16,9 +16,10 @@
 enum run_mmu { RUN_MMU_SWTLB, RUN_MMU_PAGEWALK };
 enum run_onoff { RUN_ON, RUN_OFF };
 enum run_idle { RUN_IDLE_BOTH, RUN_IDLE_WAIT, RUN_IDLE_SPIN, RUN_IDLE_OFF };
+enum run_engine { RUN_ENGINE_INTERP, RUN_ENGINE_JIT };
 
 struct run_opts {
-    int native, mmu, quiet, l2tlb, idle_detect;
+    int native, mmu, quiet, l2tlb, idle_detect, engine;
     uint64_t mem, tlb_entries, pw_tlb_entries, pw_tlb_ways, max_insns, vms, quantum;
     uint64_t l2tlb_entries;
     const char *stats, *cost_profile, *weight;
@@ -26,7 +27,8 @@ struct run_opts {
     /* How many times each option was given (opts.h), in table order by name. */
     struct {
         unsigned native, mmu, quiet, l2tlb, idle_detect, mem, tlb_entries, pw_tlb_entries,
-            pw_tlb_ways, max_insns, vms, quantum, l2tlb_entries, stats, cost_profile, weight, vm;
+            pw_tlb_ways, max_insns, vms, quantum, l2tlb_entries, stats, cost_profile, weight, vm,
+            engine;
     } given;
 };
 

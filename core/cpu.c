@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "cpu.h"
+#include "cpu_engine.h"
 #include "stats.h"
 
 static const char *const exc_names[EXC_COUNT] = {
@@ -40,10 +41,23 @@ void cpu_free(struct cpu *cpu)
 {
     if (!cpu)
         return;
+    cpu_set_engine(cpu, NULL);
     for (uint32_t i = 0; i < cpu->ram_pages; i++)
         free(cpu->dpages[i]);
     free(cpu->dpages);
     free(cpu);
+}
+
+enum cpu_stop cpu_run(struct cpu *cpu)
+{
+    return cpu->engine ? cpu->engine->ops->run(cpu->engine) : cpu_interp_run(cpu);
+}
+
+void cpu_set_engine(struct cpu *cpu, struct cpu_engine *e)
+{
+    if (cpu->engine)
+        cpu->engine->ops->destroy(cpu->engine);
+    cpu->engine = e;
 }
 
 void cpu_register_stats(struct cpu *cpu, struct stats *st)

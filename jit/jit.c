@@ -1,0 +1,290 @@
+/* jit.c - the engine: its dispatcher loop, its pages and blocks, and the cpu_engine table.
+ *
+ * The dispatcher keeps the interpreter's order of events exactly (core/cpu_engine.h):
+ *   - at an instruction that is not a delay slot: service events while icount >= icount_stop;
+ *     fetch (the fetch translation cache; a miss goes to cpu_fetch_slow, which may raise the
+ *     fetch exception); after a miss, the events again;
+ *   - at a pending delay slot (a stop came between a branch and its slot, or the slot is on
+ *     the next page): fetch first, then the events, as the interpreter's resolve_slot.
+ * Then it runs a compiled block when one starts at the instruction and the whole block fits
+ * before icount_stop (so no event can fall inside it), else it steps one instruction with
+ * the shared instruction bodies (step.c), decoding it first if it is new. A block is
+ * compiled when its head has been reached JIT_HOT_DEFAULT times as a run start: stepping
+ * decodes the instructions (cpu.decoded_insns counts as the interpreter's), and a block only
+ * ever contains instructions that are decoded already. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/cpu_ops.h"
+#include "jit/jit_int.h"
+
+int jit_host_supported(void)
+{
+#if defined(__x86_64__)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- pages and blocks ---- */
+
+static struct jpage *jpage_of(struct jit *j, struct dpage *dp)
+{
+    struct jpage *jp = dp->engine;
+    if (jp)
+        return jp;
+    jp = calloc(1, sizeof(*jp));
+    if (!jp)
+        abort();
+    jp->dp = dp;
+    jp->next = j->pages;
+    if (j->pages)
+        j->pages->prev = jp;
+    j->pages = jp;
+    dp->engine = jp;
+    j->n.pages++;
+    return jp;
+}
+
+/* Drops block b: its head's slot no longer leads to it. Compiled code that is running it
+ * (a store in it wrote over its own code) leaves at its next check (engine_scratch flag). */
+static void block_kill(struct jit *j, struct jblock *b)
+{
+    struct jpage *jp = b->jp;
+    jp->slot[b->head] = 1;
+    j->base.cpu->engine_scratch[JIT_SCRATCH_EXIT] = 1;
+    j->n.blocks_invalidated++;
+}
+
+static void jpage_clear_blocks(struct jit *j, struct jpage *jp)
+{
+    struct jblock *b = jp->blocks;
+    while (b) {
+        struct jblock *nx = b->next;
+        block_kill(j, b);
+        free(b);
+        b = nx;
+    }
+    jp->blocks = NULL;
+    memset(jp->covered, 0, sizeof(jp->covered));
+}
+
+static void jpage_free(struct jit *j, struct jpage *jp)
+{
+    jpage_clear_blocks(j, jp);
+    if (jp->prev)
+        jp->prev->next = jp->next;
+    else
+        j->pages = jp->next;
+    if (jp->next)
+        jp->next->prev = jp->prev;
+    jp->dp->engine = NULL;
+    free(jp);
+}
+
+/* Forgets every block (the code cache is full). Only from the dispatcher: no compiled code
+ * runs. */
+static void cache_flush(struct jit *j)
+{
+    for (struct jpage *jp = j->pages; jp; jp = jp->next) {
+        jpage_clear_blocks(j, jp);
+        memset(jp->slot, 0, sizeof(jp->slot));
+        for (unsigned i = 0; i < DPAGE_INSNS; i++)
+            jp->slot[i] = 1;
+    }
+    j->cache_next = j->cache;
+    j->n.cache_flushes++;
+}
+
+static void jit_insn_forgotten(struct cpu_engine *e, struct dpage *dp, unsigned i)
+{
+    struct jit *j = (struct jit *)e;
+    struct jpage *jp = dp->engine;
+    if (!jp || !(jp->covered[i / 8] & (1u << (i % 8))))
+        return;
+    /* Every block that contains i goes; the covered bits are rebuilt from the rest. */
+    struct jblock **pp = &jp->blocks;
+    memset(jp->covered, 0, sizeof(jp->covered));
+    while (*pp) {
+        struct jblock *b = *pp;
+        if (i >= b->head && i < (unsigned)b->head + b->ninsns) {
+            *pp = b->next;
+            block_kill(j, b);
+            free(b);
+            continue;
+        }
+        for (unsigned k = b->head; k < (unsigned)b->head + b->ninsns; k++)
+            jp->covered[k / 8] |= (uint8_t)(1u << (k % 8));
+        pp = &b->next;
+    }
+}
+
+static void jit_page_dropped(struct cpu_engine *e, struct dpage *dp)
+{
+    struct jit *j = (struct jit *)e;
+    if (dp->engine)
+        jpage_free(j, dp->engine);
+}
+
+/* ---- the dispatcher ---- */
+
+/* The predecoded instruction at cpu->pc, through the fetch translation cache; NULL after a
+ * miss (cpu_fetch_slow has run: it filled the cache, or raised the fetch exception). */
+static struct dinsn *fetch(struct cpu *cpu, uint32_t *ppn, struct dpage **dp)
+{
+    uint32_t pc = cpu->pc;
+    const struct tc_fetch *f = &cpu->tf[cpu->tc_mode][(pc >> 12) & (TC_SIZE - 1)];
+    if (f->tag != (pc & 0xFFFFF003u)) {
+        cpu_fetch_slow(cpu, pc);
+        return NULL;
+    }
+    *ppn = f->ppn;
+    *dp = (struct dpage *)f->base;              /* d[] is the dpage's first member */
+    return f->base + ((pc & 0xFFFu) >> 2);
+}
+
+static void decode(struct cpu *cpu, struct dinsn *d, uint32_t ppn, uint32_t pc)
+{
+    uint32_t w;
+    memcpy(&w, cpu->ram + ((size_t)ppn << 12) + (pc & 0xFFCu), 4);
+    cpu_decode(w, d);
+    d->h = NULL;
+    cpu->n.decoded_insns++;
+}
+
+static enum cpu_stop jit_run(struct cpu_engine *e)
+{
+    struct jit *j = (struct jit *)e;
+    struct cpu *cpu = e->cpu;
+    int head = 1;
+    uint64_t last_count = cpu->icount;
+    uint32_t block_pc = cpu->pc;
+
+    for (;;) {
+        struct dinsn *d;
+        struct dpage *dp;
+        uint32_t ppn;
+        if (j->cfg.block_end && cpu->icount != last_count) {
+            last_count = cpu->icount;
+            j->cfg.block_end(j->cfg.block_end_ctx, cpu, block_pc);
+            if (cpu->stop)
+                break;
+        }
+        block_pc = cpu->pc;
+        if (cpu->ds_pc == cpu->pc) {
+            /* A pending delay slot: fetch, then the events (the interpreter's resolve_slot
+             * and service_slot). */
+            d = fetch(cpu, &ppn, &dp);
+            if (!d) {
+                if (cpu->stop)
+                    break;
+                if (cpu->ds_pc != cpu->pc)
+                    continue;                    /* the fetch raised: at the vector now */
+                d = fetch(cpu, &ppn, &dp);
+            }
+            if (cpu->icount >= cpu->icount_stop) {
+                uint32_t pc_before = cpu->pc;
+                do {
+                    cpu_service_events(cpu);
+                } while (!cpu->stop && cpu->pc == pc_before && cpu->icount == cpu->icount_stop);
+                if (cpu->stop)
+                    break;
+                if (cpu->pc != pc_before) {
+                    head = 1;
+                    continue;                    /* an interrupt was taken: EPC = branch */
+                }
+            }
+        } else {
+            if (cpu->icount >= cpu->icount_stop) {
+                cpu_service_events(cpu);
+                if (cpu->stop)
+                    break;
+                head = 1;
+                continue;
+            }
+            d = fetch(cpu, &ppn, &dp);
+            if (!d) {
+                if (cpu->stop)
+                    break;
+                head = 1;
+                continue;                        /* filled (events again) or raised */
+            }
+            struct jpage *jp = dp->engine;
+            (void)jp;
+        }
+        if (d->op == OP_DECODE)
+            decode(cpu, d, ppn, cpu->pc);
+        j->n.steps++;
+        int s = jit_step(cpu, d);
+        if (s == STEP_OUT)
+            break;
+        head = s == STEP_HEAD;
+    }
+    (void)head;
+    return cpu->stop;
+}
+
+/* ---- the engine ---- */
+
+static void jit_destroy(struct cpu_engine *e)
+{
+    struct jit *j = (struct jit *)e;
+    while (j->pages)
+        jpage_free(j, j->pages);
+    if (getenv("TLBVISOR_JIT_STATS"))
+        jit_print_stats(e, stderr);
+    free(j);
+}
+
+static const struct cpu_engine_ops jit_ops = {
+    .name = "jit",
+    .run = jit_run,
+    .insn_forgotten = jit_insn_forgotten,
+    .page_dropped = jit_page_dropped,
+    .destroy = jit_destroy,
+};
+
+struct cpu_engine *jit_new(struct cpu *cpu, const struct jit_config *cfg)
+{
+    if (!jit_host_supported())
+        return NULL;
+    struct jit *j = calloc(1, sizeof(*j));
+    if (!j)
+        return NULL;
+    j->base.ops = &jit_ops;
+    j->base.cpu = cpu;
+    if (cfg)
+        j->cfg = *cfg;
+    else
+        j->cfg.compile = 1;
+    if (!j->cfg.hot)
+        j->cfg.hot = JIT_HOT_DEFAULT;
+    if (!j->cfg.cache_bytes)
+        j->cfg.cache_bytes = JIT_CACHE_DEFAULT;
+    (void)now_ns;
+    (void)cache_flush;
+    return &j->base;
+}
+
+void jit_print_stats(const struct cpu_engine *e, void *fp)
+{
+    const struct jit *j = (const struct jit *)e;
+    FILE *f = fp;
+    fprintf(f, "jit: %llu blocks compiled (%llu instructions, %llu bytes of code, %.3f ms), "
+            "%llu invalidated, %llu cache flushes, %llu pages; %llu block entries, %llu steps\n",
+            (unsigned long long)j->n.blocks_compiled, (unsigned long long)j->n.insns_compiled,
+            (unsigned long long)j->n.code_bytes, j->n.compile_ns / 1e6,
+            (unsigned long long)j->n.blocks_invalidated, (unsigned long long)j->n.cache_flushes,
+            (unsigned long long)j->n.pages, (unsigned long long)j->n.enters,
+            (unsigned long long)j->n.steps);
+}
