@@ -111,7 +111,14 @@ static void dpage_drop(struct cpu *cpu, uint32_t ppn);
  * of i - 1 reads instruction i. The handlers an event breakpoint put aside split too. */
 static void dpage_forget_at(struct cpu *cpu, struct dpage *dp, unsigned i)
 {
-    dpage_forget(&dp->d[i]);
+    if (cpu->bp == &dp->d[i] && !cpu->engine) {
+        /* The event breakpoint sits on it: it stays planted, and what it put aside (and
+         * restores when it is disarmed) is the undecoded instruction. */
+        cpu->bp_h = cpu_undecoded_handler;
+        cpu->bp_op = OP_DECODE;
+    } else {
+        dpage_forget(&dp->d[i]);
+    }
     if (cpu->engine) {                      /* another engine: the interpreter's handlers */
         cpu->engine->ops->insn_forgotten(cpu->engine, dp, i);   /* are not in use */
         return;
