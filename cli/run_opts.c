@@ -8,7 +8,7 @@
 static const char *const mmu_names[] = { "swtlb", "pagewalk", NULL };
 static const char *const onoff_names[] = { "on", "off", NULL };
 static const char *const idle_names[] = { "both", "wait", "spin", "off", NULL };
-static const char *const engine_names[] = { "interp", "jit", NULL };
+static const char *const engine_names[] = { "interp", "jit", "check", NULL };
 
 #define F(field) offsetof(struct run_opts, field), offsetof(struct run_opts, given.field)
 #define VMM OPT_SCOPE_VMM | OPT_SCOPE_ANY_MMU, "the VMM (runs without --native)"
@@ -62,8 +62,9 @@ const struct opt run_opt_table[] = {
       F(l2tlb_entries), "4096", "Disco: L2 TLB entries per VM" },
     { "engine", "ENGINE", OPT_CHOICE, 0, 0, 0, engine_names, ALL, F(engine), "interp",
       "execution engine: the interpreter, or jit: hot blocks compiled to x86-64 code (on "
-      "another host the interpreter runs, with a notice); the counters are the same "
-      "(docs/engine.md)" },
+      "another host the interpreter runs, with a notice); the counters are the same; check: "
+      "both side by side, compared at every block (exit status 5 at the first divergence; "
+      "docs/engine.md)" },
     { "quiet", NULL, OPT_FLAG, 0, 0, 0, NULL, VMM, F(quiet), NULL,
       "VMM: no summary table on stderr at the end" },
 };

@@ -16,7 +16,7 @@
 enum run_mmu { RUN_MMU_SWTLB, RUN_MMU_PAGEWALK };
 enum run_onoff { RUN_ON, RUN_OFF };
 enum run_idle { RUN_IDLE_BOTH, RUN_IDLE_WAIT, RUN_IDLE_SPIN, RUN_IDLE_OFF };
-enum run_engine { RUN_ENGINE_INTERP, RUN_ENGINE_JIT };
+enum run_engine { RUN_ENGINE_INTERP, RUN_ENGINE_JIT, RUN_ENGINE_CHECK };
 
 struct run_opts {
     int native, mmu, quiet, l2tlb, idle_detect, engine;

@@ -58,14 +58,23 @@ static uint64_t icount_at_cycle(const struct cpu *cpu, uint64_t cycle)
                ? (cycle - cpu->cycles_extra + cpu->cost.insn - 1) / cpu->cost.insn : 0;
 }
 
-void cpu_recompute_stop(struct cpu *cpu)
+/* The count at which the machine's own events need cpu_service_events (a kick: now). */
+static uint64_t event_stop(const struct cpu *cpu)
 {
     uint64_t stop = icount_at_cycle(cpu, CPU_CYCLES_MAX);
     if (cpu->timer_cycle != UINT64_MAX && cpu->timer_cycle < CPU_CYCLES_MAX)
         stop = icount_at_cycle(cpu, cpu->timer_cycle);
     if (cpu->insn_limit && cpu->insn_limit < stop)
         stop = cpu->insn_limit;
-    cpu->icount_stop = cpu->kick_pending ? 0 : stop;
+    return cpu->kick_pending ? 0 : stop;
+}
+
+void cpu_recompute_stop(struct cpu *cpu)
+{
+    uint64_t stop = event_stop(cpu);
+    if (cpu->pause && cpu->pause_icount < stop)
+        stop = cpu->pause_icount;
+    cpu->icount_stop = stop;
 }
 
 void cpu_request_stop(struct cpu *cpu, enum cpu_stop why, int exit_code)
@@ -91,6 +100,17 @@ void cpu_service_events(struct cpu *cpu)
 {
     if (cpu->stop)
         return;
+    if (cpu->pause && cpu->icount >= cpu->pause_icount) {
+        /* A pause alone is not an event: afterwards, as if nothing had been serviced. */
+        int alone = cpu->icount < event_stop(cpu);
+        cpu->pause(cpu->pause_ctx);
+        if (cpu->stop)
+            return;
+        if (alone) {
+            cpu_recompute_stop(cpu);
+            return;
+        }
+    }
     cpu->kick_pending = 0;
     cpu->n.event_checks++;
     cpu_timer_catch_up(cpu);

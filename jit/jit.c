@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "core/cpu_ops.h"
@@ -38,40 +39,60 @@ static uint64_t now_ns(void)
 
 /* ---- pages and blocks ---- */
 
-static struct jpage *jpage_of(struct jit *j, struct dpage *dp)
+/* The jpage of dp at virtual page va_page, made the first of dp's aliases; NULL if none. */
+static struct jpage *jpage_find(struct dpage *dp, uint32_t va_page)
 {
-    struct jpage *jp = dp->engine;
-    if (jp)
+    struct jpage *jp = dp->engine, **pp;
+    if (!jp || jp->va_page == va_page)
         return jp;
-    jp = calloc(1, sizeof(*jp));
+    for (pp = &jp->alias; *pp; pp = &(*pp)->alias) {
+        if ((*pp)->va_page == va_page) {
+            struct jpage *f = *pp;
+            *pp = f->alias;
+            f->alias = dp->engine;
+            dp->engine = f;
+            return f;
+        }
+    }
+    return NULL;
+}
+
+static struct jpage *jpage_new(struct jit *j, struct dpage *dp, uint32_t va_page)
+{
+    struct jpage *jp = calloc(1, sizeof(*jp));
     if (!jp)
         abort();
+    for (unsigned i = 0; i < DPAGE_INSNS; i++)
+        jp->slot[i] = 1;
     jp->dp = dp;
+    jp->va_page = va_page;
+    jp->alias = dp->engine;
+    dp->engine = jp;
     jp->next = j->pages;
     if (j->pages)
         j->pages->prev = jp;
     j->pages = jp;
-    dp->engine = jp;
     j->n.pages++;
     return jp;
 }
 
 /* Drops block b: its head's slot no longer leads to it. Compiled code that is running it
- * (a store in it wrote over its own code) leaves at its next check (engine_scratch flag). */
+ * (a store in it wrote over its own code) leaves at its next check (engine_scratch flag).
+ * Its code stays in the cache until the cache is flushed (from the dispatcher only). */
 static void block_kill(struct jit *j, struct jblock *b)
 {
-    struct jpage *jp = b->jp;
-    jp->slot[b->head] = 1;
+    b->jp->slot[b->head] = 1;
     j->base.cpu->engine_scratch[JIT_SCRATCH_EXIT] = 1;
     j->n.blocks_invalidated++;
 }
 
-static void jpage_clear_blocks(struct jit *j, struct jpage *jp)
+static void jpage_clear_blocks(struct jit *j, struct jpage *jp, int killed)
 {
     struct jblock *b = jp->blocks;
     while (b) {
         struct jblock *nx = b->next;
-        block_kill(j, b);
+        if (killed)
+            block_kill(j, b);
         free(b);
         b = nx;
     }
@@ -81,14 +102,13 @@ static void jpage_clear_blocks(struct jit *j, struct jpage *jp)
 
 static void jpage_free(struct jit *j, struct jpage *jp)
 {
-    jpage_clear_blocks(j, jp);
+    jpage_clear_blocks(j, jp, 1);
     if (jp->prev)
         jp->prev->next = jp->next;
     else
         j->pages = jp->next;
     if (jp->next)
         jp->next->prev = jp->prev;
-    jp->dp->engine = NULL;
     free(jp);
 }
 
@@ -97,43 +117,75 @@ static void jpage_free(struct jit *j, struct jpage *jp)
 static void cache_flush(struct jit *j)
 {
     for (struct jpage *jp = j->pages; jp; jp = jp->next) {
-        jpage_clear_blocks(j, jp);
-        memset(jp->slot, 0, sizeof(jp->slot));
+        jpage_clear_blocks(j, jp, 0);
         for (unsigned i = 0; i < DPAGE_INSNS; i++)
             jp->slot[i] = 1;
     }
-    j->cache_next = j->cache;
+    j->cache_next = j->cache_blocks;
     j->n.cache_flushes++;
+}
+
+uint8_t *jit_cache_alloc(struct jit *j, uint32_t bytes)
+{
+    uint8_t *p = (uint8_t *)(((uintptr_t)j->cache_next + 15) & ~(uintptr_t)15);
+    if (p + bytes > j->cache_end)
+        return NULL;
+    j->cache_next = p + bytes;
+    return p;
 }
 
 static void jit_insn_forgotten(struct cpu_engine *e, struct dpage *dp, unsigned i)
 {
     struct jit *j = (struct jit *)e;
-    struct jpage *jp = dp->engine;
-    if (!jp || !(jp->covered[i / 8] & (1u << (i % 8))))
-        return;
-    /* Every block that contains i goes; the covered bits are rebuilt from the rest. */
-    struct jblock **pp = &jp->blocks;
-    memset(jp->covered, 0, sizeof(jp->covered));
-    while (*pp) {
-        struct jblock *b = *pp;
-        if (i >= b->head && i < (unsigned)b->head + b->ninsns) {
-            *pp = b->next;
-            block_kill(j, b);
-            free(b);
+    for (struct jpage *jp = dp->engine; jp; jp = jp->alias) {
+        if (!(jp->covered[i / 8] & (1u << (i % 8))))
             continue;
+        /* Every block that contains i goes; the covered bits are rebuilt from the rest. */
+        struct jblock **pp = &jp->blocks;
+        memset(jp->covered, 0, sizeof(jp->covered));
+        while (*pp) {
+            struct jblock *b = *pp;
+            if (i >= b->head && i < (unsigned)b->head + b->ninsns) {
+                *pp = b->next;
+                block_kill(j, b);
+                free(b);
+                continue;
+            }
+            for (unsigned k = b->head; k < (unsigned)b->head + b->ninsns; k++)
+                jp->covered[k / 8] |= (uint8_t)(1u << (k % 8));
+            pp = &b->next;
         }
-        for (unsigned k = b->head; k < (unsigned)b->head + b->ninsns; k++)
-            jp->covered[k / 8] |= (uint8_t)(1u << (k % 8));
-        pp = &b->next;
     }
 }
 
 static void jit_page_dropped(struct cpu_engine *e, struct dpage *dp)
 {
     struct jit *j = (struct jit *)e;
-    if (dp->engine)
-        jpage_free(j, dp->engine);
+    while (dp->engine) {
+        struct jpage *jp = dp->engine;
+        dp->engine = jp->alias;
+        jpage_free(j, jp);
+    }
+}
+
+/* Compiles the block at instruction idx of jp; returns its entry or NULL. A block never
+ * takes more than JIT_BLOCK_BYTES_MAX: with less room left, the cache is flushed first. */
+static const void *compile(struct jit *j, struct jpage *jp, unsigned idx)
+{
+    uint64_t t0 = now_ns();
+    if ((size_t)(j->cache_end - j->cache_next) < JIT_BLOCK_BYTES_MAX + 16)
+        cache_flush(j);
+    struct jblock *b = jit_compile(j, jp, idx);
+    j->n.compile_ns += now_ns() - t0;
+    if (!b)
+        return NULL;
+    b->next = jp->blocks;
+    jp->blocks = b;
+    for (unsigned k = b->head; k < (unsigned)b->head + b->ninsns; k++)
+        jp->covered[k / 8] |= (uint8_t)(1u << (k % 8));
+    jp->slot[idx] = (uintptr_t)b->code;
+    j->n.blocks_compiled++;
+    return b->code;
 }
 
 /* ---- the dispatcher ---- */
@@ -170,6 +222,7 @@ static enum cpu_stop jit_run(struct cpu_engine *e)
     uint64_t last_count = cpu->icount;
     uint32_t block_pc = cpu->pc;
 
+    j->no_enter_pc = 1;
     for (;;) {
         struct dinsn *d;
         struct dpage *dp;
@@ -209,6 +262,7 @@ static enum cpu_stop jit_run(struct cpu_engine *e)
                 cpu_service_events(cpu);
                 if (cpu->stop)
                     break;
+                j->no_enter_pc = 1;
                 head = 1;
                 continue;
             }
@@ -219,18 +273,42 @@ static enum cpu_stop jit_run(struct cpu_engine *e)
                 head = 1;
                 continue;                        /* filled (events again) or raised */
             }
-            struct jpage *jp = dp->engine;
-            (void)jp;
+            if (j->cfg.compile) {
+                uint32_t pc = cpu->pc;
+                unsigned idx = (pc & 0xFFFu) >> 2;
+                struct jpage *jp = jpage_find(dp, pc & ~0xFFFu);
+                const void *code = NULL;
+                if (jp && !(jp->slot[idx] & 1)) {
+                    code = (const void *)jp->slot[idx];
+                } else if (head && d->op != OP_DECODE) {
+                    if (!jp)
+                        jp = jpage_new(j, dp, pc & ~0xFFFu);
+                    jp->slot[idx] += 2;
+                    if ((jp->slot[idx] >> 1) >= j->cfg.hot) {
+                        code = compile(j, jp, idx);
+                        if (!code)
+                            jp->slot[idx] = 1;   /* nothing to compile here yet */
+                    }
+                }
+                if (code && pc != j->no_enter_pc) {
+                    cpu->engine_scratch[JIT_SCRATCH_EXIT] = 0;
+                    j->n.enters++;
+                    int r = j->enter(cpu, code, cpu->tc[cpu->tc_mode]);
+                    j->no_enter_pc = r == JIT_EXIT_BUDGET ? cpu->pc : 1;
+                    head = 1;
+                    continue;
+                }
+            }
         }
         if (d->op == OP_DECODE)
             decode(cpu, d, ppn, cpu->pc);
         j->n.steps++;
+        j->no_enter_pc = 1;
         int s = jit_step(cpu, d);
         if (s == STEP_OUT)
             break;
         head = s == STEP_HEAD;
     }
-    (void)head;
     return cpu->stop;
 }
 
@@ -239,10 +317,18 @@ static enum cpu_stop jit_run(struct cpu_engine *e)
 static void jit_destroy(struct cpu_engine *e)
 {
     struct jit *j = (struct jit *)e;
-    while (j->pages)
-        jpage_free(j, j->pages);
+    while (j->pages) {
+        struct jpage *jp = j->pages;
+        jp->dp->engine = NULL;                   /* the CPU frees its pages itself */
+        jpage_free(j, jp);
+    }
     if (getenv("TLBVISOR_JIT_STATS"))
         jit_print_stats(e, stderr);
+    if (j->cache)
+        munmap(j->cache, j->cache_bytes);
+    free(j->cg);
+    free(j->hotbuf);
+    free(j->coldbuf);
     free(j);
 }
 
@@ -271,8 +357,25 @@ struct cpu_engine *jit_new(struct cpu *cpu, const struct jit_config *cfg)
         j->cfg.hot = JIT_HOT_DEFAULT;
     if (!j->cfg.cache_bytes)
         j->cfg.cache_bytes = JIT_CACHE_DEFAULT;
-    (void)now_ns;
-    (void)cache_flush;
+    if (j->cfg.cache_bytes < 2 * JIT_BLOCK_BYTES_MAX + 4096)
+        j->cfg.cache_bytes = 2 * JIT_BLOCK_BYTES_MAX + 4096;
+    j->cache_bytes = j->cfg.cache_bytes;
+    void *m = mmap(NULL, j->cache_bytes, PROT_READ | PROT_WRITE | PROT_EXEC,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        free(j);
+        return NULL;
+    }
+    j->cache = m;
+    j->cache_end = j->cache + j->cache_bytes;
+    j->cg = jit_cg_new();
+    j->hotbuf = malloc(JIT_HOT_BYTES);
+    j->coldbuf = malloc(JIT_COLD_BYTES);
+    if (!j->cg || !j->hotbuf || !j->coldbuf) {
+        jit_destroy(&j->base);
+        return NULL;
+    }
+    jit_emit_runtime(j);
     return &j->base;
 }
 
@@ -287,4 +390,46 @@ void jit_print_stats(const struct cpu_engine *e, void *fp)
             (unsigned long long)j->n.blocks_invalidated, (unsigned long long)j->n.cache_flushes,
             (unsigned long long)j->n.pages, (unsigned long long)j->n.enters,
             (unsigned long long)j->n.steps);
+}
+
+static const char *const op_names[OP_COUNT] = {
+#define OP_NAME(n) [OP_##n] = #n,
+    CPU_OPS(OP_NAME)
+#undef OP_NAME
+};
+
+void jit_describe(const struct cpu_engine *e, uint32_t pc, void *fp)
+{
+    const struct jit *j = (const struct jit *)e;
+    struct cpu *cpu = e->cpu;
+    FILE *f = fp;
+    unsigned idx = (pc & 0xFFFu) >> 2, n = 8;
+    const char *how = "stepped (no block compiled there)";
+    struct jpage *jp = j->pages;
+    /* The page as the engine last ran it at that address (any mode). */
+    while (jp && (jp->va_page != (pc & ~0xFFFu) || !jp->dp))
+        jp = jp->next;
+    if (!jp) {
+        fprintf(f, "    (the engine has no page at 0x%08x)\n", pc & ~0xFFFu);
+        return;
+    }
+    for (struct jblock *b = jp->blocks; b; b = b->next)
+        if (b->head == idx && jp->slot[idx] == (uintptr_t)b->code) {
+            n = b->ninsns;
+            how = "compiled";
+        }
+    uint32_t ppn = (uint32_t)-1;
+    for (uint32_t p = 0; p < cpu->ram_pages; p++)
+        if (cpu->dpages[p] == jp->dp)
+            ppn = p;
+    fprintf(f, "    %s, physical page 0x%05x:\n", how, ppn);
+    for (unsigned i = idx; i < idx + n && i < DPAGE_INSNS; i++) {
+        uint32_t w = 0;
+        if (ppn != (uint32_t)-1)
+            memcpy(&w, cpu->ram + ((size_t)ppn << 12) + 4 * i, 4);
+        const struct dinsn *d = &jp->dp->d[i];
+        fprintf(f, "    0x%08x: %08x  %-8s rs=%u rt=%u rd=%u imm=0x%x\n",
+                (pc & ~0xFFFu) + 4 * i, w, d->op < OP_COUNT ? op_names[d->op] : "?", d->rs,
+                d->rt, d->rd, d->imm);
+    }
 }

@@ -31,8 +31,10 @@ int jit_host_supported(void);
  * x86-64 or memory is short. cfg may be NULL (defaults). */
 struct cpu_engine *jit_new(struct cpu *cpu, const struct jit_config *cfg);
 
-/* Prints the engine's host-side figures (blocks, compile time, code cache) on f. */
-struct cpu_engine;
+/* Prints the engine's host-side figures (blocks, compile time, code cache) on f (a FILE *). */
 void jit_print_stats(const struct cpu_engine *e, void *f);
+/* Prints the guest code of the block (or, if none is compiled there, the instructions)
+ * that begins at pc, as the engine sees it, on f (a FILE *). */
+void jit_describe(const struct cpu_engine *e, uint32_t pc, void *f);
 
 #endif
