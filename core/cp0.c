@@ -27,13 +27,17 @@ uint32_t cpu_random(const struct cpu *cpu)
  * to the next match after now, however many periods of Count (2^32 ticks) were skipped, so
  * that time jumps of any size (a large cost per instruction, a vCPU that was descheduled
  * for long) cost one call, not one per period. */
-void cpu_timer_catch_up(struct cpu *cpu)
+static inline void catch_up_at(struct cpu *cpu, uint64_t now)
 {
-    uint64_t now = cpu_cycles(cpu);
-    if (cpu->timer_cycle == UINT64_MAX || now < cpu->timer_cycle)
+    if (now < cpu->timer_cycle || cpu->timer_cycle == UINT64_MAX)
         return;
     cpu->cp0.cause |= CA_TI | CA_IP7;
     cpu->timer_cycle += ((now - cpu->timer_cycle) / TIMER_PERIOD_CYCLES + 1) * TIMER_PERIOD_CYCLES;
+}
+
+void cpu_timer_catch_up(struct cpu *cpu)
+{
+    catch_up_at(cpu, cpu_cycles(cpu));
 }
 
 /* Schedules the cycle at which Count next becomes equal to Compare. */
@@ -61,9 +65,9 @@ static uint64_t icount_at_cycle(const struct cpu *cpu, uint64_t cycle)
 /* The count at which the machine's own events need cpu_service_events (a kick: now). */
 static uint64_t event_stop(const struct cpu *cpu)
 {
-    uint64_t stop = icount_at_cycle(cpu, CPU_CYCLES_MAX);
-    if (cpu->timer_cycle != UINT64_MAX && cpu->timer_cycle < CPU_CYCLES_MAX)
-        stop = icount_at_cycle(cpu, cpu->timer_cycle);
+    /* The next event in time: the timer, or the end of simulated time. */
+    uint64_t stop = icount_at_cycle(cpu, cpu->timer_cycle < CPU_CYCLES_MAX ? cpu->timer_cycle
+                                                                        : CPU_CYCLES_MAX);
     if (cpu->insn_limit && cpu->insn_limit < stop)
         stop = cpu->insn_limit;
     return cpu->kick_pending ? 0 : stop;
@@ -113,8 +117,9 @@ void cpu_service_events(struct cpu *cpu)
     }
     cpu->kick_pending = 0;
     cpu->n.event_checks++;
-    cpu_timer_catch_up(cpu);
-    if (cpu_cycles(cpu) >= CPU_CYCLES_MAX) {
+    uint64_t now = cpu_cycles(cpu);
+    catch_up_at(cpu, now);
+    if (now >= CPU_CYCLES_MAX) {
         cpu->stop = CPU_STOP_TIME_LIMIT;
         return;
     }
