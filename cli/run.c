@@ -417,7 +417,7 @@ static int run_vmm(struct run_job *j)
         }
     }
     FILE *sf = o->stats ? open_stats(o->stats) : NULL;
-    if ((o->stats && !sf) || (!check && run_engine_attach(vmm.cpu, o->engine) != 0)) {
+    if ((o->stats && !sf) || (!check && run_engine_attach(vmm.cpu, o) != 0)) {
         if (sf && sf != stdout)
             fclose(sf);
         vmm_destroy(&vmm);
@@ -469,7 +469,7 @@ static int run_native(struct run_job *j)
         }
     }
     FILE *sf = o->stats ? open_stats(o->stats) : NULL;
-    if ((o->stats && !sf) || (!check && run_engine_attach(m.cpu, o->engine) != 0)) {
+    if ((o->stats && !sf) || (!check && run_engine_attach(m.cpu, o) != 0)) {
         if (sf && sf != stdout)
             fclose(sf);
         machine_destroy(&m);

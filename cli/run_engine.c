@@ -11,9 +11,9 @@
 #include "run_engine.h"
 #include "run_opts.h"
 
-int run_engine_attach(struct cpu *cpu, int engine)
+int run_engine_attach(struct cpu *cpu, const struct run_opts *o)
 {
-    if (engine == RUN_ENGINE_INTERP)
+    if (o->engine == RUN_ENGINE_INTERP)
         return 0;
     if (!jit_host_supported()) {
         static int told;
@@ -22,7 +22,8 @@ int run_engine_attach(struct cpu *cpu, int engine)
                     "the interpreter runs\n");
         return 0;
     }
-    struct cpu_engine *e = jit_new(cpu, NULL);
+    struct jit_config cfg = { .compile = 1, .cache_bytes = o->jit_cache };
+    struct cpu_engine *e = jit_new(cpu, &cfg);
     if (!e) {
         fprintf(stderr, "tlbvisor: cannot create the compiling engine: out of memory\n");
         return -1;

@@ -12,10 +12,13 @@ struct stats;
 /* Exit status of a run whose engines diverged (--engine check). */
 #define RUN_EXIT_DIVERGED 5
 
-/* Installs engine (enum run_engine; not RUN_ENGINE_CHECK) on cpu. A compiling engine on a
- * host that cannot run it falls back to the interpreter with a one-line notice on stderr.
- * Returns 0, or -1 after a message (out of memory). */
-int run_engine_attach(struct cpu *cpu, int engine);
+struct run_opts;
+
+/* Installs the engine o->engine (enum run_engine; not RUN_ENGINE_CHECK) on cpu, with
+ * o->jit_cache. A compiling engine on a host that cannot run it falls back to the
+ * interpreter with a one-line notice on stderr. Returns 0, or -1 after a message (out of
+ * memory). */
+int run_engine_attach(struct cpu *cpu, const struct run_opts *o);
 
 /* --engine check: runs ref on the interpreter and jit (built the same way) on the
  * compiling engine in lockstep, then compares all their counters.

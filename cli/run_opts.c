@@ -1,6 +1,7 @@
 /* run_opts.c - the option table of `tlbvisor run` (run_opts.h). */
 #include <string.h>
 
+#include "jit/jit.h"
 #include "mips/l2tlb.h"
 #include "mips/r4k_tlb.h"
 #include "run_opts.h"
@@ -65,6 +66,9 @@ const struct opt run_opt_table[] = {
       "another host the interpreter runs, with a notice); the counters are the same; check: "
       "both side by side, compared at every block (exit status 5 at the first divergence; "
       "docs/engine.md)" },
+    { "jit-cache", "SIZE", OPT_SIZE, 256u << 10, 1u << 30, 4096, NULL, ALL, F(jit_cache), "32M",
+      "--engine jit: the code cache of each CPU; when it is full every block is dropped and "
+      "hot code compiled again (docs/engine.md)" },
     { "quiet", NULL, OPT_FLAG, 0, 0, 0, NULL, VMM, F(quiet), NULL,
       "VMM: no summary table on stderr at the end" },
 };
@@ -82,4 +86,5 @@ void run_opts_default(struct run_opts *o)
     o->l2tlb = RUN_ON;
     o->l2tlb_entries = L2TLB_DEFAULT_ENTRIES;
     o->idle_detect = RUN_IDLE_BOTH;
+    o->jit_cache = JIT_CACHE_DEFAULT;
 }

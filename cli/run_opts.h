@@ -21,14 +21,14 @@ enum run_engine { RUN_ENGINE_INTERP, RUN_ENGINE_JIT, RUN_ENGINE_CHECK };
 struct run_opts {
     int native, mmu, quiet, l2tlb, idle_detect, engine;
     uint64_t mem, tlb_entries, pw_tlb_entries, pw_tlb_ways, max_insns, vms, quantum;
-    uint64_t l2tlb_entries;
+    uint64_t l2tlb_entries, jit_cache;
     const char *stats, *cost_profile, *weight;
     const char *vm[RUN_MAX_VMS];
     /* How many times each option was given (opts.h), in table order by name. */
     struct {
         unsigned native, mmu, quiet, l2tlb, idle_detect, mem, tlb_entries, pw_tlb_entries,
             pw_tlb_ways, max_insns, vms, quantum, l2tlb_entries, stats, cost_profile, weight, vm,
-            engine;
+            engine, jit_cache;
     } given;
 };
 

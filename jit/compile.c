@@ -1060,7 +1060,7 @@ static void alloc_regs(struct cg *c)
     memset(c->host, -1, sizeof(c->host));
     c->cached = 0;
     count_uses(c->d + c->head, c->n, uses, &read_first);
-    for (int p = 0; p < NPOOL; p++) {
+    for (int p = 0; p < NPOOL && !c->j->cfg.no_regs; p++) {
         unsigned best = 0, bu = 1;                     /* at least two uses */
         for (unsigned g = 1; g < 32; g++)
             if (c->host[g] < 0 && uses[g] > bu) {

@@ -100,9 +100,10 @@ static void jpage_clear_blocks(struct jit *j, struct jpage *jp, int killed)
     memset(jp->covered, 0, sizeof(jp->covered));
 }
 
-static void jpage_free(struct jit *j, struct jpage *jp)
+/* Frees jp; its blocks count as invalidated when killed (its page was dropped). */
+static void jpage_free(struct jit *j, struct jpage *jp, int killed)
 {
-    jpage_clear_blocks(j, jp, 1);
+    jpage_clear_blocks(j, jp, killed);
     if (jp->prev)
         jp->prev->next = jp->next;
     else
@@ -164,7 +165,7 @@ static void jit_page_dropped(struct cpu_engine *e, struct dpage *dp)
     while (dp->engine) {
         struct jpage *jp = dp->engine;
         dp->engine = jp->alias;
-        jpage_free(j, jp);
+        jpage_free(j, jp, 1);
     }
 }
 
@@ -320,7 +321,7 @@ static void jit_destroy(struct cpu_engine *e)
     while (j->pages) {
         struct jpage *jp = j->pages;
         jp->dp->engine = NULL;                   /* the CPU frees its pages itself */
-        jpage_free(j, jp);
+        jpage_free(j, jp, 0);
     }
     if (getenv("TLBVISOR_JIT_STATS"))
         jit_print_stats(e, stderr);
@@ -353,6 +354,8 @@ struct cpu_engine *jit_new(struct cpu *cpu, const struct jit_config *cfg)
         j->cfg = *cfg;
     else
         j->cfg.compile = 1;
+    if (getenv("TLBVISOR_JIT_NOREGS"))         /* measurements only (docs/engine.md) */
+        j->cfg.no_regs = 1;
     if (!j->cfg.hot)
         j->cfg.hot = JIT_HOT_DEFAULT;
     if (!j->cfg.cache_bytes)

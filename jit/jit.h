@@ -16,6 +16,8 @@ struct jit_config {
     size_t cache_bytes;          /* code cache (0: JIT_CACHE_DEFAULT) */
     int no_chain;                /* every block returns to the dispatcher (for --engine check) */
     int compile;                 /* 0: never compile (the step interpreter runs everything) */
+    int no_regs;                 /* guest registers stay in memory (a measurement of what
+                                  * the host registers buy; docs/engine.md) */
     /* Called at every block end where the instruction count grew (the dispatcher, state
      * in the CPU), if set: the lockstep check's hook (check.h). */
     void (*block_end)(void *ctx, struct cpu *cpu, uint32_t block_pc);
