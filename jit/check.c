@@ -235,7 +235,9 @@ int jit_check_run(const struct check_run *cr, FILE *f)
     c.f = f;
     c.running = 2;
     the_check = &c;
-    struct jit_config cfg = { .compile = 1, .no_chain = 1, .block_end = on_block_end,
+    /* hot = 1: every block is compiled the second time it starts a run (the first time
+     * decodes it), so that compiled code, not the stepper, is what gets checked. */
+    struct jit_config cfg = { .compile = 1, .hot = 1, .no_chain = 1, .block_end = on_block_end,
                               .block_end_ctx = &c };
     struct cpu_engine *e = jit_new(cr->cpu[1], &cfg);
     if (!e) {

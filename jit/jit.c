@@ -30,10 +30,11 @@ int jit_host_supported(void)
 #endif
 }
 
+/* This thread's CPU time: compile time that other processes on the host do not inflate. */
 static uint64_t now_ns(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -356,6 +357,8 @@ struct cpu_engine *jit_new(struct cpu *cpu, const struct jit_config *cfg)
         j->cfg.compile = 1;
     if (getenv("TLBVISOR_JIT_NOREGS"))         /* measurements only (docs/engine.md) */
         j->cfg.no_regs = 1;
+    if (getenv("TLBVISOR_JIT_HOT"))            /* measurements only (docs/engine.md) */
+        j->cfg.hot = (unsigned)strtoul(getenv("TLBVISOR_JIT_HOT"), NULL, 10);
     if (!j->cfg.hot)
         j->cfg.hot = JIT_HOT_DEFAULT;
     if (!j->cfg.cache_bytes)

@@ -23,7 +23,7 @@ struct jit_config {
     void (*block_end)(void *ctx, struct cpu *cpu, uint32_t block_pc);
     void *block_end_ctx;
 };
-#define JIT_HOT_DEFAULT 2
+#define JIT_HOT_DEFAULT 32
 #define JIT_CACHE_DEFAULT (32u << 20)
 
 /* 1 if this host can run compiled code (x86-64), else 0. */
