@@ -24,7 +24,9 @@ struct check {
     const struct check_run *cr;
     ucontext_t ctx[3];           /* the reference, the engine, the caller */
     void *stack[2];
-    void *fake_stack;            /* AddressSanitizer's bookkeeping of the switches */
+    void *fake[3];               /* AddressSanitizer's fake stack of each context */
+    const void *main_bottom;     /* and the caller's stack, learnt at the first switch */
+    size_t main_size;
     int running;                 /* which context runs: 0, 1 or 2 */
     int done[2];
     int diverged;
@@ -48,22 +50,39 @@ struct check {
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-/* Runs context `to` until it switches back here. */
-static void switch_to(struct check *c, int to)
+/* Runs context `to` until it switches back here (never, when final: the context ends). */
+static void switch_to_ex(struct check *c, int to, int final)
 {
     int from = c->running;
     c->running = to;
 #ifdef CHECK_ASAN
-    const void *bottom = to < 2 ? c->stack[to] : NULL;
-    size_t size = to < 2 ? CHECK_STACK_BYTES : 0;
-    void *fs = NULL;
-    __sanitizer_start_switch_fiber(from == 2 ? &fs : &c->fake_stack, bottom, size);
+    const void *bottom = to < 2 ? c->stack[to] : c->main_bottom;
+    size_t size = to < 2 ? CHECK_STACK_BYTES : c->main_size;
+    __sanitizer_start_switch_fiber(final ? NULL : &c->fake[from], bottom, size);
+#else
+    (void)final;
 #endif
     swapcontext(&c->ctx[from], &c->ctx[to]);
 #ifdef CHECK_ASAN
-    __sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+    __sanitizer_finish_switch_fiber(c->fake[from], NULL, NULL);
 #endif
     c->running = from;
+}
+
+static void switch_to(struct check *c, int to) { switch_to_ex(c, to, 0); }
+
+/* First thing in a new context (from: the caller's context 2 for the engine's). */
+static void entered(struct check *c, int from_caller)
+{
+#ifdef CHECK_ASAN
+    if (from_caller)
+        __sanitizer_finish_switch_fiber(NULL, &c->main_bottom, &c->main_size);
+    else
+        __sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+#else
+    (void)c;
+    (void)from_caller;
+#endif
 }
 
 static unsigned long long last_checks;
@@ -204,6 +223,7 @@ static void ref_main(void)
 {
     struct check *c = the_check;
     struct cpu *cpu = c->cr->cpu[0];
+    entered(c, 0);
     if (!c->done[1] && !c->diverged) {
         cpu->pause_icount = c->target;
         cpu->pause_ctx = c;
@@ -214,17 +234,18 @@ static void ref_main(void)
     cpu->pause = NULL;
     c->done[0] = 1;
     take(&c->s[0], cpu);
-    switch_to(c, c->done[1] ? 2 : 1);
+    switch_to_ex(c, c->done[1] ? 2 : 1, 1);
 }
 
 static void jit_main(void)
 {
     struct check *c = the_check;
+    entered(c, 1);
     c->cr->run(c->cr->arg, 1);
     c->done[1] = 1;
     if (!c->done[0])
         switch_to(c, 0);                        /* the reference runs to its end */
-    switch_to(c, 2);
+    switch_to_ex(c, 2, 1);
 }
 
 int jit_check_run(const struct check_run *cr, FILE *f)
