@@ -33,6 +33,7 @@ struct cpu *cpu_new(uint8_t *ram, uint32_t ram_bytes, struct bus *bus, unsigned 
     cpu->bus = bus;
     cpu->tlb_entries = tlb_entries;
     cpu->exception = cpu_exception_native;
+    cpu->pause_icount = UINT64_MAX;                 /* no pause (cpu.h) */
     cost_default(&cpu->cost);
     return cpu;
 }

@@ -164,10 +164,10 @@ struct cpu {
      * engine's own (its compiled code addresses it relative to the CPU). */
     struct cpu_engine *engine;
     uint64_t engine_scratch[4];
-    /* A pause at an exact instruction count (the lockstep check, --engine check): when
-     * pause is set, the count pause_icount is an event: cpu_service_events calls
-     * pause(pause_ctx) before the instruction at which icount reaches it, first thing.
-     * The callback may move pause_icount. */
+    /* A pause at an exact instruction count (the lockstep check, --engine check): the
+     * count pause_icount is an event: cpu_service_events calls pause(pause_ctx) before the
+     * instruction at which icount reaches it, first thing. The callback may move
+     * pause_icount. UINT64_MAX (and pause NULL) when there is none. */
     uint64_t pause_icount;
     void (*pause)(void *ctx);
     void *pause_ctx;

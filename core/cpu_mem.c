@@ -111,7 +111,7 @@ static void dpage_drop(struct cpu *cpu, uint32_t ppn);
  * of i - 1 reads instruction i. The handlers an event breakpoint put aside split too. */
 static void dpage_forget_at(struct cpu *cpu, struct dpage *dp, unsigned i)
 {
-    if (cpu->bp == &dp->d[i] && !cpu->engine) {
+    if (__builtin_expect(cpu->bp == &dp->d[i], 0)) {
         /* The event breakpoint sits on it: it stays planted, and what it put aside (and
          * restores when it is disarmed) is the undecoded instruction. */
         cpu->bp_h = cpu_undecoded_handler;

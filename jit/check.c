@@ -211,9 +211,10 @@ static void on_pause(void *ctx)
     struct cpu *cpu = c->cr->cpu[0];
     take(&c->s[0], cpu);
     switch_to(c, 1);
-    if (c->done[1] || c->diverged)
+    if (c->done[1] || c->diverged) {
         cpu->pause = NULL;                  /* run on to the end */
-    else
+        cpu->pause_icount = UINT64_MAX;
+    } else
         cpu->pause_icount = c->target;
 }
 
@@ -232,6 +233,7 @@ static void ref_main(void)
     cpu_recompute_stop(cpu);
     c->cr->run(c->cr->arg, 0);
     cpu->pause = NULL;
+    cpu->pause_icount = UINT64_MAX;
     c->done[0] = 1;
     take(&c->s[0], cpu);
     switch_to_ex(c, c->done[1] ? 2 : 1, 1);
