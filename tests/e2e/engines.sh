@@ -58,6 +58,13 @@ while read -r prog kind; do
 	done
 done <"$bare/programs.txt"
 
+# Under the sanitizers (SCALE <= 2) a few short workloads only.
+light=(
+	"workload=ktest n=5"
+	"workload=forkwait n=5"
+	"workload=compute iters=2"
+	"workload=crashme"
+)
 workloads=(
 	"workload=ktest n=20"
 	"workload=forkwait n=20"
@@ -69,6 +76,7 @@ workloads=(
 	"workload=idle ticks=2 rounds=2"
 	"workload=crashme"
 )
+[ "$scale" -le 2 ] && workloads=("${light[@]}")
 for w in "${workloads[@]}"; do
 	# shellcheck disable=SC2086
 	same "kernel swtlb native: $w" --native --mmu swtlb "$kdir/kernel-swtlb.elf" -- $w
