@@ -3,9 +3,11 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 PACKAGES   := cmake make gcc clang lld pkg-config python3 uthash-dev libcriterion-dev \
-              liblz4-dev libelf-dev libjansson-dev qemu-system-mips
+              liblz4-dev libelf-dev libjansson-dev libinih-dev gnuplot-nox valgrind \
+              parallel python3-jsonschema munge slurmctld slurmd slurm-client \
+              qemu-system-mips
 
-.PHONY: all deps build build-asan test test-release test-asan demo bench clean
+.PHONY: all deps build build-asan test test-release test-asan demo bench results baseline clean
 
 all: build
 
@@ -39,13 +41,29 @@ test-asan: build-asan
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-# Boots the guest kernel with a few workloads on both MMU personalities and prints the
-# kernel's and the machine's counters side by side.
+# Boots the guest kernel with a few workloads on both MMU personalities, then the three as
+# guests of the VMM side by side (the demo suite, bench/suites/demo.ini), and prints the
+# report's tables.
 demo: build
-	bash bench/demo.sh $(BUILD)
+	$(BUILD)/cli/tlbvisor bench --suite demo --out $(BUILD)/demo --jobs $(JOBS)
+	@sed -n '1p;/^## /,/^## Plots/{/^## Plots/d;p}' $(BUILD)/demo/report.md
 
+# Emulation speed against QEMU (the speed suite; docs/performance.md).
 bench: build
-	bash bench/speed.sh $(BUILD)
+	$(BUILD)/cli/tlbvisor bench --suite speed --out $(BUILD)/speed
+	@sed -n '1p;/^## /,/^## Plots/{/^## Plots/d;p}' $(BUILD)/speed/report.md
+
+# bench/baseline/: the CI gate's baselines from this build (docs/benchmarking.md, "Updating
+# the baseline": say in the commit why the figures moved).
+baseline: build
+	bash tests/e2e/bench_quick.sh $(BUILD) --update
+
+# docs/results.md and docs/plots/: the report of the paper suite (docs/benchmarking.md).
+results: build
+	$(BUILD)/cli/tlbvisor bench --suite paper --out $(BUILD)/paper --jobs $(JOBS)
+	cp $(BUILD)/paper/report.md docs/results.md
+	rm -rf docs/plots && mkdir -p docs/plots
+	cp $(BUILD)/paper/plots/*.png $(BUILD)/paper/plots/*.svg docs/plots/
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -12,9 +12,12 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  run      boot an ELF on the machine: tlbvisor run --native [--mmu swtlb|pagewalk] ELF\n"
+    "  bench    run a suite of experiments: tlbvisor bench --suite quick --out DIR\n"
+    "  gate     compare results with a baseline: tlbvisor gate --baseline A --current B\n"
+    "  recost   results under another cost profile: tlbvisor recost --cost-profile P FILE\n"
     "  help     this text\n"
     "\n"
-    "'tlbvisor run --help' describes the options.\n";
+    "'tlbvisor COMMAND --help' describes a command's options.\n";
 
 int main(int argc, char **argv)
 {
@@ -25,6 +28,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "bench") == 0)
+        return cmd_bench(argc - 1, argv + 1);
+    if (strcmp(argv[1], "gate") == 0)
+        return cmd_gate(argc - 1, argv + 1);
+    if (strcmp(argv[1], "recost") == 0)
+        return cmd_recost(argc - 1, argv + 1);
     fprintf(stderr, "tlbvisor: unknown command '%s'\n%s", argv[1], usage);
     return 2;
 }

@@ -8,9 +8,28 @@
 
 #include "opts.h"
 
+static char *err_sink;            /* opt_capture_errors */
+static size_t err_sink_len;
+
+void opt_capture_errors(char *buf, size_t len)
+{
+    err_sink = buf;
+    err_sink_len = len;
+    if (buf && len)
+        buf[0] = 0;
+}
+
 int opt_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
+    if (err_sink) {
+        if (!err_sink[0]) {                    /* the first message is the one that counts */
+            va_start(ap, fmt);
+            vsnprintf(err_sink, err_sink_len, fmt, ap);
+            va_end(ap);
+        }
+        return 2;
+    }
     fprintf(stderr, "tlbvisor %s: ", cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);

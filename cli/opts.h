@@ -69,6 +69,10 @@ int opt_check_scope(const struct opt *table, size_t n, const void *base, unsigne
 unsigned opt_given(const struct opt *table, size_t n, const void *base, const char *name);
 /* Writes the options part of the help text: name, argument, help, range, default. */
 void opt_print_help(const struct opt *table, size_t n, FILE *f);
+/* Sends the messages of opt_usage_error to buf (the first one only, without the command
+ * and the pointer to --help) instead of stderr, until called with NULL: a caller that checks
+ * options on behalf of something else (a bench suite) says where they came from. */
+void opt_capture_errors(char *buf, size_t len);
 /* A one-line usage error: "tlbvisor CMD: MESSAGE" and the pointer to --help. Returns 2. */
 int opt_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

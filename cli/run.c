@@ -43,6 +43,10 @@ static void print_usage(FILE *f)
     opt_print_help(run_opt_table, run_opt_count, f);
     fputs("  -h, --help            this text\n"
           "\n"
+          "built-in cost profiles (--cost-profile NAME; docs/cost-model.md):\n", f);
+    for (size_t i = 0; i < cost_profile_count; i++)
+        fprintf(f, "  %-20s  %s\n", cost_profiles[i].name, cost_profiles[i].summary);
+    fputs("\n"
           "Numbers (N) are decimal digits without sign or leading zero; a SIZE is N, NK, NM or\n"
           "NG (binary multiples). An option may be given once (--vm: once per VM); an option\n"
           "that would do nothing in the run (a VMM option with --native, an --mmu swtlb option\n"
@@ -353,12 +357,12 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
     char err[ERR_MAX];
     if (pagewalk && pw_config_check(&j->pwc, err, sizeof(err)))
         return opt_usage_error("run", "%s", err);
-    cost_default(&j->cost);
-    if (o->cost_profile && cost_load_profile(&j->cost, o->cost_profile, err, sizeof(err))) {
+    if (cost_select(&j->cost, o->cost_profile ? o->cost_profile : "default", err, sizeof(err))) {
         fprintf(stderr, "tlbvisor: cost profile %s\n", err);
         return RUN_EXIT_USAGE;
     }
-    if (stats_clobbers(o->stats, o->cost_profile, "cost profile"))
+    if (o->cost_profile && !cost_profile_find(o->cost_profile) &&
+        stats_clobbers(o->stats, o->cost_profile, "cost profile"))
         return RUN_EXIT_USAGE;
     for (unsigned i = 0; i < (j->nspecs ? j->nspecs : 1); i++)
         if (stats_clobbers(o->stats, j->nspecs ? j->specs[i].elf : j->elf, "guest image"))
@@ -373,7 +377,9 @@ static int finish_stats(FILE *f, const struct run_job *j, const struct stats *st
 {
     const char *mmu = j->o.mmu == RUN_MMU_PAGEWALK ? "pagewalk" : "swtlb";
     const char *kv[] = { "tool", "tlbvisor", "mode", backend ? "vmm" : "native", "mmu", mmu,
-                         "backend", backend ? backend : "none", "image", j->elf, NULL };
+                         "backend", backend ? backend : "none", "image", j->elf,
+                         "cost_profile", j->o.cost_profile ? j->o.cost_profile : "default",
+                         NULL };
     int rc = stats_write_json(st, f, kv, cost);
     if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
         rc = -1;

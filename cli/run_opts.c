@@ -39,9 +39,11 @@ const struct opt run_opt_table[] = {
     { "stats", "FILE", OPT_STRING, 0, 0, 0, NULL, ALL, F(stats), NULL,
       "write every counter as JSON to FILE ('-' for stdout), with the cost model used; FILE "
       "is created before the run starts and must not be an input of the run" },
-    { "cost-profile", "FILE", OPT_STRING, 0, 0, 0, NULL, ALL, F(cost_profile), NULL,
-      "override cost-model constants from a JSON object file (docs/cost-model.md), e.g. "
-      "{\"insn\": 1, \"walker_memref\": 30}" },
+    { "cost-profile", "NAME|FILE", OPT_STRING, 0, 0, 0, NULL, ALL, F(cost_profile), "default",
+      "the cost model: a built-in profile (listed below), or the default model with constants "
+      "overridden from a JSON object file (docs/cost-model.md), e.g. "
+      "{\"insn\": 1, \"walker_memref\": 30}; a file named like a built-in profile is read "
+      "as ./NAME" },
     { "vms", "N", OPT_UINT, 1, RUN_MAX_VMS, 0, NULL, VMM, F(vms), "1",
       "VMM: N VMs each boot ELF; their console lines are prefixed [vmN] when N > 1" },
     { "vm", "'ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]'", OPT_REPEAT, 1, RUN_MAX_VMS, 0, NULL,

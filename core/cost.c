@@ -14,6 +14,26 @@ void cost_default(struct cost_model *m)
 #undef COST_INIT
 }
 
+const char *cost_name(enum cost_id id)
+{
+    static const char *const names[] = {
+#define COST_NAME(name, dflt, doc) #name,
+        COST_FIELDS(COST_NAME)
+#undef COST_NAME
+    };
+    return (unsigned)id < COST_COUNT ? names[id] : "?";
+}
+
+uint32_t cost_of(const struct cost_model *m, enum cost_id id)
+{
+    switch (id) {
+#define COST_CASE(name, dflt, doc) case COST_##name: return m->name;
+        COST_FIELDS(COST_CASE)
+#undef COST_CASE
+    default: return 0;
+    }
+}
+
 static uint32_t *field(struct cost_model *m, const char *key)
 {
 #define COST_MATCH(name, dflt, doc) if (strcmp(key, #name) == 0) return &m->name;
@@ -35,10 +55,18 @@ int cost_load_profile(struct cost_model *m, const char *path, char *err, size_t 
         file_msg(err, errlen, path, why);
         return -1;
     }
+    int rc = cost_parse_profile(m, (const char *)text, len, path, err, errlen);
+    free(text);
+    return rc;
+}
+
+int cost_parse_profile(struct cost_model *m, const char *text, size_t len, const char *path,
+                       char *err, size_t errlen)
+{
+    char why[512];
     /* Strict JSON: one object, nothing after it, no duplicate key, no NUL byte. */
     json_error_t jerr;
-    json_t *root = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &jerr);
-    free(text);
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     int rc = 0;
     if (!root) {
         snprintf(why, sizeof(why), "not valid JSON: %s (line %d, column %d)", jerr.text,
@@ -85,4 +113,21 @@ void cost_to_json(const struct cost_model *m, void *obj)
 #define COST_JSON(name, dflt, doc) json_object_set_new(obj, #name, json_integer(m->name));
     COST_FIELDS(COST_JSON)
 #undef COST_JSON
+}
+
+const struct cost_profile *cost_profile_find(const char *name)
+{
+    for (size_t i = 0; i < cost_profile_count; i++)
+        if (strcmp(cost_profiles[i].name, name) == 0)
+            return &cost_profiles[i];
+    return NULL;
+}
+
+int cost_select(struct cost_model *m, const char *name_or_file, char *err, size_t errlen)
+{
+    cost_default(m);
+    const struct cost_profile *p = cost_profile_find(name_or_file);
+    if (p)
+        return cost_parse_profile(m, p->overrides, strlen(p->overrides), p->name, err, errlen);
+    return cost_load_profile(m, name_or_file, err, errlen);
 }

@@ -34,6 +34,14 @@ void stats_add(struct stats *st, const uint64_t *value, const char *fmt, ...)
     e->value = value;
 }
 
+const uint64_t *stats_find(const struct stats *st, const char *name)
+{
+    for (unsigned i = 0; i < st->n; i++)
+        if (strcmp(st->e[i].name, name) == 0)
+            return st->e[i].value;
+    return NULL;
+}
+
 int64_t stats_get(const struct stats *st, const char *name)
 {
     for (unsigned i = 0; i < st->n; i++)

@@ -22,6 +22,8 @@ void stats_free(struct stats *st);
 /* Registers a counter; the name is printf-formatted. */
 void stats_add(struct stats *st, const uint64_t *value, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The named counter itself (to read it later without a search), or NULL. */
+const uint64_t *stats_find(const struct stats *st, const char *name);
 /* Returns the current value of the named counter, or -1 if there is none. */
 int64_t stats_get(const struct stats *st, const char *name);
 struct cost_model;

@@ -363,10 +363,12 @@ static int emulate_rdhwr(struct vmm *vmm)
 
 /* Charges the VMM's work to simulated time (cost.h): it is the machine's time, so the
  * guest's Count sees it, as it would on real hardware. */
-void vmm_charge(struct vmm *vmm, uint64_t cycles)
+void vmm_charge(struct vmm *vmm, enum cost_id id, uint64_t units)
 {
+    uint64_t cycles = units * cost_of(&vmm->cpu->cost, id);
     vmm->cpu->cycles_extra += cycles;
     vmm->cur->n.vmm_cycles += cycles;
+    vmm->cur->n.cost_units[id] += units;
 }
 
 static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e);
@@ -374,15 +376,15 @@ static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e);
 static void vmm_exception(struct cpu *cpu, const struct cpu_exc *e)
 {
     struct vmm *vmm = cpu->exception_ctx;
-    const struct cost_model *c = &cpu->cost;
     uint64_t filled = vmm->cur->pmap.filled;
     uint64_t emulated = vmm->cur->n.priv_emulated + vmm->cur->n.device_accesses;
     uint64_t reflected = vmm->cur->n.reflected;
     vmm_exception_body(cpu, e);
-    vmm_charge(vmm, c->trap_round_trip +
-                (vmm->cur->n.priv_emulated + vmm->cur->n.device_accesses - emulated) * c->emulate_priv +
-                (vmm->cur->n.reflected - reflected) * c->reflect +
-                (vmm->cur->pmap.filled - filled) * c->page_zero);
+    vmm_charge(vmm, COST_trap_round_trip, 1);
+    vmm_charge(vmm, COST_emulate_priv,
+               vmm->cur->n.priv_emulated + vmm->cur->n.device_accesses - emulated);
+    vmm_charge(vmm, COST_reflect, vmm->cur->n.reflected - reflected);
+    vmm_charge(vmm, COST_page_zero, vmm->cur->pmap.filled - filled);
     cpu_recompute_stop(cpu);
 }
 
@@ -440,6 +442,9 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
     stats_add(st, &vm->n.retried_insns, "%s.retried_insns", px);
     stats_add(st, &vm->n.guest_cycles, "%s.cycles.guest", px);
     stats_add(st, &vm->n.vmm_cycles, "%s.cycles.vmm", px);
+    stats_add(st, &vm->n.walker_memrefs, "%s.walker_memrefs", px);
+    for (int i = 0; i < COST_COUNT; i++)
+        stats_add(st, &vm->n.cost_units[i], "%s.cost.%s", px, cost_name(i));
     stats_add(st, &vm->n.idle_wait_halts, "%s.idle.wait_halts", px);
     stats_add(st, &vm->n.idle_spin_halts, "%s.idle.spin_halts", px);
     stats_add(st, &vm->n.end_cycle, "%s.end_cycle", px);
@@ -581,6 +586,7 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
     for (unsigned i = 0; i < vmm->nvms; i++)
         register_vm_stats(vmm, st, &vmm->vms[i]);
     sched_register_stats(&vmm->sched, st);
+    vmm->hw_memrefs = stats_find(st, "pw.memrefs");
     return 0;
 }
 
@@ -599,7 +605,7 @@ static void switch_to(struct vmm *vmm, struct vm *vm)
         old->llbit = cpu->llbit; old->ll_va = cpu->ll_va;
         vmm->backend->switch_out(vmm, old);
         vmm->world_switches++;
-        vmm_charge(vmm, cpu->cost.world_switch);
+        vmm_charge(vmm, COST_world_switch, 1);
     }
     vmm->cur = vm;
     cpu->exc_no_progress = 0;                 /* exception-loop detection is per guest */
@@ -662,6 +668,7 @@ enum cpu_stop vmm_run(struct vmm *vmm)
         cpu_recompute_stop(cpu);
         uint64_t icount = cpu->icount, retried = vm->n.retried_insns;
         uint64_t start = cpu_cycles(cpu), vmm_start = vm->n.vmm_cycles;
+        uint64_t memrefs = vmm->hw_memrefs ? *vmm->hw_memrefs : 0;
         enum cpu_stop why = cpu_run(cpu);
         sched_account(&vmm->sched, id, cpu_cycles(cpu) - now);
         vm->n.instructions += cpu->icount - icount;
@@ -670,6 +677,7 @@ enum cpu_stop vmm_run(struct vmm *vmm)
          * (the pagewalk machine's walker memory references); everything else in the slice
          * is the VMM's, charged through vmm_charge. */
         vm->n.guest_cycles += cpu_cycles(cpu) - start - (vm->n.vmm_cycles - vmm_start);
+        vm->n.walker_memrefs += (vmm->hw_memrefs ? *vmm->hw_memrefs : 0) - memrefs;
         switch (why) {
         case CPU_STOP_INSN_LIMIT:
             if (global && cpu->icount >= vmm->max_insns) {

@@ -52,8 +52,14 @@ struct vm_counters {
                                     * instruction (vmm_retry): the instruction again if it
                                     * was dispatched before it trapped (a load or store, not
                                     * a fetch), and the branch of a delay slot */
-    uint64_t guest_cycles;         /* modelled cycles of those (instructions x insn) */
-    uint64_t vmm_cycles;           /* modelled cycles spent in the VMM (cost.h) */
+    uint64_t guest_cycles;         /* modelled cycles of those: (instructions + retried_insns)
+                                    * x insn + walker_memrefs x walker_memref */
+    uint64_t walker_memrefs;       /* the machine page walker's memory references while the
+                                    * VM ran (its share of pw.memrefs) */
+    uint64_t vmm_cycles;           /* modelled cycles spent in the VMM (cost.h): the sum over
+                                    * constants of cost_units[id] x the constant */
+    uint64_t cost_units[COST_COUNT]; /* the ledger: units of each constant charged by
+                                    * vmm_charge (vmN.cost.NAME) */
     uint64_t idle_wait_halts;      /* halts because the guest executed wait */
     uint64_t idle_spin_halts;      /* halts because the guest was found spinning idle */
     uint64_t end_cycle;            /* machine cycle at which the VM stopped */
@@ -101,6 +107,7 @@ struct vmm {
     uint64_t max_insns;            /* machine-wide instruction limit (0: none) */
     int idle_wait, idle_spin;      /* idle detection: halt on wait; infer spinning idle loops */
     uint64_t world_switches;
+    const uint64_t *hw_memrefs;    /* the machine MMU's "pw.memrefs" counter, or NULL */
     struct stats stats;
 };
 
@@ -150,7 +157,10 @@ void vmm_access_unbacked(struct vmm *vmm, int fetch);
  * unmapped, and where they go, depends on nothing else. A back end drops the machine
  * translations it made for unmapped guest segments when the key changes. */
 uint32_t vmm_seg_key(const struct cpu *v);
-/* Charges cycles of VMM work to the machine's time and to the VM. */
-void vmm_charge(struct vmm *vmm, uint64_t cycles);
+/* Charges VMM work to the machine's time and to the current VM: units of cost constant id
+ * (units x the constant's cycles), recorded in the VM's ledger (vmN.cost.NAME). Every
+ * modelled cycle of VMM work goes through here, so that vmN.cycles.vmm is exactly the sum
+ * of the ledger times the constants and a result can be re-costed. */
+void vmm_charge(struct vmm *vmm, enum cost_id id, uint64_t units);
 
 #endif

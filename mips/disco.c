@@ -226,7 +226,7 @@ static int l2_serve(struct vmm *vmm, uint32_t va, int store)
     struct vm *vm = vmm->cur;
     struct disco_vm *dv = DV(vm);
     dv->n.l2_lookups++;
-    vmm_charge(vmm, vmm->cpu->cost.l2tlb_lookup);
+    vmm_charge(vmm, COST_l2tlb_lookup, 1);
     const struct l2tlb_entry *e = l2tlb_lookup(&dv->l2, va, vm->v->cp0.entryhi & 0xFF);
     unsigned half = (va >> 12) & 1;
     if (!e || !(e->lo[half] & 2u) || (store && !(e->lo[half] & 4u))) {

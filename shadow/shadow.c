@@ -293,7 +293,7 @@ static uint32_t sh_alloc(struct vmm *vmm, struct vm *vm)
     if (s->n.frames > s->n.frames_peak)
         s->n.frames_peak = s->n.frames;
     if (vmm->cur == vm)
-        vmm_charge(vmm, vmm->cpu->cost.page_zero);
+        vmm_charge(vmm, COST_page_zero, 1);
     return mfn;
 }
 
@@ -714,7 +714,7 @@ static void emulate_pt_write(struct vmm *vmm, struct vm *vm, uint32_t va, uint32
     memcpy(host + (gpa & 0xFFFu), &m.value, m.size);
     cpu_phys_written(cpu, pmap_lookup(&vm->pmap, gpfn) << 12 | (gpa & 0xFFFu), m.size);
     s->n.pt_write_emulated++;
-    vmm_charge(vmm, cpu->cost.shadow_update);
+    vmm_charge(vmm, COST_shadow_update, 1);
     pt_written(vmm, vm, gpfn, (gpa & 0xFFFu) >> 2);
     cpu->pc = cpu->npc;
     cpu->npc = cpu->pc + 4;
@@ -821,7 +821,7 @@ static void sh_fault(struct vmm *vmm, const struct cpu_exc *e)
     int user = vm->v->tc_mode == TC_USER;
     struct shadow_walk w;
     enum shadow_fault f = shadow_walk(&vm->pmap, s->model->ptbase, va, access, user, 1, &w);
-    vmm_charge(vmm, (uint64_t)w.memrefs * vmm->cpu->cost.walker_memref);
+    vmm_charge(vmm, COST_walker_memref, w.memrefs);
     for (unsigned n = 0; n < w.ad_writes && n < 2; n++) {
         uint32_t mfn = pmap_lookup(&vm->pmap, w.written[n] >> 12);
         cpu_phys_written(vmm->cpu, mfn << 12 | (w.written[n] & 0xFFFu), 4);

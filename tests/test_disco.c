@@ -96,5 +96,6 @@ Test(disco, machine_asids_roll_over)
     run_args("../kernel/kernel-swtlb", "workload=forkwait n=300", 2, 1, L2TLB_DEFAULT_ENTRIES, 64);
     cr_assert_eq(c("machine.asid.assigned"), 1223);
     cr_assert_eq(c("machine.asid.rollovers"), 4);
-    cr_assert_eq(c("machine.world_switches"), 530);
+    /* exact figure: 528 since the kernel image embeds nanobench (issue 9), 530 before */
+    cr_assert_eq(c("machine.world_switches"), 528);
 }

@@ -26,6 +26,8 @@ workloads=(
 	"workload=idle ticks=2 rounds=2"
 	"workload=idle ticks=2 rounds=2 idle=spin"
 	"workload=crashme"
+	"workload=nanobench op=syscall n=50"
+	"workload=nanobench op=unmap n=50"
 )
 
 # check NAME FILE RC: exit 0, a frames line with equal numbers, no FAIL
