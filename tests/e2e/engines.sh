@@ -4,8 +4,8 @@
 # the console output, the exit status and the whole --stats file (every counter of the
 # CPU, the MMU and the VMM) must be identical. Guests: the bare-metal programs on their
 # MMUs, the guest kernel's workloads natively on both MMUs and under the VMM (Disco on
-# swtlb, shadow page tables on pagewalk), and the two bench guests (SCALE: their
-# iteration count; smaller under the sanitizers).
+# swtlb, shadow page tables on pagewalk), the two bench guests (SCALE: their
+# iteration count; smaller under the sanitizers), and the quick bench suite (release only).
 # This is an invariant (equality of the two engines), no recorded figure.
 # Prints "ok"/"FAIL" per run and "N passed, M failed".
 set -u
@@ -93,5 +93,28 @@ for p in bench_compute bench_tlb; do
 	same "$p native iters=$scale" --native --mmu swtlb "$build/bench/$p.elf" -- "iters=$scale"
 	same "$p Disco iters=$scale" --mmu swtlb --quiet "$build/bench/$p.elf" -- "iters=$scale"
 done
+# The quick suite (the CI gate's) twice, every run on the interpreter, then every run on the
+# compiler: all their modelled figures must be the same (`tlbvisor gate`, host figures
+# left out). Not under the sanitizers (bench_quick is not run there either).
+if [ "$scale" -gt 2 ]; then
+	wrap=$tmp/tlbvisor-jit
+	printf '#!/bin/sh\nsub=$1; shift\nexec "%s" "$sub" --engine jit "$@"\n' \
+		"$(cd "$(dirname "$tv")" && pwd)/tlbvisor" >"$wrap"
+	chmod +x "$wrap"
+	if timeout 600 "$tv" bench --suite quick --out "$tmp/quick-interp" --jobs 2 \
+		2>"$tmp/quick.err" &&
+		timeout 600 "$tv" bench --suite quick --out "$tmp/quick-jit" --jobs 2 --tlbvisor "$wrap" \
+			--build "$build" 2>"$tmp/quick.err" &&
+		timeout 60 "$tv" gate --baseline "$tmp/quick-interp/results.json" \
+			--current "$tmp/quick-jit/results.json" --metric '!host.*' --md "$tmp/gate.md" \
+			2>"$tmp/gate.err"; then
+		pass=$((pass + 1))
+		echo "ok quick suite: every modelled figure the same on both engines ($(cat "$tmp/gate.err"))"
+	else
+		fail=$((fail + 1))
+		echo "FAIL quick suite on both engines: $(tail -3 "$tmp/quick.err") $(cat "$tmp/gate.err" 2>/dev/null)"
+		head -30 "$tmp/gate.md" 2>/dev/null
+	fi
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
