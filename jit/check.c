@@ -154,8 +154,8 @@ static void report(struct check *c, const char *why)
 {
     FILE *f = c->f;
     c->diverged = 1;
-    fprintf(f, "tlbvisor: --engine check: the engines diverged %s, after check %llu, at "
-            "instruction %" PRIu64 "\n", why, c->checks, c->s[1].icount);
+    fprintf(f, "tlbvisor: --engine check: the engines diverged%s%s, after check %llu, at "
+            "instruction %" PRIu64 "\n", *why ? " " : "", why, c->checks, c->s[1].icount);
     diff(f, &c->s[0], &c->s[1]);
     const struct cpu *a = c->cr->cpu[0], *b = c->cr->cpu[1];
     unsigned shown = 0;

@@ -296,6 +296,8 @@ static enum cpu_stop jit_run(struct cpu_engine *e)
                     cpu->engine_scratch[JIT_SCRATCH_EXIT] = 0;
                     j->n.enters++;
                     int r = j->enter(cpu, code, cpu->tc[cpu->tc_mode]);
+                    if (j->n.enters == j->break_at)
+                        cpu->gpr[2] ^= 1;        /* a planted bug (tests/e2e/jitfuzz.sh) */
                     j->no_enter_pc = r == JIT_EXIT_BUDGET ? cpu->pc : 1;
                     head = 1;
                     continue;
@@ -357,6 +359,8 @@ struct cpu_engine *jit_new(struct cpu *cpu, const struct jit_config *cfg)
         j->cfg.compile = 1;
     if (getenv("TLBVISOR_JIT_NOREGS"))         /* measurements only (docs/engine.md) */
         j->cfg.no_regs = 1;
+    if (getenv("TLBVISOR_JIT_BREAK"))          /* tests only: a planted bug */
+        j->break_at = strtoull(getenv("TLBVISOR_JIT_BREAK"), NULL, 10);
     if (getenv("TLBVISOR_JIT_HOT"))            /* measurements only (docs/engine.md) */
         j->cfg.hot = (unsigned)strtoul(getenv("TLBVISOR_JIT_HOT"), NULL, 10);
     if (!j->cfg.hot)

@@ -79,6 +79,8 @@ struct jit {
     jit_enter_fn enter;
     void *exit, *exit_budget;    /* where compiled code leaves (the trampoline's tail) */
     uint32_t no_enter_pc;        /* the block here did not fit: step once */
+    uint64_t break_at;           /* TLBVISOR_JIT_BREAK: the block entry after which $2 is
+                                  * corrupted (a test that --engine check sees it) */
     struct cg *cg;               /* the compiler's state and buffers (compile.c) */
     uint8_t *hotbuf, *coldbuf;
     struct jit_counters n;

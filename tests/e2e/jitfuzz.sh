@@ -32,5 +32,20 @@ for elf in "$tmp"/*.elf; do
 		fi
 	done
 done
+# The check itself: a bug planted in the engine ($2 flipped after its 5th block,
+# TLBVISOR_JIT_BREAK) must be reported as a divergence (exit status 5, the register, the
+# block's guest code).
+first=$(ls "$tmp"/*.elf | head -1)
+TLBVISOR_JIT_BREAK=5 timeout 120 "$tv" run --native --engine check --max-insns 3000000 "$first" \
+	>/dev/null 2>"$tmp/err" </dev/null
+rc=$?
+if [ "$rc" = 5 ] && grep -q "the engines diverged" "$tmp/err" && grep -q '^  \$2 ' "$tmp/err" &&
+	grep -q "the engine's last block" "$tmp/err"; then
+	pass=$((pass + 1))
+else
+	echo "FAIL a bug planted in the engine: exit status $rc (5 expected)"
+	head -20 "$tmp/err"
+	fail=$((fail + 1))
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
