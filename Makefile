@@ -5,9 +5,9 @@ JOBS       ?= $(shell nproc)
 PACKAGES   := cmake make gcc clang lld pkg-config python3 uthash-dev libcriterion-dev \
               liblz4-dev libelf-dev libjansson-dev libinih-dev gnuplot-nox valgrind \
               parallel python3-jsonschema munge slurmctld slurmd slurm-client \
-              qemu-system-mips
+              qemu-system-mips cpio
 
-.PHONY: all deps build build-asan test test-release test-asan demo bench results baseline clean
+.PHONY: all deps build build-asan test test-release test-asan demo bench results baseline clean linux linux-results
 
 all: build
 
@@ -64,6 +64,18 @@ results: build
 	cp $(BUILD)/paper/report.md docs/results.md
 	rm -rf docs/plots && mkdir -p docs/plots
 	cp $(BUILD)/paper/plots/*.png $(BUILD)/paper/plots/*.svg docs/plots/
+
+# docs/linux-results.md and docs/plots-linux/: the report of the linux suite (docs/linux.md).
+linux-results: build linux
+	$(BUILD)/cli/tlbvisor bench --suite linux --out $(BUILD)/linux-bench --jobs $(JOBS)
+	sed 's#(plots/#(plots-linux/#' $(BUILD)/linux-bench/report.md > docs/linux-results.md
+	rm -rf docs/plots-linux && mkdir -p docs/plots-linux
+	cp $(BUILD)/linux-bench/plots/*.png $(BUILD)/linux-bench/plots/*.svg docs/plots-linux/
+
+# Debian's Linux for Malta and a busybox initramfs with the workloads (docs/linux.md):
+# $(BUILD)/linux/vmlinuz and $(BUILD)/linux/initrd.gz. Downloads once into ~/.cache/tlbvisor.
+linux: build
+	bash guest/linux/build.sh $(BUILD)/linux
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

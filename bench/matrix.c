@@ -70,8 +70,10 @@ static void set_opt(struct bench_run *r, const char *name, const char *value)
 }
 
 /* Builds the option part of argv from the run's options; on/off switches as present or
- * absent. */
-static void option_argv(struct bench_run *r, const struct bench_run_hooks *h)
+ * absent; variables in values expanded (a file: `initrd = ${build}/linux/initrd.gz`; ${mmu}
+ * has no value yet). Returns 0, or -1 with the reason in err. */
+static int option_argv(const struct bench_suite *s, const char *build, struct bench_run *r,
+                       const struct bench_run_hooks *h, char *err, size_t errlen)
 {
     bu_strv_push(&r->argv, "run");
     for (unsigned i = 0; i < r->opt_names.n; i++) {
@@ -82,10 +84,19 @@ static void option_argv(struct bench_run *r, const struct bench_run_hooks *h)
             if (strcmp(r->opt_values.v[i], "on") == 0)
                 bu_strv_take(&r->argv, bu_printf("--%s", r->opt_names.v[i]));
         } else {
+            char bad[768];
+            char *x = expand(r->opt_values.v[i], build, s->dir, NULL, r->w->name, r->c->name,
+                             bad, sizeof(bad));
+            if (!x) {
+                snprintf(err, errlen, "%s: run %s: option '%s': %s", s->source, r->id,
+                         r->opt_names.v[i], bad);
+                return -1;
+            }
             bu_strv_take(&r->argv, bu_printf("--%s", r->opt_names.v[i]));
-            bu_strv_push(&r->argv, r->opt_values.v[i]);
+            bu_strv_take(&r->argv, x);
         }
     }
+    return 0;
 }
 
 static int has_opt(const struct bench_run *r, const char *name)
@@ -182,7 +193,8 @@ static int make_run(const struct bench_suite *s, const struct bench_run_hooks *h
     r->label = vn ? bu_printf("%s (%s)", clabel, variant) : bu_strdup(clabel);
     if (c->command)
         return make_external(s, build, r, err, errlen);
-    option_argv(r, h);
+    if (option_argv(s, build, r, h, err, errlen) != 0)
+        return -1;
     char why[768];
     if (h->check((int)r->argv.n, r->argv.v, &r->facts, why, sizeof(why)) != 0) {
         snprintf(err, errlen, "%s: run %s: %s", s->source, r->id, why);

@@ -232,16 +232,19 @@ static struct bench_expr *parse_factor(struct lexer *l)
     return parse_at(l, e);
 }
 
-static struct bench_expr *parse_term(struct lexer *l)
+/* Left-associative binary operators by precedence: level 0 "+-" (a sum of terms), level 1
+ * "*\/" (a term: a product of factors). */
+static struct bench_expr *parse_level(struct lexer *l, int level)
 {
-    struct bench_expr *e = parse_factor(l);
+    static const char *const ops[] = { "+-", "*/" };
+    struct bench_expr *e = level == 1 ? parse_factor(l) : parse_level(l, level + 1);
     while (e) {
         skip(l);
         char op = *l->p;
-        if (op != '*' && op != '/')
+        if (!op || !strchr(ops[level], op))
             break;
         l->p++;
-        struct bench_expr *r = parse_factor(l);
+        struct bench_expr *r = level == 1 ? parse_factor(l) : parse_level(l, level + 1);
         if (!r) {
             bench_expr_free(e);
             return NULL;
@@ -257,25 +260,7 @@ static struct bench_expr *parse_term(struct lexer *l)
 
 static struct bench_expr *parse_sum(struct lexer *l)
 {
-    struct bench_expr *e = parse_term(l);
-    while (e) {
-        skip(l);
-        char op = *l->p;
-        if (op != '+' && op != '-')
-            break;
-        l->p++;
-        struct bench_expr *r = parse_term(l);
-        if (!r) {
-            bench_expr_free(e);
-            return NULL;
-        }
-        struct bench_expr *b = node(EX_BIN);
-        b->op = op;
-        b->a = e;
-        b->b = r;
-        e = b;
-    }
-    return e;
+    return parse_level(l, 0);
 }
 
 struct bench_expr *bench_expr_parse(const char *text, char *err, size_t errlen)
@@ -386,6 +371,8 @@ json_t *bench_expr_eval(const struct bench_expr *e, json_t *run, json_t *runs)
                                                        : json_object_get(metrics, e->name);
         if (!v)
             v = counters ? json_object_get(counters, e->name) : NULL;
+        if (!v && strncmp(e->name, "cost.", 5) == 0)   /* a constant of the run's profile */
+            v = json_object_get(json_object_get(run, "cost"), e->name + 5);
         return v && json_is_number(v) ? json_incref(v) : json_null();
     }
     case EX_SUM: {

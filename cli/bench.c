@@ -5,10 +5,12 @@
  * missing image, output different from the workload's other runs); 2 usage errors, a bad
  * suite, an unwritable --out, an interruption. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <dirent.h>
@@ -238,6 +240,26 @@ static int prepare_out(const char *dir)
     return 0;
 }
 
+/* Takes DIR/.lock for the rest of the process: two benches writing one --out would mix
+ * their runs. Returns 0, or 2 after a message. */
+static int lock_out(const char *dir)
+{
+    char *p = bu_printf("%s/.lock", dir);
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    int busy = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    free(p);
+    if (fd < 0 || busy) {
+        char msg[1024];
+        file_msg(msg, sizeof(msg), dir, busy ? "another tlbvisor bench is writing into it"
+                                             : strerror(errno));
+        fprintf(stderr, "tlbvisor bench: cannot use --out %s\n", msg);
+        if (fd >= 0)
+            close(fd);
+        return 2;
+    }
+    return 0; /* fd stays open (and locked) until the process ends */
+}
+
 static int in_path(const char *prog)
 {
     const char *path = getenv("PATH");
@@ -379,6 +401,8 @@ static int cmd_merge(int argc, char **argv)
         rc = collect(argv[i], &docs, &n, &cap, 0);
     if (rc == 0)
         rc = prepare_out(o.out);
+    if (rc == 0)
+        rc = lock_out(o.out);
     if (rc == 0)
         rc = merge_and_write(docs, n, o.out, argc, argv, NULL, "bench merge");
     for (unsigned i = 0; i < n; i++)
@@ -533,7 +557,7 @@ int cmd_bench(int argc, char **argv)
     unsigned repeat = o.given.repeat ? (unsigned)o.repeat : s->repeat;
     unsigned timeout = o.given.timeout ? (unsigned)o.timeout : s->timeout_s;
     char *out = NULL;
-    if ((rc = prepare_out(o.out)) != 0)
+    if ((rc = prepare_out(o.out)) != 0 || (!o.run && (rc = lock_out(o.out)) != 0))
         goto out;
     out = absolute(o.out);
     if (!o.run) {

@@ -263,7 +263,7 @@ void opt_print_help(const struct opt *table, size_t n, FILE *f)
     enum { INDENT = 24, WIDTH = 90 };
     for (size_t i = 0; i < n; i++) {
         const struct opt *o = &table[i];
-        char head[64], range[128], text[1024];
+        char head[128], range[128], text[1024];
         snprintf(head, sizeof(head), "  --%s%s%s", o->name, o->metavar ? " " : "",
                  o->metavar ? o->metavar : "");
         fmt_range(o, range, sizeof(range));

@@ -37,7 +37,7 @@ static void print_usage(FILE *f)
           "Malta-like machine; without it as deprivileged guests of the VMM: Disco-style on the\n"
           "software-managed TLB (--mmu swtlb), or with shadow page tables on the hardware page\n"
           "walker (--mmu pagewalk).\n"
-          "The guest console (UART) goes to stdout; diagnostics go to stderr.\n"
+          "The guest console (UART) goes to stdout and reads stdin; diagnostics go to stderr.\n"
           "\n"
           "options:\n", f);
     opt_print_help(run_opt_table, run_opt_count, f);
@@ -55,15 +55,16 @@ static void print_usage(FILE *f)
           "BOOT ARGS are joined with spaces into the boot command line (argv[1], at most 255\n"
           "bytes).\n"
           "\n"
-          "exit status: the guest's (0 after Malta SOFTRES, a UHI exit code 1..255); 2 for\n"
-          "usage or image errors; 3 when --max-insns or the simulated-time limit (2^62 cycles)\n"
-          "ended the run, or the guest hung in wait or in an exception loop; 4 when the guest\n"
-          "exited with a code outside 0..255. Under the VMM: 3 for the machine-wide limit, else\n"
-          "the status of the first VM (in order) that did not end with 0.\n", f);
+          "exit status: the guest's (0 after Malta SOFTRES or the PIIX4's soft off, a UHI exit\n"
+          "code 1..255); 2 for usage or image errors; 3 when --max-insns or the simulated-time\n"
+          "limit (2^62 cycles) ended the run, or the guest hung in wait or in an exception\n"
+          "loop; 4 when the guest exited with a code outside 0..255. Under the VMM: 3 for the\n"
+          "machine-wide limit, else the status of the first VM (in order) that did not end\n"
+          "with 0.\n", f);
 }
 
-/* Parses "ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]" into sp; buf (1024 bytes) keeps the
- * strings. Returns 0, or -1 with the reason in why. */
+/* Parses "ELF[,mem=SIZE][,weight=N][,initrd=FILE][,mmu=MMU][ -- BOOT ARGS]" into sp; buf (1024
+ * bytes) keeps the strings. Returns 0, or -1 with the reason in why. */
 static int parse_vm_spec(const char *arg, struct vmm_vm_spec *sp, char *buf, char *why,
                          size_t whylen)
 {
@@ -85,12 +86,25 @@ static int parse_vm_spec(const char *arg, struct vmm_vm_spec *sp, char *buf, cha
     if (!tok || !*tok)
         return snprintf(why, whylen, "no ELF"), -1;
     sp->elf = tok;
-    unsigned seen_mem = 0, seen_weight = 0;
+    unsigned seen_mem = 0, seen_weight = 0, seen_initrd = 0, seen_mmu = 0;
     while ((tok = strtok_r(NULL, ",", &save))) {
         if (strncmp(tok, "mem=", 4) == 0 && !seen_mem++) {
             if (opt_parse_size(tok + 4, 1u << 20, 256u << 20, 4096, &v))
                 return snprintf(why, whylen, "mem= must be 1M..256M, a multiple of 4K"), -1;
             sp->mem_bytes = (uint32_t)v;
+        } else if (strncmp(tok, "initrd=", 7) == 0 && !seen_initrd++) {
+            if (!tok[7])
+                return snprintf(why, whylen, "initrd= needs a file"), -1;
+            sp->initrd = tok + 7;
+        } else if (strncmp(tok, "mmu=", 4) == 0 && !seen_mmu++) {
+            /* this VM's technique, whatever --mmu says (the run's options of that
+             * technique apply to it; its guest TLB has that technique's default size) */
+            if (strcmp(tok + 4, "swtlb") == 0)
+                sp->backend = &disco_backend;
+            else if (strcmp(tok + 4, "pagewalk") == 0)
+                sp->backend = &shadow_backend;
+            else
+                return snprintf(why, whylen, "mmu= must be swtlb or pagewalk"), -1;
         } else if (strncmp(tok, "weight=", 7) == 0 && !seen_weight++) {
             if (opt_parse_uint(tok + 7, 1, 1000, &v))
                 return snprintf(why, whylen, "weight= must be 1..1000"), -1;
@@ -173,6 +187,7 @@ static void print_vmm_summary(struct vmm *vmm)
             traps += vm->n.traps[e];
         char name[16];
         snprintf(name, sizeof(name), "vm%u", vm->id);
+        vmm_be_activate(vmm, vm->be_slot);          /* its technique answers for it */
         fprintf(stderr, "tlbvisor: %-4s %-9s %14llu %10llu %10llu %10llu %10llu %10llu %14llu\n",
                 name, vm_end_name(vm), (unsigned long long)vmm->sched.v[vm->vcpu].cycles_run,
                 (unsigned long long)traps, (unsigned long long)vm->n.priv_emulated,
@@ -180,6 +195,7 @@ static void print_vmm_summary(struct vmm *vmm)
                 (unsigned long long)vmm->backend->vm_resolved(vmm, vm),
                 (unsigned long long)vm->n.vmm_cycles);
     }
+    vmm_be_activate(vmm, vmm->vms[0].be_slot);
 }
 
 /* The exit status of a VMM run: the machine-wide limits (3), else the first VM (in order)
@@ -285,6 +301,7 @@ struct run_job {
     struct cost_model cost;
     struct pw_config pwc;
     unsigned tlb_n;
+    struct shadow_opts shadow;       /* --shadow-*, checked */
 };
 
 /* Everything after the option table: the positional arguments, what goes with what, the
@@ -300,8 +317,8 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
     char why[256];
     for (unsigned i = 0; i < o->given.vm; i++)
         if (parse_vm_spec(o->vm[i], &j->specs[i], j->spec_text[i], why, sizeof(why)))
-            return opt_usage_error("run", "bad --vm '%.200s': %s (ELF[,mem=SIZE][,weight=N][ -- "
-                                   "BOOT ARGS])", o->vm[i], why);
+            return opt_usage_error("run", "bad --vm '%.200s': %s (ELF[,mem=SIZE][,weight=N]"
+                                   "[,initrd=FILE][,mmu=MMU][ -- BOOT ARGS])", o->vm[i], why);
     j->nspecs = o->given.vm;
     if (j->nspecs) {
         if (o->given.vms)
@@ -320,6 +337,14 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
             }
         if (o->given.mem && !without_mem)
             return opt_usage_error("run", "--mem does nothing: every --vm gives mem=");
+        unsigned without_initrd = 0;
+        for (unsigned i = 0; i < j->nspecs; i++)
+            if (!j->specs[i].initrd) {
+                j->specs[i].initrd = o->initrd;
+                without_initrd++;
+            }
+        if (o->given.initrd && !without_initrd)
+            return opt_usage_error("run", "--initrd does nothing: every --vm gives initrd=");
         j->elf = j->specs[0].elf;
     } else {
         if (optind >= argc)
@@ -349,14 +374,33 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
                                    (unsigned)o->vms);
         for (unsigned i = 0; i < n; i++)
             j->specs[i] = (struct vmm_vm_spec){ .elf = j->elf, .cmdline = j->cmdline,
+                                                .initrd = o->initrd,
                                                 .mem_bytes = (uint32_t)o->mem, .weight = w[i] };
         j->nspecs = n;
     }
+    unsigned vms = j->nspecs ? j->nspecs : (unsigned)o->vms;
+    if (!o->native && o->stdin_vm > vms)
+        return opt_usage_error("run", "--stdin-vm %u: there %s only %u VM%s", (unsigned)o->stdin_vm,
+                               vms == 1 ? "is" : "are", vms, vms == 1 ? "" : "s");
     j->pwc = (struct pw_config){ .tlb_entries = (unsigned)o->pw_tlb_entries,
                                  .tlb_ways = (unsigned)o->pw_tlb_ways };
     char err[ERR_MAX];
     if (pagewalk && pw_config_check(&j->pwc, err, sizeof(err)))
         return opt_usage_error("run", "%s", err);
+    j->shadow = (struct shadow_opts){ .pw = j->pwc, .max_frames = (unsigned)o->shadow_frames,
+                                      .oos = (unsigned)o->shadow_oos,
+                                      .roots = (unsigned)o->shadow_roots,
+                                      .prefetch = (unsigned)o->shadow_prefetch,
+                                      .audit = o->shadow_audit };
+    if (o->shadow_opts && shadow_parse_opts(o->shadow_opts, &j->shadow.opts, err, sizeof(err)))
+        return opt_usage_error("run", "bad --shadow-opts: %s", err);
+    if (shadow_opts_check(&j->shadow, err, sizeof(err)))
+        return opt_usage_error("run", "%s", err);
+    if (o->given.shadow_oos && !(j->shadow.opts & SHADOW_OPT_OOS))
+        return opt_usage_error("run", "--shadow-oos does nothing without oos in --shadow-opts");
+    if (o->given.shadow_prefetch && !(j->shadow.opts & SHADOW_OPT_PREFETCH))
+        return opt_usage_error("run", "--shadow-prefetch does nothing without prefetch in "
+                               "--shadow-opts");
     if (cost_select(&j->cost, o->cost_profile ? o->cost_profile : "default", err, sizeof(err))) {
         fprintf(stderr, "tlbvisor: cost profile %s\n", err);
         return RUN_EXIT_USAGE;
@@ -365,7 +409,8 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
         stats_clobbers(o->stats, o->cost_profile, "cost profile"))
         return RUN_EXIT_USAGE;
     for (unsigned i = 0; i < (j->nspecs ? j->nspecs : 1); i++)
-        if (stats_clobbers(o->stats, j->nspecs ? j->specs[i].elf : j->elf, "guest image"))
+        if (stats_clobbers(o->stats, j->nspecs ? j->specs[i].elf : j->elf, "guest image") ||
+            stats_clobbers(o->stats, j->nspecs ? j->specs[i].initrd : o->initrd, "initrd"))
             return RUN_EXIT_USAGE;
     j->tlb_n = pagewalk ? 16 : (unsigned)o->tlb_entries;
     return 0;
@@ -397,15 +442,22 @@ static int run_vmm(struct run_job *j)
     int pagewalk = o->mmu == RUN_MMU_PAGEWALK;
     struct disco_opts disco = { .l2tlb = o->l2tlb == RUN_ON,
                                 .l2tlb_entries = (unsigned)o->l2tlb_entries };
-    struct shadow_opts shadow = { .pw = j->pwc };
+    struct shadow_opts shadow = j->shadow;
+    for (unsigned i = 0; i < j->nspecs; i++)       /* a VM of its own technique (mmu=) */
+        if (j->specs[i].backend) {
+            int pw = j->specs[i].backend == &shadow_backend;
+            j->specs[i].backend_opts = pw ? (const void *)&shadow : (const void *)&disco;
+            j->specs[i].tlb_entries = pw ? 16 : (unsigned)o->tlb_entries;
+        }
     struct vmm_config vc = {
         .vms = j->nspecs ? j->nspecs : (unsigned)o->vms, .spec = j->nspecs ? j->specs : NULL,
         .quantum_cycles = o->quantum, .idle_detect = idle_bits[o->idle_detect],
         .mem_bytes = (uint32_t)o->mem, .tlb_entries = j->tlb_n,
         .backend = pagewalk ? &shadow_backend : &disco_backend,
         .backend_opts = pagewalk ? (const void *)&shadow : (const void *)&disco,
-        .max_insns = o->max_insns, .cmdline = j->cmdline,
-        .out_fd = STDOUT_FILENO, .cost = &j->cost,
+        .max_insns = o->max_insns, .cmdline = j->cmdline, .initrd = o->initrd,
+        .out_fd = STDOUT_FILENO, .in_fd = STDIN_FILENO, .stdin_vm = (unsigned)o->stdin_vm,
+        .report_unmodelled = o->report_unmodelled, .cost = &j->cost,
     };
     static struct vmm vmm, vmm2;               /* large: keep them off the stack */
     char err[ERR_MAX];
@@ -456,7 +508,10 @@ static int run_native(struct run_job *j)
         .max_insns = o->max_insns,
         .image_name = j->elf,
         .cmdline = j->cmdline,
+        .initrd = o->initrd,
         .out_fd = STDOUT_FILENO,
+        .in_fd = STDIN_FILENO,
+        .report_unmodelled = o->report_unmodelled,
         .cost = &j->cost,
     };
     struct machine m, m2;

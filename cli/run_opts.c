@@ -5,6 +5,7 @@
 #include "mips/l2tlb.h"
 #include "mips/r4k_tlb.h"
 #include "run_opts.h"
+#include "shadow/shadow.h"
 
 static const char *const mmu_names[] = { "swtlb", "pagewalk", NULL };
 static const char *const onoff_names[] = { "on", "off", NULL };
@@ -17,6 +18,7 @@ static const char *const engine_names[] = { "interp", "jit", "check", NULL };
 #define SWTLB OPT_SCOPE_ANY_MODE | OPT_SCOPE_SWTLB, "--mmu swtlb"
 #define PAGEWALK OPT_SCOPE_ANY_MODE | OPT_SCOPE_PAGEWALK, "--mmu pagewalk"
 #define ALL OPT_SCOPE_ALL, "every run"
+#define SHADOW OPT_SCOPE_VMM | OPT_SCOPE_PAGEWALK, "shadow paging (the VMM with --mmu pagewalk)"
 
 const struct opt run_opt_table[] = {
     { "native", NULL, OPT_FLAG, 0, 0, 0, NULL, OPT_SCOPE_NATIVE | OPT_SCOPE_ANY_MMU,
@@ -46,10 +48,12 @@ const struct opt run_opt_table[] = {
       "as ./NAME" },
     { "vms", "N", OPT_UINT, 1, RUN_MAX_VMS, 0, NULL, VMM, F(vms), "1",
       "VMM: N VMs each boot ELF; their console lines are prefixed [vmN] when N > 1" },
-    { "vm", "'ELF[,mem=SIZE][,weight=N][ -- BOOT ARGS]'", OPT_REPEAT, 1, RUN_MAX_VMS, 0, NULL,
-      VMM, F(vm), NULL,
+    { "vm", "'ELF[,mem=SIZE][,weight=N][,initrd=FILE][,mmu=MMU][ -- BOOT ARGS]'", OPT_REPEAT,
+      1, RUN_MAX_VMS, 0, NULL, VMM, F(vm), NULL,
       "VMM: one VM of its own; repeat for up to 8 different VMs (mem= as --mem, weight= as "
-      "--weight); not with --vms, --weight or an ELF argument" },
+      "--weight, initrd= as --initrd, mmu= as --mmu for this VM: Disco and shadow paging side "
+      "by side; the options of --mmu's technique apply, a VM of the other one has that "
+      "technique's defaults); not with --vms, --weight or an ELF argument" },
     { "weight", "W1[,W2...]", OPT_STRING, 0, 0, 0, NULL, VMM, F(weight), NULL,
       "VMM with --vms N: each VM's proportional share, 1..1000, one per VM, in order "
       "(default 1 each)" },
@@ -73,6 +77,37 @@ const struct opt run_opt_table[] = {
       "hot code compiled again (docs/engine.md)" },
     { "quiet", NULL, OPT_FLAG, 0, 0, 0, NULL, VMM, F(quiet), NULL,
       "VMM: no summary table on stderr at the end" },
+    { "initrd", "FILE", OPT_STRING, 0, 0, 0, NULL, ALL, F(initrd), NULL,
+      "an initial ramdisk, placed at the top of low memory and announced (rd_start=, "
+      "rd_size= before the boot arguments) as QEMU's Malta loader does; under the VMM, "
+      "every VM's but those whose --vm gives initrd= (docs/linux.md)" },
+    { "stdin-vm", "N", OPT_UINT, 0, RUN_MAX_VMS, 0, NULL, VMM, F(stdin_vm), "1",
+      "VMM: the VM whose console reads stdin (0: none); natively the machine's does. A "
+      "terminal is put in raw mode once the guest reads (Ctrl-A x ends the run); a file or "
+      "pipe is read at the same simulated instants on every run (docs/linux.md)" },
+    { "report-unmodelled", NULL, OPT_FLAG, 0, 0, 0, NULL, ALL, F(report_unmodelled), NULL,
+      "report on stderr each address of a device the board does not model that the guest "
+      "touches (always counted: devices.unmodelled)" },
+    { "shadow-opts", "LIST|all|none", OPT_STRING, 0, 0, 0, NULL, SHADOW, F(shadow_opts), "none",
+      "shadow paging's mechanisms, comma-separated: share, update, oos, flood, prefetch, mru, "
+      "unprotect, kglobal, klarge (all: every one of these), and exact, the guest's TLB "
+      "emulated exactly (docs/shadow.md)" },
+    { "shadow-frames", "N", OPT_UINT, SHADOW_MIN_FRAMES, SHADOW_MAX_FRAMES, 0, NULL, SHADOW,
+      F(shadow_frames), "1024",
+      "shadow paging: each VM's budget of machine frames for shadow tables; at the budget a VM "
+      "recycles its own least recently used tables" },
+    { "shadow-oos", "N", OPT_UINT, 1, SHADOW_MAX_OOS, 0, NULL, SHADOW, F(shadow_oos), "3",
+      "shadow paging with oos: out-of-sync page tables per vCPU (Xen: 3)" },
+    { "shadow-roots", "N", OPT_UINT, 1, SHADOW_MAX_ROOTS, 0, NULL, SHADOW, F(shadow_roots),
+      "32, 4 with mru", "shadow paging: roots cached per VM (least recently used, or with mru "
+      "KVM's most-recent-first)" },
+    { "shadow-prefetch", "N", OPT_UINT, 1, SHADOW_MAX_PREFETCH, 0, NULL, SHADOW,
+      F(shadow_prefetch), "8",
+      "shadow paging with prefetch: entries per prefetch group, a power of two (KVM 8, Xen "
+      "up to 32)" },
+    { "shadow-audit", NULL, OPT_FLAG, 0, 0, 0, NULL, SHADOW, F(shadow_audit), NULL,
+      "shadow paging: after every VMM exit, check that every shadow entry agrees with the "
+      "guest's tables and the pmap; a disagreement stops the VM (slow: for tests)" },
 };
 const size_t run_opt_count = sizeof(run_opt_table) / sizeof(run_opt_table[0]);
 
@@ -89,4 +124,8 @@ void run_opts_default(struct run_opts *o)
     o->l2tlb_entries = L2TLB_DEFAULT_ENTRIES;
     o->idle_detect = RUN_IDLE_BOTH;
     o->jit_cache = JIT_CACHE_DEFAULT;
+    o->stdin_vm = 1;
+    o->shadow_frames = SHADOW_DEFAULT_FRAMES;
+    o->shadow_oos = SHADOW_DEFAULT_OOS;
+    o->shadow_prefetch = SHADOW_DEFAULT_PREFETCH;   /* shadow_roots 0: by policy (32 or 4) */
 }

@@ -21,14 +21,20 @@ enum run_engine { RUN_ENGINE_INTERP, RUN_ENGINE_JIT, RUN_ENGINE_CHECK };
 struct run_opts {
     int native, mmu, quiet, l2tlb, idle_detect, engine;
     uint64_t mem, tlb_entries, pw_tlb_entries, pw_tlb_ways, max_insns, vms, quantum;
-    uint64_t l2tlb_entries, jit_cache;
-    const char *stats, *cost_profile, *weight;
+    uint64_t l2tlb_entries, jit_cache, stdin_vm;
+    int report_unmodelled;
+    const char *stats, *cost_profile, *weight, *initrd;
     const char *vm[RUN_MAX_VMS];
+    /* shadow paging (shadow/shadow.h struct shadow_opts; 0: the back end's default) */
+    const char *shadow_opts;
+    uint64_t shadow_frames, shadow_oos, shadow_roots, shadow_prefetch;
+    int shadow_audit;
     /* How many times each option was given (opts.h), in table order by name. */
     struct {
         unsigned native, mmu, quiet, l2tlb, idle_detect, mem, tlb_entries, pw_tlb_entries,
             pw_tlb_ways, max_insns, vms, quantum, l2tlb_entries, stats, cost_profile, weight, vm,
-            engine, jit_cache;
+            engine, jit_cache, initrd, stdin_vm, report_unmodelled, shadow_opts, shadow_frames,
+            shadow_oos, shadow_roots, shadow_prefetch, shadow_audit;
     } given;
 };
 

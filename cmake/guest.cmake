@@ -19,7 +19,10 @@ set(GUEST_CFLAGS
   --target=mipsel-unknown-elf -march=mips32r2 -msoft-float -ffreestanding
   -nostdlib -fno-builtin -G0 -mno-abicalls -fno-pic
   -O2 -g -Wall -Wextra -Werror -std=gnu11
-  -fno-stack-protector -fno-common)
+  -fno-stack-protector -fno-common
+  # Guest images must not depend on where the tree is: no source or build path in them
+  # (a path's length would move what follows it, and the exact counters with it).
+  -ffile-prefix-map=${CMAKE_SOURCE_DIR}=. -ffile-prefix-map=${CMAKE_BINARY_DIR}=build)
 
 set(GUEST_RT_DIR ${CMAKE_SOURCE_DIR}/guest/bare/rt)
 set(GUEST_COMMON_DIR ${CMAKE_SOURCE_DIR}/guest/common)

@@ -16,6 +16,7 @@
     X(emulate_priv, 30, "VMM: cycles to emulate one privileged instruction against the virtual CP0") \
     X(l2tlb_lookup, 20, "VMM (Disco): cycles per L2 software-TLB lookup") \
     X(shadow_update, 60, "VMM (shadow): cycles to emulate a guest page-table write and update the shadow") \
+    X(shadow_resync, 256, "VMM (shadow): cycles to compare an out-of-sync page table with its snapshot") \
     X(world_switch, 500, "VMM: cycles to switch from one vCPU to another") \
     X(page_zero, 1024, "VMM: cycles to zero one 4 KiB machine frame (4 bytes per cycle)")
 

@@ -65,9 +65,9 @@ static uint64_t icount_at_cycle(const struct cpu *cpu, uint64_t cycle)
 /* The count at which the machine's own events need cpu_service_events (a kick: now). */
 static inline uint64_t event_stop(const struct cpu *cpu)
 {
-    /* The next event in time: the timer, or the end of simulated time. */
-    uint64_t stop = icount_at_cycle(cpu, cpu->timer_cycle < CPU_CYCLES_MAX ? cpu->timer_cycle
-                                                                        : CPU_CYCLES_MAX);
+    /* The next event in time: the timer, a board device, or the end of simulated time. */
+    uint64_t event = cpu->timer_cycle < cpu->dev_cycle ? cpu->timer_cycle : cpu->dev_cycle;
+    uint64_t stop = icount_at_cycle(cpu, event < CPU_CYCLES_MAX ? event : CPU_CYCLES_MAX);
     if (cpu->insn_limit && cpu->insn_limit < stop)
         stop = cpu->insn_limit;
     return cpu->kick_pending ? 0 : stop;
@@ -107,6 +107,8 @@ static inline void service(struct cpu *cpu)
         cpu->stop = CPU_STOP_TIME_LIMIT;
         return;
     }
+    if (now >= cpu->dev_cycle)
+        cpu->dev_event(cpu->dev_ctx);
     if (cpu->insn_limit && cpu->icount >= cpu->insn_limit) {
         cpu->stop = CPU_STOP_INSN_LIMIT;
         return;
@@ -164,26 +166,62 @@ void cpu_eret(struct cpu *cpu)
     cpu_kick(cpu);                               /* interrupts may now be enabled */
 }
 
-/* wait: the CPU idles until an enabled interrupt is pending. Time jumps to the next timer
- * event instead of being simulated; the skipped cycles are counted as idle. A wait that no
- * interrupt can ever end stops the machine (CPU_STOP_HANG) instead of hanging the host. */
+/* wait: the CPU idles until an enabled interrupt is pending. Time jumps to the next event
+ * (the timer, if it can interrupt; a board event, which may raise a line) instead of being
+ * simulated; the skipped cycles are counted as idle. An event that raises no enabled
+ * interrupt is serviced and the CPU goes on waiting. A wait that no interrupt can ever end
+ * stops the machine (CPU_STOP_HANG) instead of hanging the host. */
 void cpu_wait(struct cpu *cpu)
 {
     const struct cp0 *c = &cpu->cp0;
-    if (cpu_interrupt_pending(cpu))
-        return;
-    int enabled = (c->status & (ST_IE | ST_EXL | ST_ERL)) == ST_IE;
-    if (!enabled || !(c->status & (1u << (ST_IM_SHIFT + 7))) || cpu->timer_cycle == UINT64_MAX) {
-        cpu_request_stop(cpu, CPU_STOP_HANG, 0);
-        return;
+    while (!cpu_interrupt_pending(cpu) && !cpu->stop) {
+        int enabled = (c->status & (ST_IE | ST_EXL | ST_ERL)) == ST_IE;
+        uint64_t next = UINT64_MAX;
+        if (enabled && (c->status & (1u << (ST_IM_SHIFT + 7))))
+            next = cpu->timer_cycle;
+        if (enabled && (c->status & (CA_IP_HW)) && cpu->dev_cycle < next)
+            next = cpu->dev_cycle;
+        if (next == UINT64_MAX) {
+            cpu_request_stop(cpu, CPU_STOP_HANG, 0);
+            return;
+        }
+        uint64_t now = cpu_cycles(cpu);
+        if (next > CPU_CYCLES_MAX)
+            next = CPU_CYCLES_MAX;               /* simulated time ends there */
+        if (next > now) {
+            uint64_t skip = next - now;
+            if (cpu->idle_hook)
+                cpu->idle_hook(cpu->idle_ctx, skip);
+            cpu->cycles_extra += skip;
+            cpu->n.idle_cycles += skip;
+        }
+        if (cpu_cycles(cpu) >= CPU_CYCLES_MAX) {
+            cpu_request_stop(cpu, CPU_STOP_TIME_LIMIT, 0);
+            return;
+        }
+        cpu_timer_catch_up(cpu);
+        if (cpu_cycles(cpu) >= cpu->dev_cycle)
+            cpu->dev_event(cpu->dev_ctx);
     }
-    uint64_t now = cpu_cycles(cpu);
-    if (cpu->timer_cycle > now) {
-        uint64_t skip = cpu->timer_cycle - now;
-        cpu->cycles_extra += skip;
-        cpu->n.idle_cycles += skip;
-    }
+    cpu_recompute_stop(cpu);
     cpu_kick(cpu);
+}
+
+void cpu_set_irq_lines(struct cpu *cpu, uint32_t lines)
+{
+    uint32_t cause = (cpu->cp0.cause & ~CA_IP_HW) | (lines & CA_IP_HW);
+    if (cause != cpu->cp0.cause) {
+        cpu->cp0.cause = cause;
+        cpu_kick(cpu);                           /* an interrupt may now be pending */
+    }
+}
+
+void cpu_set_dev_cycle(struct cpu *cpu, uint64_t cycle)
+{
+    if (cycle != cpu->dev_cycle) {
+        cpu->dev_cycle = cycle;
+        cpu_recompute_stop(cpu);
+    }
 }
 
 uint32_t cpu_cp0_read(struct cpu *cpu, int reg, int sel)

@@ -38,6 +38,7 @@ enum {
 #define CA_IP_SHIFT  8
 #define CA_IP_SW     (3u << 8)     /* IP1..IP0, software writable */
 #define CA_IP7       (1u << 15)
+#define CA_IP_HW     (0x1Fu << 10)  /* IP2..IP6: device interrupt lines */
 #define CA_IV        (1u << 23)
 #define CA_DC        (1u << 27)
 #define CA_CE_SHIFT  28

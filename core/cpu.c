@@ -34,6 +34,7 @@ struct cpu *cpu_new(uint8_t *ram, uint32_t ram_bytes, struct bus *bus, unsigned 
     cpu->tlb_entries = tlb_entries;
     cpu->exception = cpu_exception_native;
     cpu->pause_icount = UINT64_MAX;                 /* no pause (cpu.h) */
+    cpu->dev_cycle = UINT64_MAX;                /* no board until one is attached */
     cost_default(&cpu->cost);
     return cpu;
 }

@@ -171,6 +171,17 @@ struct cpu {
     uint64_t pause_icount;
     void (*pause)(void *ctx);
     void *pause_ctx;
+    /* The board (off the hot path: at the end, so the interpreter's fields keep their
+     * places). dev_cycle: the next cycle at which the board has an event (UINT64_MAX:
+     * none); dev_event, called (by cpu_service_events, cpu_wait) once the cycle count
+     * reaches it, services it and updates dev_cycle and the interrupt lines. */
+    uint64_t dev_cycle;
+    void (*dev_event)(void *ctx);
+    void *dev_ctx;
+    /* The machine is about to skip 'cycles' idle cycles in wait (an interactive console
+     * may wait for the host's input meanwhile), or NULL. */
+    void (*idle_hook)(void *ctx, uint64_t cycles);
+    void *idle_ctx;
 };
 
 /* Lifecycle. ram must stay valid for the CPU's life. */
@@ -222,6 +233,11 @@ void cpu_service_events(struct cpu *cpu);
 int cpu_interrupt_pending(const struct cpu *cpu);
 void cpu_eret(struct cpu *cpu);
 void cpu_wait(struct cpu *cpu);
+/* Hardware interrupt lines IP2..IP6: lines holds them as Cause bits 10..14 (a device's
+ * level; the CPU takes the interrupt when Status enables it). */
+void cpu_set_irq_lines(struct cpu *cpu, uint32_t lines);
+/* The board's next event is at cycle (UINT64_MAX: none). */
+void cpu_set_dev_cycle(struct cpu *cpu, uint64_t cycle);
 
 /* Memory slow paths (cpu_mem.c). Return true on success; on failure an exception has been
  * raised. */

@@ -405,3 +405,12 @@ void elf_free(struct elf_image *img)
     free(img->file);
     memset(img, 0, sizeof(*img));
 }
+
+uint32_t elf_image_end(const struct elf_image *img)
+{
+    uint32_t end = 0;
+    for (unsigned i = 0; i < img->nseg; i++)
+        if (img->seg[i].paddr + img->seg[i].memsz > end)
+            end = img->seg[i].paddr + img->seg[i].memsz;
+    return end;
+}

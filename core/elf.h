@@ -48,6 +48,9 @@ int elf_load_file(const char *path, uint32_t ram_bytes, struct elf_image *img, c
  * the image was validated against. */
 void elf_copy_to_ram(const struct elf_image *img, uint8_t *ram);
 
+/* The guest-physical address just past the highest byte the image occupies. */
+uint32_t elf_image_end(const struct elf_image *img);
+
 /* Releases the file copy and empties *img. Safe on an empty or already freed image. */
 void elf_free(struct elf_image *img);
 

@@ -25,6 +25,32 @@ int emul_decode_mem(uint32_t insn, const uint32_t *gpr, struct emul_mem *m)
     return 0;
 }
 
+int emul_decode_store(uint32_t insn, const uint32_t *gpr, struct emul_store *s)
+{
+    struct dinsn d;
+    cpu_decode(insn, &d);
+    uint32_t va = gpr[d.rs] + d.imm, b = va & 3, rt = gpr[d.rt], mask;
+    *s = (struct emul_store){ .va = va, .word_va = va & ~3u };
+    switch (d.op) {
+    case OP_SB: mask = 0xFFu << (8 * b); s->value = rt << (8 * b); break;
+    case OP_SH: mask = 0xFFFFu << (8 * b); s->value = rt << (8 * b); break;
+    case OP_SW: mask = 0xFFFFFFFFu; s->value = rt; break;
+    case OP_SC:
+        mask = 0xFFFFFFFFu;
+        s->value = rt;
+        s->sc = 1;
+        s->sc_reg = d.rt ? d.rt : REG_SINK;
+        break;
+    /* as cpu_insns.inc: swl writes bytes b..0 from rt's top, swr bytes 3..b from its bottom */
+    case OP_SWL: mask = 0xFFFFFFFFu >> (8 * (3 - b)); s->value = rt >> (8 * (3 - b)); break;
+    case OP_SWR: mask = ~((1u << (8 * b)) - 1u); s->value = rt << (8 * b); break;
+    default: return -1;
+    }
+    s->mask = mask;
+    s->value &= mask;
+    return 0;
+}
+
 void emul_finish_load(const struct emul_mem *m, uint32_t raw, uint32_t *gpr)
 {
     uint32_t v;

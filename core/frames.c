@@ -88,6 +88,62 @@ void frames_free(struct frames *f, uint32_t mfn)
     f->freed++;
 }
 
+uint32_t frames_reserve_run(struct frames *f, uint32_t n, uint32_t align, uint32_t owner)
+{
+    if (n == 0 || align == 0 || (align & (align - 1)) || owner == FRAMES_NO_OWNER)
+        return FRAMES_NONE;
+    for (uint64_t base = 0; base + n <= f->nframes; base += align) {
+        uint32_t i = 0;
+        while (i < n && f->owner[base + i] == FRAMES_NO_OWNER)
+            i++;
+        if (i < n)
+            continue;
+        for (i = 0; i < n; i++)
+            f->owner[base + i] = FRAMES_RESERVED(owner);
+        /* the free list keeps its order without them */
+        uint32_t k = 0;
+        for (uint32_t j = 0; j < f->free; j++)
+            if (f->owner[f->stack[j]] == FRAMES_NO_OWNER)
+                f->stack[k++] = f->stack[j];
+        f->free = k;
+        if (f->total - f->free > f->peak_used)
+            f->peak_used = f->total - f->free;
+        return (uint32_t)base;
+    }
+    return FRAMES_NONE;
+}
+
+uint32_t frames_claim(struct frames *f, uint32_t mfn, uint32_t owner)
+{
+    if (mfn >= f->nframes || owner == FRAMES_NO_OWNER || f->owner[mfn] != FRAMES_RESERVED(owner))
+        return FRAMES_NONE;
+    f->owner[mfn] = owner;
+    memset(frames_host(f, mfn), 0, FRAMES_FRAME_BYTES);
+    f->zeroed++;
+    f->allocated++;
+    return mfn;
+}
+
+void frames_unclaim(struct frames *f, uint32_t mfn)
+{
+    if (mfn >= f->nframes || f->owner[mfn] == FRAMES_NO_OWNER || (f->owner[mfn] & 0x80000000u)) {
+        fprintf(stderr, "tlbvisor: internal error: frames_unclaim(%u): not an owned frame\n", mfn);
+        abort();
+    }
+    f->owner[mfn] = FRAMES_RESERVED(f->owner[mfn]);
+    f->freed++;
+}
+
+void frames_release(struct frames *f, uint32_t mfn)
+{
+    if (mfn >= f->nframes || !(f->owner[mfn] & 0x80000000u) || f->owner[mfn] == FRAMES_NO_OWNER) {
+        fprintf(stderr, "tlbvisor: internal error: frames_release(%u): not a reserved frame\n", mfn);
+        abort();
+    }
+    f->owner[mfn] = FRAMES_NO_OWNER;
+    f->stack[f->free++] = mfn;
+}
+
 uint32_t frames_owner(const struct frames *f, uint32_t mfn)
 {
     return mfn < f->nframes ? f->owner[mfn] : FRAMES_NO_OWNER;

@@ -62,6 +62,23 @@ uint32_t frames_alloc(struct frames *f, uint32_t owner);
  * VMM bug: it aborts with a message on stderr. */
 void frames_free(struct frames *f, uint32_t mfn);
 
+/* Aligned runs (a VM whose RAM is placed in machine-contiguous 4 MiB extents, so that a
+ * back end can map an extent with one large machine TLB entry; pmap_use_extents). A frame
+ * of a run is "reserved for owner" (tag FRAMES_RESERVED(owner)): neither free nor handed
+ * out, and not zeroed until it is claimed. */
+#define FRAMES_RESERVED(owner) ((owner) | 0x80000000u)
+/* Sets aside the lowest run of n free frames whose first MFN is a multiple of align (a
+ * power of two) for owner. O(nframes). Returns the first MFN, or FRAMES_NONE if no such
+ * run is free (nothing changes). */
+uint32_t frames_reserve_run(struct frames *f, uint32_t n, uint32_t align, uint32_t owner);
+/* Hands out reserved frame mfn to its owner: zeroed and counted as frames_alloc would.
+ * Returns mfn, or FRAMES_NONE if it is not reserved for owner. */
+uint32_t frames_claim(struct frames *f, uint32_t mfn, uint32_t owner);
+/* An owned frame of a run goes back to being reserved for its owner (counted as freed). */
+void frames_unclaim(struct frames *f, uint32_t mfn);
+/* A reserved frame goes back to the free list. */
+void frames_release(struct frames *f, uint32_t mfn);
+
 /* Owner tag of mfn; FRAMES_NO_OWNER if it is free or outside the pool. */
 uint32_t frames_owner(const struct frames *f, uint32_t mfn);
 /* Number of frames owned by owner now (a scan of the pool: for checks and tests). */

@@ -9,6 +9,8 @@
 
 #include "cpu.h"
 #include "bus.h"
+#include "console.h"
+#include "malta.h"
 #include "stats.h"
 #include "uart.h"
 
@@ -24,7 +26,10 @@ struct machine_config {
     uint64_t max_insns;          /* 0: no limit */
     const char *image_name;      /* argv[0] */
     const char *cmdline;         /* argv[1] */
+    const char *initrd;          /* initial ramdisk file, or NULL */
     int out_fd;                  /* guest console */
+    int in_fd;                   /* guest console input (console.h), or -1 for none */
+    int report_unmodelled;       /* report unmodelled device accesses on stderr */
     const struct cost_model *cost; /* NULL: the default model */
 };
 
@@ -33,6 +38,9 @@ struct machine {
     uint32_t ram_bytes;
     struct bus bus;
     struct uart uart;
+    struct console_in input;
+    int has_input;
+    struct malta board;
     struct cpu *cpu;
     struct mmu *mmu;
     struct stats stats;

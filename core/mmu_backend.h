@@ -35,6 +35,11 @@ struct mmu_backend {
     /* Per VM: the guest's MMU model (vm->v->mmu, what the guest programs and reads back)
      * and the back end's per-VM state (vm->be). Returns 0 or -1 (out of memory). */
     int (*vm_init)(struct vmm *vmm, struct vm *vm, const struct vmm_config *cfg);
+    /* Optional (NULL: none): the most machine frames the back end takes for one VM's own
+     * use (shadow tables), its per-VM budget under options cfg->backend_opts. The core
+     * adds them to the machine's pool, so that no VM can take what another VM's RAM
+     * needs. */
+    uint32_t (*vm_frames)(const struct vmm_config *cfg);
     void (*vm_fini)(struct vmm *vmm, struct vm *vm);
     /* A translation exception of the machine (TLBL, TLBS or Mod, refill or not, or a
      * walker page fault) while the guest ran: fill the machine's MMU and retry

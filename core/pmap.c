@@ -37,6 +37,51 @@ static void check_owned(const struct pmap *p, uint32_t gpfn, uint32_t mfn)
     }
 }
 
+static uint32_t nextents(const struct pmap *p)
+{
+    return (p->npages + PMAP_EXTENT_PAGES - 1) / PMAP_EXTENT_PAGES;
+}
+
+/* Pages in extent e (the last one may be short). */
+static uint32_t extent_pages(const struct pmap *p, uint32_t e)
+{
+    uint32_t left = p->npages - e * PMAP_EXTENT_PAGES;
+    return left < PMAP_EXTENT_PAGES ? left : PMAP_EXTENT_PAGES;
+}
+
+static int in_run(const struct pmap *p, uint32_t gpfn)
+{
+    uint32_t r = p->ext_run ? p->ext_run[gpfn / PMAP_EXTENT_PAGES] : PMAP_NONE;
+    return r != PMAP_NONE && r != PMAP_NO_RUN;
+}
+
+int pmap_use_extents(struct pmap *p)
+{
+    if (p->resident || p->ext_run)
+        return -1;
+    uint32_t n = nextents(p);
+    p->ext_run = malloc((size_t)n * sizeof(*p->ext_run));
+    p->ext_filled = calloc(n, sizeof(*p->ext_filled));
+    if (!p->ext_run || !p->ext_filled) {
+        free(p->ext_run);
+        free(p->ext_filled);
+        p->ext_run = NULL;
+        p->ext_filled = NULL;
+        return -1;
+    }
+    for (uint32_t e = 0; e < n; e++)
+        p->ext_run[e] = PMAP_NONE;
+    return 0;
+}
+
+uint32_t pmap_extent_mfn(const struct pmap *p, uint32_t e)
+{
+    if (!p->ext_run || e >= nextents(p) || p->ext_run[e] == PMAP_NONE ||
+        p->ext_run[e] == PMAP_NO_RUN || p->ext_filled[e] != extent_pages(p, e))
+        return PMAP_NONE;
+    return p->ext_run[e];
+}
+
 void pmap_destroy(struct pmap *p)
 {
     for (uint32_t g = 0; g < p->npages; g++) {
@@ -46,6 +91,18 @@ void pmap_destroy(struct pmap *p)
         check_owned(p, g, mfn);
         frames_free(p->frames, mfn);
     }
+    /* what is left of the runs was reserved and never handed out */
+    for (uint32_t e = 0; p->ext_run && e < nextents(p); e++) {
+        if (p->ext_run[e] == PMAP_NONE || p->ext_run[e] == PMAP_NO_RUN)
+            continue;
+        for (uint32_t i = 0; i < extent_pages(p, e); i++)
+            if (frames_owner(p->frames, p->ext_run[e] + i) == FRAMES_RESERVED(p->vm_id))
+                frames_release(p->frames, p->ext_run[e] + i);
+    }
+    free(p->ext_run);
+    free(p->ext_filled);
+    p->ext_run = NULL;
+    p->ext_filled = NULL;
     free(p->mfn);
     p->mfn = NULL;
     p->npages = 0;
@@ -61,7 +118,17 @@ uint32_t pmap_fill(struct pmap *p, uint32_t gpfn)
         return PMAP_NONE;
     if (p->mfn[gpfn] != PMAP_NONE)
         return p->mfn[gpfn];
-    uint32_t mfn = frames_alloc(p->frames, p->vm_id);   /* zeroed and counted there */
+    uint32_t mfn = FRAMES_NONE, e = gpfn / PMAP_EXTENT_PAGES;
+    if (p->ext_run && p->ext_run[e] == PMAP_NONE) {
+        uint32_t run = frames_reserve_run(p->frames, extent_pages(p, e), PMAP_EXTENT_PAGES, p->vm_id);
+        p->ext_run[e] = run == FRAMES_NONE ? PMAP_NO_RUN : run;
+    }
+    if (in_run(p, gpfn)) {
+        mfn = frames_claim(p->frames, p->ext_run[e] + gpfn % PMAP_EXTENT_PAGES, p->vm_id);
+        p->ext_filled[e]++;
+    } else {
+        mfn = frames_alloc(p->frames, p->vm_id);         /* zeroed and counted there */
+    }
     if (mfn == FRAMES_NONE) {
         p->fill_failed++;
         return PMAP_NONE;
@@ -81,7 +148,12 @@ void pmap_unmap(struct pmap *p, uint32_t gpfn)
     if (p->on_unmap)
         p->on_unmap(p->unmap_ctx, gpfn);   /* the mapping is still in place here */
     p->mfn[gpfn] = PMAP_NONE;
-    frames_free(p->frames, mfn);
+    if (in_run(p, gpfn)) {
+        frames_unclaim(p->frames, mfn);                 /* the run stays the extent's */
+        p->ext_filled[gpfn / PMAP_EXTENT_PAGES]--;
+    } else {
+        frames_free(p->frames, mfn);
+    }
     p->unmapped++;
     p->resident--;
 }

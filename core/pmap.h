@@ -24,6 +24,8 @@ struct elf_image;
 #define PMAP_NONE FRAMES_NONE    /* "no machine frame" */
 #define PMAP_PAGE_SHIFT FRAMES_SHIFT
 #define PMAP_PAGE_BYTES FRAMES_FRAME_BYTES
+#define PMAP_EXTENT_PAGES 1024u        /* 4 MiB */
+#define PMAP_NO_RUN (FRAMES_NONE - 1)  /* an extent that could get no run: pages one by one */
 
 /* Called by pmap_unmap before the frame goes back to the pool (see there). */
 typedef void (*pmap_unmap_fn)(void *ctx, uint32_t gpfn);
@@ -35,6 +37,9 @@ struct pmap {
     uint32_t ram_bytes;
     uint32_t npages;          /* ram_bytes / 4096 */
     uint32_t *mfn;            /* [npages]: MFN backing each GPFN, or PMAP_NONE */
+    uint32_t *ext_run;        /* with extents: [extents] first MFN of each 4 MiB extent's
+                               * reserved run, PMAP_NONE (none yet) or PMAP_NO_RUN */
+    uint16_t *ext_filled;     /* with extents: [extents] pages of the extent backed */
     pmap_unmap_fn on_unmap;   /* set with pmap_set_unmap_hook; may be NULL */
     void *unmap_ctx;
 
@@ -78,6 +83,18 @@ static inline uint8_t *pmap_host(struct pmap *p, uint32_t gpfn)
         return NULL;
     return frames_host(p->frames, mfn);
 }
+
+/* Places the VM's RAM in machine-contiguous, 4 MiB-aligned extents from now on (call
+ * before anything is backed): the first page backed in an extent reserves an aligned run
+ * of frames for the whole extent (frames_reserve_run), and every page of the extent is
+ * backed by its own frame of that run, zeroed when it is first touched as always — so a
+ * fully backed extent is one run that a back end may map with one large machine TLB
+ * entry. When the pool has no free aligned run, the extent's pages are backed one by one
+ * as usual. Returns 0, or -1 (no host memory, or pages are backed already). */
+int pmap_use_extents(struct pmap *p);
+/* With extents: the first MFN of extent e's run if every page of the extent is backed by
+ * it, else PMAP_NONE. */
+uint32_t pmap_extent_mfn(const struct pmap *p, uint32_t e);
 
 /* Releases the frame behind gpfn (the "guest-physical page becoming unmapped" event of the
  * back-end interface, e.g. swapped out by the VMM). The hook is called first, while

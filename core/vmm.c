@@ -16,6 +16,7 @@
 
 #include "cpu_ops.h"
 #include "elf.h"
+#include "devtime.h"
 #include "emul.h"
 #include "file.h"
 #include "malta.h"
@@ -60,6 +61,23 @@ static void sync_time(struct vmm *vmm)
     cpu_timer_catch_up(v);
 }
 
+/* Count at cycle t of a CPU whose Count runs (Cause.DC = 0). */
+static uint32_t count_at(const struct cpu *c, uint64_t t)
+{
+    return c->cp0.count_at_origin + (uint32_t)((t - c->cp0.count_origin) / 2);
+}
+
+/* Do the guest's Count and the machine's agree at every cycle from now on? Both advance a
+ * tick every two cycles, so agreeing on two consecutive cycles is agreeing for ever. */
+static int same_count(const struct cpu *v, const struct cpu *m)
+{
+    uint64_t t = cpu_cycles(m);
+    if ((v->cp0.cause & CA_DC) || (m->cp0.cause & CA_DC) || t < v->cp0.count_origin ||
+        t < m->cp0.count_origin)
+        return 0;
+    return count_at(v, t) == count_at(m, t) && count_at(v, t + 1) == count_at(m, t + 1);
+}
+
 /* Makes the hardware follow the guest's state: mode, interrupt enable, ASID, timer. */
 static void sync_hw(struct vmm *vmm)
 {
@@ -67,12 +85,15 @@ static void sync_hw(struct vmm *vmm)
     const struct cp0 *vc = &v->cp0;
     uint32_t st = (uint32_t)(v->tc_mode >= TC_KERNEL || v->tc_mode == TC_SUPER ? 1 : 2)
                   << ST_KSU_SHIFT;
-    const uint32_t im7 = 1u << (ST_IM_SHIFT + 7);
-    if ((vc->status & (ST_IE | ST_EXL | ST_ERL)) == ST_IE && (vc->status & im7))
-        st |= ST_IE | im7;                          /* the timer, IM7, as the guest enables it */
+    const uint32_t im = (1u << (ST_IM_SHIFT + 7)) | CA_IP_HW;
+    if ((vc->status & (ST_IE | ST_EXL | ST_ERL)) == ST_IE && (vc->status & im))
+        st |= ST_IE | (vc->status & im);            /* the timer (IM7) and the board's lines
+                                                     * (IM2-6), as the guest enables them */
     if ((cpu->cp0.status & ST_WRITABLE) != st)
         cpu_cp0_write(cpu, CP0_STATUS, 0, st);
-    cpu->cp0.hwrena = vc->hwrena;                   /* user-mode rdhwr as the guest allows */
+    /* User-mode rdhwr as the guest allows it; Count (CC) only while the guest's Count is
+     * the machine's, else rdhwr CC traps (RI) and is emulated (emulate_rdhwr). */
+    cpu->cp0.hwrena = vc->hwrena & (same_count(v, cpu) ? 0xFu : ~(1u << 2));
     uint32_t sc0 = machine_seg_cfg(v, 0xE0000000u) | machine_seg_cfg(v, 0xC0000000u) << 16;
     uint32_t sc1 = machine_seg_cfg(v, 0xA0000000u) | machine_seg_cfg(v, 0x80000000u) << 16;
     uint32_t sc2 = machine_seg_cfg(v, 0x40000000u) | machine_seg_cfg(v, 0x00000000u) << 16;
@@ -84,6 +105,8 @@ static void sync_hw(struct vmm *vmm)
     }
     vmm->backend->sync(vmm);                        /* the guest's ASID, segment map */
     cpu->timer_cycle = v->timer_cycle;
+    cpu->dev_cycle = vmm->cur->board.next_event;    /* the guest's board */
+    cpu_set_irq_lines(cpu, vmm->cur->board.ip);
     cpu_recompute_stop(cpu);
 }
 
@@ -189,6 +212,8 @@ static void emulate_device(struct vmm *vmm)
     vmm->cur->n.device_accesses++;
     cpu->pc = cpu->npc;
     cpu->npc = cpu->pc + 4;
+    cpu->ds_pc = 1;
+    deliver_pending(vmm);                    /* the access may have raised a line */
     propagate_stop(vmm);
 }
 
@@ -301,10 +326,13 @@ static void emulate_priv(struct vmm *vmm)
         if (!vmm->idle_wait)
             return;                        /* no detection: the guest's idle loop spins */
         if (!cpu_interrupt_pending(v)) {
-            /* The vCPU halts until its timer; the scheduler runs another VM or idles. A wait
-             * nothing can end stops the VM at the wait, as the bare machine reports it. */
+            /* The vCPU halts until its timer or its board may interrupt it; the scheduler
+             * runs another VM or idles. A wait nothing can end stops the VM at the wait,
+             * as the bare machine reports it. */
             int can_wake = (v->cp0.status & (ST_IE | ST_EXL | ST_ERL)) == ST_IE &&
-                           (v->cp0.status & (1u << (ST_IM_SHIFT + 7)));
+                           (((v->cp0.status & (1u << (ST_IM_SHIFT + 7))) &&
+                             v->timer_cycle != UINT64_MAX) ||
+                            ((v->cp0.status & CA_IP_HW) && vmm->cur->board.next_event != DEV_NEVER));
             if (!can_wake)
                 cpu->pc = wait_pc;
             cpu_request_stop(cpu, can_wake ? CPU_STOP_YIELD : CPU_STOP_HANG, 0);
@@ -332,11 +360,14 @@ static void emulate_priv(struct vmm *vmm)
     propagate_stop(vmm);
 }
 
-/* rdhwr in guest kernel mode (the hardware, in supervisor mode, said RI). Returns 1 if the
- * instruction was an rdhwr and has been emulated. */
+/* rdhwr that the hardware refused (RI): in guest kernel mode (the hardware runs it in
+ * supervisor mode), and in guest user mode for Count when the machine's Count is not the
+ * guest's (sync_hw). Returns 1 if the instruction was an rdhwr the guest may execute and
+ * has been emulated; else the guest gets its RI. */
 static int emulate_rdhwr(struct vmm *vmm)
 {
     struct cpu *cpu = vmm->cpu;
+    const struct cpu *v = vmm->cur->v;
     uint32_t insn;
     struct dinsn d;
     if (guest_fetch(vmm, cpu->pc, &insn))
@@ -344,16 +375,19 @@ static int emulate_rdhwr(struct vmm *vmm)
     cpu_decode(insn, &d);
     if (d.op != OP_RDHWR)
         return 0;
+    if (v->tc_mode < TC_KERNEL && !(v->cp0.status & ST_CU0) &&
+        (d.rd > 3 || !(v->cp0.hwrena & (1u << d.rd))))
+        return 0;                          /* the guest's own RI (TLS: ULR is not there) */
     sync_time(vmm);
-    uint32_t v;
+    uint32_t val;
     switch (d.rd) {
-    case 0: v = 0; break;
-    case 1: v = CP0_SYNCI_STEP; break;
-    case 2: v = cpu_count(vmm->cur->v); break;
-    case 3: v = CP0_CCRES; break;
+    case 0: val = 0; break;
+    case 1: val = CP0_SYNCI_STEP; break;
+    case 2: val = cpu_count(vmm->cur->v); break;
+    case 3: val = CP0_CCRES; break;
     default: return 0;
     }
-    cpu->gpr[d.rt] = v;
+    cpu->gpr[d.rt] = val;
     vmm->cur->n.priv_emulated++;
     vmm->cur->n.priv[VMM_PRIV_rdhwr]++;
     cpu->pc = cpu->npc;
@@ -404,11 +438,13 @@ static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
         }
         break;
     case EXC_RI:
-        if (vmm->cur->v->tc_mode >= TC_KERNEL && emulate_rdhwr(vmm))
+        if (emulate_rdhwr(vmm))
             return;
         break;
     case EXC_INT:
-        cpu->cp0.cause &= ~(CA_TI | CA_IP7);   /* the machine's timer: the guest's event */
+        /* The machine's timer is the guest's Count/Compare event; its board's lines are
+         * mirrored in the machine's IP2-6 (sync_hw). */
+        cpu->cp0.cause &= ~(CA_TI | CA_IP7);
         deliver_pending(vmm);
         sync_hw(vmm);
         return;
@@ -417,6 +453,19 @@ static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
 }
 
 
+void vmm_be_activate(struct vmm *vmm, unsigned slot)
+{
+    const struct vmm_be *b = &vmm->bes[slot];
+    if (vmm->backend == b->backend && vmm->be == b->be && vmm->cpu->mmu == b->mmu)
+        return;
+    vmm->backend = b->backend;
+    vmm->be = b->be;
+    if (vmm->cpu->mmu != b->mmu) {
+        vmm->cpu->mmu = b->mmu;
+        cpu_tc_flush(vmm->cpu);
+    }
+}
+
 static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
 {
     char px[16];
@@ -424,6 +473,9 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
     pmap_register_stats(&vm->pmap, st, px);
     stats_add(st, &vm->uart.tx_bytes, "%s.uart.tx_bytes", px);
     stats_add(st, &vm->uart.split_lines, "%s.uart.split_lines", px);
+    char bpx[20];
+    snprintf(bpx, sizeof(bpx), "%s.", px);
+    malta_register_stats(&vm->board, st, bpx);
     for (int i = 0; i < EXC_COUNT; i++)
         if (strcmp(cpu_exc_name(i), "?") != 0)
             stats_add(st, &vm->n.traps[i], "%s.traps.%s", px, cpu_exc_name(i));
@@ -448,6 +500,7 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
     stats_add(st, &vm->n.idle_wait_halts, "%s.idle.wait_halts", px);
     stats_add(st, &vm->n.idle_spin_halts, "%s.idle.spin_halts", px);
     stats_add(st, &vm->n.end_cycle, "%s.end_cycle", px);
+    vmm_be_activate(vmm, vm->be_slot);
     vmm->backend->register_vm_stats(vmm, vm, st, px);
 }
 
@@ -456,22 +509,79 @@ static void register_vm_stats(struct vmm *vmm, struct stats *st, struct vm *vm)
 static void vm_page_unmapped(void *ctx, uint32_t gpfn)
 {
     struct vm *vm = ctx;
+    vmm_be_activate(vm->owner, vm->be_slot);
     vm->owner->backend->unmapped(vm->owner, vm, gpfn, 1);
 }
 
-/* Builds VM number id (1..) from its spec and its loaded image. */
+/* The board of a VM: its time is the machine's; its lines are the guest's Cause IP2-6
+ * (mirrored on the machine while it runs); its events are the machine's while it runs,
+ * and wake it when it is halted (vmm_run). */
+static uint64_t board_now(void *ctx) { return cpu_cycles(((struct vm *)ctx)->owner->cpu); }
+
+static void board_irq_lines(void *ctx, uint32_t ip)
+{
+    struct vm *vm = ctx;
+    vm->v->cp0.cause = (vm->v->cp0.cause & ~CA_IP_HW) | ip;
+    if (vm->owner->cur == vm)
+        cpu_set_irq_lines(vm->owner->cpu, ip);
+}
+
+static void board_events(void *ctx, uint64_t next)
+{
+    struct vm *vm = ctx;
+    if (vm->owner->cur == vm)
+        cpu_set_dev_cycle(vm->owner->cpu, next);
+}
+
+static void board_poweroff(void *ctx)
+{
+    struct vm *vm = ctx;
+    cpu_request_stop(vm->v, CPU_STOP_POWEROFF, 0);
+    if (vm->owner->cur == vm)
+        cpu_request_stop(vm->owner->cpu, CPU_STOP_POWEROFF, 0);
+}
+
+/* The machine reached the current VM's board event. */
+static void machine_dev_event(void *ctx)
+{
+    struct vmm *vmm = ctx;
+    malta_service(&vmm->cur->board);
+}
+
+/* Ctrl-A x on an interactive console: every VM powers off. */
+static void input_quit(void *ctx)
+{
+    struct vmm *vmm = ctx;
+    vmm->quit = 1;
+    cpu_request_stop(vmm->cpu, CPU_STOP_POWEROFF, 0);
+}
+
+/* A file every VM that names it shares (an image, an initrd): read once. */
+struct vm_file {
+    const char *path;
+    uint8_t *data;                 /* initrds */
+    size_t bytes;
+    struct elf_image img;          /* images */
+};
+
+/* Builds VM number id (1..) from its spec, its loaded image and initrd (or NULL). */
 static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct vmm_config *cfg,
-                     const struct vmm_vm_spec *sp, const struct elf_image *img, char *err,
-                     size_t errlen)
+                     const struct vmm_vm_spec *sp, const struct elf_image *img,
+                     const struct vm_file *initrd, char *err, size_t errlen)
 {
     vm->id = id;
     snprintf(err, errlen, "cannot create VM %u (out of memory)", id);
+    struct vmm_config vcfg = *cfg;         /* the VM's own guest TLB size, if it has one */
+    if (sp->tlb_entries)
+        vcfg.tlb_entries = sp->tlb_entries;
+    cfg = &vcfg;
     vm->v = cpu_new(NULL, sp->mem_bytes, &vm->bus, cfg->tlb_entries);
     if (!vm->v || pmap_init(&vm->pmap, &vmm->frames, id, sp->mem_bytes) != 0)
         return -1;
     if (cfg->cost)
         vm->v->cost = *cfg->cost;
     vm->owner = vmm;
+    vmm_be_activate(vmm, vm->be_slot);
     if (vmm->backend->vm_init(vmm, vm, cfg) != 0)
         return -1;
     pmap_set_unmap_hook(&vm->pmap, vm_page_unmapped, vm);
@@ -480,11 +590,27 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
         snprintf(vm->prefix, sizeof(vm->prefix), "[vm%u] ", id);
     bus_init(&vm->bus, NULL, sp->mem_bytes);
     uart_init(&vm->uart, cfg->out_fd, vm->prefix);
-    uart_attach(&vm->uart, &vm->bus);
-    malta_attach_softres(vm->v, &vm->bus);
+    struct malta_host host = { .ctx = vm, .now = board_now, .irq_lines = board_irq_lines,
+                               .events = board_events, .poweroff = board_poweroff };
+    malta_init(&vm->board, &host, &vm->uart, vmm->input_vm == id ? &vmm->input : NULL);
+    vm->board.report_unmodelled = cfg->report_unmodelled;
+    snprintf(vm->board_name, sizeof(vm->board_name), "vm%u: ", id);
+    vm->board.name = vm->board_name;
+    malta_attach(&vm->board, &vm->bus);
     if (pmap_load_elf(&vm->pmap, img) != 0)
         return -1;
-    malta_boot_to(vm->v, sp->mem_bytes, img->entry, sp->elf, sp->cmdline, write_guest, &vm->pmap);
+    struct malta_boot boot = {
+        .ram_bytes = sp->mem_bytes, .entry = img->entry, .kernel_end = elf_image_end(img),
+        .image = sp->elf, .cmdline = sp->cmdline, .initrd = initrd ? initrd->data : NULL,
+        .initrd_bytes = initrd ? (uint32_t)initrd->bytes : 0,
+        .seed = id - 1,              /* VM 1 sees the native machine's (transparency) */
+    };
+    if (malta_boot_to(vm->v, &boot, write_guest, &vm->pmap, err, errlen) != 0) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "VM %u: %s", id, err);
+        snprintf(err, errlen, "%s", msg);
+        return -1;
+    }
     memcpy(vm->gpr, vm->v->gpr, sizeof(vm->gpr));
     vm->pc = vm->v->pc;
     vm->npc = vm->v->npc;
@@ -503,12 +629,37 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
         snprintf(err, errlen, "from 1 to %d VMs", VMM_MAX_VMS);
         return -1;
     }
-    uint64_t pool = 1u << 20;          /* every VM's RAM plus room for the VMM's own frames */
+    /* The techniques in use (one machine-wide instance each, with the options of the first
+     * VM that names it), each VM's RAM and its technique's budget for it, plus room for the
+     * VMM's own frames. */
+    struct vmm_config becfg[VMM_MAX_BACKENDS];
+    unsigned slot_of[VMM_MAX_VMS];
+    uint64_t pool = 1u << 20;
     for (unsigned i = 0; i < cfg->vms; i++) {
         specs[i] = cfg->spec ? cfg->spec[i]
                              : (struct vmm_vm_spec){ .elf = elf_path, .cmdline = cfg->cmdline,
+                                                     .initrd = cfg->initrd,
                                                      .mem_bytes = cfg->mem_bytes, .weight = 1 };
-        pool += specs[i].mem_bytes;
+        const struct mmu_backend *b = specs[i].backend ? specs[i].backend : cfg->backend;
+        unsigned j = 0;
+        while (j < vmm->nbes && vmm->bes[j].backend != b)
+            j++;
+        if (j == vmm->nbes) {
+            if (j == VMM_MAX_BACKENDS) {
+                snprintf(err, errlen, "at most %d different techniques at once", VMM_MAX_BACKENDS);
+                return -1;
+            }
+            becfg[j] = *cfg;
+            becfg[j].backend = b;
+            if (specs[i].backend && specs[i].backend != cfg->backend)
+                becfg[j].backend_opts = specs[i].backend_opts;
+            else if (specs[i].backend_opts)
+                becfg[j].backend_opts = specs[i].backend_opts;
+            vmm->bes[vmm->nbes++].backend = b;
+        }
+        slot_of[i] = j;
+        pool += specs[i].mem_bytes +
+                (b->vm_frames ? (uint64_t)b->vm_frames(&becfg[j]) << 12 : 0);
     }
     if (pool > FRAMES_MAX_BYTES || frames_init(&vmm->frames, pool) != 0) {
         snprintf(err, errlen, "cannot have %llu bytes of machine memory (the host refused it, "
@@ -527,47 +678,81 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
     }
     if (cfg->cost)
         vmm->cpu->cost = *cfg->cost;
-    vmm->backend = cfg->backend;
-    if (vmm->backend->init(vmm, cfg, err, errlen) != 0) {
-        vmm_destroy(vmm);
-        return -1;
+    for (unsigned j = 0; j < vmm->nbes; j++) {
+        vmm->backend = vmm->bes[j].backend;
+        vmm->be = NULL;
+        vmm->cpu->mmu = NULL;
+        if (vmm->backend->init(vmm, &becfg[j], err, errlen) != 0) {
+            vmm->nbes = j;
+            vmm_destroy(vmm);
+            return -1;
+        }
+        vmm->bes[j].be = vmm->be;
+        vmm->bes[j].mmu = vmm->cpu->mmu;
     }
     cpu_reset(vmm->cpu);
-    /* Each image is read once, however many VMs boot it (a pipe can be read only once),
-     * and checked against the smallest RAM of those VMs. */
-    struct elf_image img[VMM_MAX_VMS];
-    unsigned img_of[VMM_MAX_VMS], nimg = 0;
+    vmm->cpu->dev_event = machine_dev_event;
+    vmm->cpu->dev_ctx = vmm;
+    if (cfg->in_fd >= 0 && cfg->stdin_vm >= 1 && cfg->stdin_vm <= cfg->vms) {
+        console_in_init(&vmm->input, cfg->in_fd);
+        vmm->input.quit = input_quit;
+        vmm->input.quit_ctx = vmm;
+        vmm->input_vm = cfg->stdin_vm;
+    }
+    /* Each image and each initrd is read once, however many VMs boot it (a pipe can be
+     * read only once); an image is checked against the smallest RAM of those VMs. */
+    struct vm_file img[VMM_MAX_VMS], rd[VMM_MAX_VMS];
+    unsigned img_of[VMM_MAX_VMS], rd_of[VMM_MAX_VMS], nimg = 0, nrd = 0;
     int rc = 0;
+    memset(img, 0, sizeof(img));
+    memset(rd, 0, sizeof(rd));
     for (unsigned i = 0; i < cfg->vms && rc == 0; i++) {
         unsigned k = 0;
-        while (k < i && strcmp(specs[k].elf, specs[i].elf) != 0)
+        while (k < nimg && strcmp(img[k].path, specs[i].elf) != 0)
             k++;
-        if (k < i) {
-            img_of[i] = img_of[k];
-            continue;
+        img_of[i] = k;
+        if (k == nimg) {
+            uint32_t ram = specs[i].mem_bytes;
+            for (unsigned l = i + 1; l < cfg->vms; l++)
+                if (strcmp(specs[l].elf, specs[i].elf) == 0 && specs[l].mem_bytes < ram)
+                    ram = specs[l].mem_bytes;
+            char msg[512];
+            img[nimg].path = specs[i].elf;
+            if (elf_load_file(specs[i].elf, ram, &img[nimg].img, msg, sizeof(msg)) != 0) {
+                file_msg(err, errlen, specs[i].elf, msg);
+                rc = -1;
+            }
+            nimg++;
         }
-        uint32_t ram = specs[i].mem_bytes;
-        for (unsigned l = i + 1; l < cfg->vms; l++)
-            if (strcmp(specs[l].elf, specs[i].elf) == 0 && specs[l].mem_bytes < ram)
-                ram = specs[l].mem_bytes;
-        char msg[512];
-        img_of[i] = nimg;
-        if (elf_load_file(specs[i].elf, ram, &img[nimg], msg, sizeof(msg)) != 0) {
-            file_msg(err, errlen, specs[i].elf, msg);
-            rc = -1;
+        rd_of[i] = VMM_MAX_VMS;
+        if (rc == 0 && specs[i].initrd) {
+            k = 0;
+            while (k < nrd && strcmp(rd[k].path, specs[i].initrd) != 0)
+                k++;
+            rd_of[i] = k;
+            if (k == nrd) {
+                rd[nrd].path = specs[i].initrd;
+                rc = malta_load_initrd(specs[i].initrd, &rd[nrd].data, &rd[nrd].bytes, err, errlen);
+                nrd++;
+            }
         }
-        nimg++;
     }
     for (unsigned i = 0; i < cfg->vms && rc == 0; i++) {
         vmm->nvms++;
-        rc = vm_create(vmm, &vmm->vms[i], i + 1, cfg, &specs[i], &img[img_of[i]], err, errlen);
+        vmm->vms[i].backend = vmm->bes[slot_of[i]].backend;
+        vmm->vms[i].be_slot = slot_of[i];
+        rc = vm_create(vmm, &vmm->vms[i], i + 1, &becfg[slot_of[i]], &specs[i], &img[img_of[i]].img,
+                       rd_of[i] < VMM_MAX_VMS ? &rd[rd_of[i]] : NULL, err, errlen);
     }
     for (unsigned k = 0; k < nimg; k++)
-        elf_free(&img[k]);
+        elf_free(&img[k].img);
+    for (unsigned k = 0; k < nrd; k++)
+        free(rd[k].data);
     if (rc != 0) {
         vmm_destroy(vmm);
         return -1;
     }
+    vmm_be_activate(vmm, vmm->vms[0].be_slot);
 
     /* The machine runs guests deprivileged, with every exception entering the VMM. */
     vmm->cpu->exception = vmm_exception;
@@ -579,12 +764,17 @@ int vmm_create(struct vmm *vmm, const struct vmm_config *cfg, const char *elf_pa
     struct stats *st = &vmm->stats;
     stats_init(st);
     cpu_register_stats(vmm->cpu, st);
-    vmm->cpu->mmu->ops->register_stats(vmm->cpu->mmu, st);
+    for (unsigned j = 0; j < vmm->nbes; j++)
+        vmm->bes[j].mmu->ops->register_stats(vmm->bes[j].mmu, st);
     frames_register_stats(&vmm->frames, st);
     stats_add(st, &vmm->world_switches, "machine.world_switches");
-    vmm->backend->register_stats(vmm, st);
+    for (unsigned j = 0; j < vmm->nbes; j++) {
+        vmm_be_activate(vmm, j);
+        vmm->backend->register_stats(vmm, st);
+    }
     for (unsigned i = 0; i < vmm->nvms; i++)
         register_vm_stats(vmm, st, &vmm->vms[i]);
+    vmm_be_activate(vmm, vmm->vms[0].be_slot);
     sched_register_stats(&vmm->sched, st);
     vmm->hw_memrefs = stats_find(st, "pw.memrefs");
     return 0;
@@ -608,6 +798,7 @@ static void switch_to(struct vmm *vmm, struct vm *vm)
         vmm_charge(vmm, COST_world_switch, 1);
     }
     vmm->cur = vm;
+    vmm_be_activate(vmm, vm->be_slot);
     cpu->exc_no_progress = 0;                 /* exception-loop detection is per guest */
     cpu->last_exc_icount = cpu->icount;
     memcpy(cpu->gpr, vm->gpr, sizeof(cpu->gpr));
@@ -629,9 +820,20 @@ static void vm_done(struct vmm *vmm, struct vm *vm, enum cpu_stop why, int code)
     uart_flush(&vm->uart);
     /* Its frames go back to the pool (zeroed again when handed out). The machine's MMU may
      * still map them: the back end drops that now, before any other VM can be given them. */
+    vmm_be_activate(vmm, vm->be_slot);
     vmm->backend->unmapped(vmm, vm, 0, vm->pmap.npages);
     pmap_destroy(&vm->pmap);
     sched_remove(&vmm->sched, vm->vcpu, cpu_cycles(vmm->cpu));
+}
+
+/* When a halted VM may have an interrupt: its timer, or an event of its board if it
+ * enables a board line. */
+static uint64_t vm_wake_cycle(const struct vm *vm)
+{
+    uint64_t wake = vm->v->timer_cycle;
+    if ((vm->v->cp0.status & CA_IP_HW) && vm->board.next_event < wake)
+        wake = vm->board.next_event;
+    return wake;
 }
 
 enum cpu_stop vmm_run(struct vmm *vmm)
@@ -647,6 +849,12 @@ enum cpu_stop vmm_run(struct vmm *vmm)
             uint64_t next = sched_idle_jump(&vmm->sched, now);
             if (next == SCHED_NO_WAKE)
                 break;
+            if (vmm->input_vm && vmm->input.raw) {
+                /* An interactive console: its VM's prompt is out (a partial line, which
+                 * another VM's output may follow), the host waits for a key. */
+                uart_flush(&vmm->vms[vmm->input_vm - 1].uart);
+                console_in_idle(&vmm->input, next - now);
+            }
             cpu->cycles_extra += next - now;
             cpu->n.idle_cycles += next - now;
             continue;
@@ -688,7 +896,7 @@ enum cpu_stop vmm_run(struct vmm *vmm)
             if (vmm->idle_spin && idle_spinning(vm->v, cpu->pc, idle_fetch, vmm)) {
                 vm->n.idle_spin_halts++;
                 vm->probe = IDLE_PROBES;
-                sched_halt(&vmm->sched, id, cpu_cycles(cpu), vm->v->timer_cycle);
+                sched_halt(&vmm->sched, id, cpu_cycles(cpu), vm_wake_cycle(vm));
             } else if (vm->probe) {
                 vm->probe--;                           /* still handling its interrupt */
             }
@@ -696,7 +904,7 @@ enum cpu_stop vmm_run(struct vmm *vmm)
         case CPU_STOP_YIELD:
             vm->n.idle_wait_halts++;
             vm->probe = 0;
-            sched_halt(&vmm->sched, id, cpu_cycles(cpu), vm->v->timer_cycle);
+            sched_halt(&vmm->sched, id, cpu_cycles(cpu), vm_wake_cycle(vm));
             break;
         case CPU_STOP_EXIT:
             vm_done(vmm, vm, why, cpu->exit_code);
@@ -706,6 +914,12 @@ enum cpu_stop vmm_run(struct vmm *vmm)
             break;
         }
         vm->v->stop = CPU_STOP_NONE;
+        if (vmm->quit) {
+            for (unsigned i = 0; i < vmm->nvms; i++)
+                if (vmm->vms[i].state == VM_RUNNING)
+                    vm_done(vmm, &vmm->vms[i], CPU_STOP_POWEROFF, 0);
+            break;
+        }
     }
 out:
     for (unsigned i = 0; i < vmm->nvms; i++)
@@ -717,16 +931,24 @@ out:
 
 void vmm_destroy(struct vmm *vmm)
 {
+    if (vmm->input_vm)
+        console_in_close(&vmm->input);
     for (unsigned i = 0; i < VMM_MAX_VMS; i++) {
         struct vm *vm = &vmm->vms[i];
-        if (vm->be)
+        if (vm->be) {
+            vmm_be_activate(vmm, vm->be_slot);
             vmm->backend->vm_fini(vmm, vm);
+        }
         cpu_free(vm->v);
         if (vm->pmap.frames)
             pmap_destroy(&vm->pmap);
     }
-    if (vmm->be)
+    for (unsigned j = 0; j < vmm->nbes; j++) {
+        if (!vmm->bes[j].be)
+            continue;
+        vmm_be_activate(vmm, j);
         vmm->backend->fini(vmm);
+    }
     cpu_free(vmm->cpu);
     frames_destroy(&vmm->frames);
     stats_free(&vmm->stats);

@@ -17,17 +17,20 @@
 #include <stdint.h>
 
 #include "bus.h"
+#include "console.h"
 #include "cost.h"
 #include "cpu.h"
 #include "frames.h"
 #include "idle.h"
 #include "machine.h"
+#include "malta.h"
 #include "pmap.h"
 #include "sched.h"
 #include "stats.h"
 #include "uart.h"
 
 #define VMM_MAX_VMS 8
+#define VMM_MAX_BACKENDS 4         /* different techniques on one machine at once */
 
 /* Emulated privileged instructions, by kind (vmN.priv.KIND). */
 #define VMM_PRIV_KINDS(X) X(mfc0) X(mtc0) X(tlbp) X(tlbr) X(tlbwi) X(tlbwr) X(eret) X(wait) \
@@ -77,6 +80,7 @@ struct vm {
     uint32_t end_pc;               /* where it stopped (a hung wait: the wait itself) */
     const char *end_mode;          /* the guest's mode then ("kernel", "user", ...) */
     char prefix[16];               /* "[vmN] " on its console lines when several VMs run */
+    char board_name[16];           /* "vmN: " on its unmodelled-access reports */
     /* The machine's registers while another VM runs. */
     uint32_t gpr[33], hi, lo, pc, npc, ds_pc, ll_va;
     int llbit;
@@ -84,21 +88,38 @@ struct vm {
     struct pmap pmap;
     struct cpu *v;                 /* the guest's CP0, MMU model and exception model (never
                                     * runs); v->mmu is the back end's model of the guest's MMU */
-    struct bus bus;                /* the guest's devices */
-    struct uart uart;
+    struct bus bus;                /* the guest's devices: its own Malta board */
+    struct uart uart;              /* its console output */
+    struct malta board;
     void *be;                      /* the back end's per-VM state (only the back end's) */
+    const struct mmu_backend *backend; /* its memory-virtualization technique */
+    unsigned be_slot;              /* ... its index in vmm->bes */
     struct vmm *owner;
     struct vm_counters n;
 };
 
 struct mmu_backend;
 
+/* One technique in use on the machine: its state and the machine MMU it owns. */
+struct vmm_be {
+    const struct mmu_backend *backend;
+    void *be;
+    struct mmu *mmu;
+};
+
 struct vmm {
     struct frames frames;
     struct bus hwbus;              /* nothing on it: guests never reach devices directly */
     struct cpu *cpu;               /* the machine; cpu->mmu belongs to the back end */
+    /* The technique of the VM on the CPU (every hook is called with it active): its table,
+     * its machine-wide state (only the back end's) and, in cpu->mmu, its machine MMU. VMs
+     * of different techniques can run side by side (a Disco VM on the software TLB next to
+     * a shadow-paging VM on the page walker): the machine then has one MMU per technique
+     * and a world switch changes which one translates (vmm_be_activate). */
     const struct mmu_backend *backend;
-    void *be;                      /* the back end's machine-wide state (only the back end's) */
+    void *be;
+    struct vmm_be bes[VMM_MAX_BACKENDS];
+    unsigned nbes;
     struct vm vms[VMM_MAX_VMS];
     unsigned nvms;
     struct vm *cur;                /* the VM on the CPU */
@@ -107,16 +128,24 @@ struct vmm {
     uint64_t max_insns;            /* machine-wide instruction limit (0: none) */
     int idle_wait, idle_spin;      /* idle detection: halt on wait; infer spinning idle loops */
     uint64_t world_switches;
+    struct console_in input;       /* cfg->in_fd, read by VM input_vm's console */
+    unsigned input_vm;             /* 0: no VM reads the host's input */
+    int quit;                      /* the user ended the run (Ctrl-A x) */
     const uint64_t *hw_memrefs;    /* the machine MMU's "pw.memrefs" counter, or NULL */
     struct stats stats;
 };
 
-/* One VM: its image, boot command line, RAM and scheduling weight. */
+/* One VM: its image, boot command line, RAM and scheduling weight; optionally its own
+ * technique (NULL: the config's) with its options, and its guest TLB size. */
 struct vmm_vm_spec {
     const char *elf;
     const char *cmdline;
+    const char *initrd;            /* initial ramdisk file, or NULL */
     uint32_t mem_bytes;
     unsigned weight;               /* 1..1000 */
+    const struct mmu_backend *backend;
+    const void *backend_opts;
+    unsigned tlb_entries;          /* 0: vmm_config.tlb_entries */
 };
 
 struct vmm_config {
@@ -130,7 +159,11 @@ struct vmm_config {
     const void *backend_opts;      /* its options (the back end's own struct), or NULL */
     uint64_t max_insns;
     const char *cmdline;
+    const char *initrd;            /* without spec: every VM's initial ramdisk, or NULL */
     int out_fd;
+    int in_fd;                     /* console input (console.h), or -1 */
+    unsigned stdin_vm;             /* the VM (1..) whose console reads in_fd; 0: none */
+    int report_unmodelled;         /* report unmodelled device accesses on stderr */
     const struct cost_model *cost;
 };
 
@@ -157,6 +190,9 @@ void vmm_access_unbacked(struct vmm *vmm, int fetch);
  * unmapped, and where they go, depends on nothing else. A back end drops the machine
  * translations it made for unmapped guest segments when the key changes. */
 uint32_t vmm_seg_key(const struct cpu *v);
+/* Makes slot's technique the active one (its state in vmm->be, its MMU the machine's,
+ * the CPU's translation cache flushed if that changed). For the core. */
+void vmm_be_activate(struct vmm *vmm, unsigned slot);
 /* Charges VMM work to the machine's time and to the current VM: units of cost constant id
  * (units x the constant's cycles), recorded in the VM's ledger (vmN.cost.NAME). Every
  * modelled cycle of VMM work goes through here, so that vmN.cycles.vmm is exactly the sum

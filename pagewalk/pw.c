@@ -20,35 +20,29 @@
 #include "../core/cpu.h"
 #include "../core/stats.h"
 #include "pw.h"
+#include "tlb.h"
+#include "walk.h"
 
 #define PAGE_4K_BYTES 0x1000u
 #define PAGE_4M_BYTES 0x400000u
 
-/* One hardware-TLB entry: the result of a successful walk. */
-struct pw_entry {
-    uint32_t va;          /* page VA: 4 KiB-aligned, or 4 MiB-aligned when big */
-    uint32_t pa;          /* frame PA, same alignment */
-    uint8_t valid;
-    uint8_t big;          /* 4 MiB page (PDE.PS) */
-    uint8_t global;       /* leaf G: survives PTBase writes */
-    uint8_t rw, us;       /* PDE & PTE rights combined (a 4 MiB page: the PDE's own) */
-    uint8_t dirty;        /* leaf D as known to be in memory; a store needs dirty == 1 */
+/* Why a walk failed: walk.h's kinds under this file's names. */
+enum pw_fault {
+    PWF_NONE = PW_WALK_OK,
+    PWF_NOT_PRESENT = PW_WALK_NOT_PRESENT,
+    PWF_PROTECTION = PW_WALK_PROTECTION,
+    PWF_OUTSIDE_RAM = PW_WALK_OUTSIDE,
 };
-
-/* Why a walk failed. */
-enum pw_fault { PWF_NONE = 0, PWF_NOT_PRESENT, PWF_PROTECTION, PWF_OUTSIDE_RAM };
 
 struct pw {
     struct mmu base;
-    unsigned sets, ways;
-    struct pw_entry *e;         /* set s, way w at e[s * ways + w] */
-    unsigned *victim;           /* per set: next way to evict (round-robin) */
+    struct pw_tlb tlb;          /* tlb.h; its drop callback keeps the CPU's translation cache */
     uint32_t ptbase;            /* CP0 22/0: page directory PA, low 12 bits 0 */
     uint32_t pferr;             /* CP0 22/2: error code of the last page fault */
     struct {
         uint64_t lookups, hits, walks, memrefs;
         uint64_t faults_not_present, faults_protection, faults_outside_ram;
-        uint64_t a_set, d_set, evictions, flushes_ptbase, invlpg;
+        uint64_t a_set, d_set, flushes_ptbase, invlpg;
     } n;
 };
 
@@ -77,113 +71,58 @@ int pw_config_check(const struct pw_config *c, char *err, size_t errlen)
     return 0;
 }
 
-/* ---- hardware TLB ------------------------------------------------------------------- */
+/* ---- hardware TLB (tlb.h) ------------------------------------------------------------- */
 
-static uint32_t entry_bytes(const struct pw_entry *e)
+/* Every entry that leaves drops the CPU's cached translations of its range. */
+static void tlb_dropped(void *ctx, const struct pw_tlb_entry *e)
 {
-    return e->big ? PAGE_4M_BYTES : PAGE_4K_BYTES;
+    cpu_tc_flush_range(ctx, e->va, pw_tlb_entry_bytes(e));
 }
 
-static unsigned set_index(const struct pw *pw, uint32_t va, int big)
-{
-    return (va >> (big ? 22 : 12)) & (pw->sets - 1);
-}
-
-static struct pw_entry *set_base(struct pw *pw, unsigned s)
-{
-    return &pw->e[(size_t)s * pw->ways];
-}
-
-/* Returns the valid entry of the given size translating va, or NULL. */
-static struct pw_entry *tlb_find_size(struct pw *pw, uint32_t va, int big)
-{
-    struct pw_entry *set = set_base(pw, set_index(pw, va, big));
-    uint32_t page = va & (big ? PW_FRAME_4M : PW_FRAME_4K);
-    for (unsigned w = 0; w < pw->ways; w++)
-        if (set[w].valid && set[w].big == big && set[w].va == page)
-            return &set[w];
-    return NULL;
-}
-
-/* Returns the entry translating va: a 4 KiB entry if there is one, else a 4 MiB one, else
- * NULL. (Both exist only if software changed a PDE without InvlPg; x86 leaves that case
- * undefined, this TLB deterministically prefers the 4 KiB entry.) */
-static struct pw_entry *tlb_find(struct pw *pw, uint32_t va)
-{
-    struct pw_entry *e = tlb_find_size(pw, va, 0);
-    return e ? e : tlb_find_size(pw, va, 1);
-}
-
-/* Invalidates e and drops the CPU's cached translations of the range it covered. */
-static void tlb_drop(struct pw *pw, struct pw_entry *e)
-{
-    e->valid = 0;
-    cpu_tc_flush_range(pw->base.cpu, e->va, entry_bytes(e));
-}
-
-/* Invalidates every entry (4 KiB and 4 MiB, global or not) translating va, and the CPU's
- * cached translation of va's 4 KiB page (of the whole 4 MiB range if a 4 MiB entry went). */
+/* Invalidates every entry translating va, and the CPU's cached translation of va's page. */
 static void tlb_invalidate_va(struct pw *pw, uint32_t va)
 {
-    struct pw_entry *e = tlb_find_size(pw, va, 0);
-    if (e)
-        e->valid = 0;
-    e = tlb_find_size(pw, va, 1);
-    if (e)
-        tlb_drop(pw, e);
-    cpu_tc_flush_range(pw->base.cpu, va & PW_FRAME_4K, PAGE_4K_BYTES);
+    pw_tlb_invalidate_va(&pw->tlb, va);
+    cpu_tc_flush_range(pw->base.cpu, va & PW_FRAME_4K, PW_PAGE_4K_BYTES);
 }
 
-/* Invalidates every non-global entry and the CPU's whole translation cache (PTBase write). */
-static void tlb_flush_nonglobal(struct pw *pw)
-{
-    size_t n = (size_t)pw->sets * pw->ways;
-    for (size_t i = 0; i < n; i++)
-        if (!pw->e[i].global)
-            pw->e[i].valid = 0;
-    cpu_tc_flush(pw->base.cpu);
-}
-
-void pw_tlb_flush_all(struct mmu *m)
+void pw_mmu_flush_all(struct mmu *m)
 {
     struct pw *pw = (struct pw *)m;
-    size_t n = (size_t)pw->sets * pw->ways;
-    for (size_t i = 0; i < n; i++)
-        pw->e[i].valid = 0;
+    pw_tlb_flush(&pw->tlb, 0, 0);
     cpu_tc_flush(pw->base.cpu);
 }
 
-/* Installs the translation *t in its set: the lowest invalid way, else the set's round-robin
- * victim, whose range is dropped from the CPU's translation cache. The caller guarantees no
- * valid entry of the same size already translates t->va. */
-static void tlb_fill(struct pw *pw, const struct pw_entry *t)
+void pw_mmu_invalidate_range(struct mmu *m, uint32_t va, uint32_t bytes)
 {
-    unsigned s = set_index(pw, t->va, t->big);
-    struct pw_entry *set = set_base(pw, s), *slot = NULL;
-    for (unsigned w = 0; w < pw->ways && !slot; w++)
-        if (!set[w].valid)
-            slot = &set[w];
-    if (!slot) {
-        slot = &set[pw->victim[s]];
-        pw->victim[s] = pw->victim[s] + 1 == pw->ways ? 0 : pw->victim[s] + 1;
-        pw->n.evictions++;
-        tlb_drop(pw, slot);
-    }
-    *slot = *t;
-    slot->valid = 1;
+    struct pw *pw = (struct pw *)m;
+    pw_tlb_invalidate_range(&pw->tlb, va, bytes);
+    cpu_tc_flush_range(pw->base.cpu, va, bytes);
+}
+
+int pw_mmu_probe(struct mmu *m, uint32_t va, uint32_t *pa)
+{
+    struct pw_tlb_entry *e = pw_tlb_find(&((struct pw *)m)->tlb, va);
+    if (!e)
+        return -1;
+    *pa = e->pa | (va & (pw_tlb_entry_bytes(e) - 1));
+    return 0;
 }
 
 /* ---- walker ------------------------------------------------------------------------- */
 
-static int in_ram(const struct pw *pw, uint32_t pa)
+/* The machine walker's accessors (walk.h): entries in RAM, each reference counted and
+ * charged cost.walker_memref cycles; a write-back, like a CPU store, invalidates a
+ * predecoded instruction at that address, should the page table share a page with code. */
+static int pt_reaches(void *ctx, uint32_t pa)
 {
-    uint32_t ram_bytes = pw->base.cpu->ram_bytes;
+    uint32_t ram_bytes = ((struct pw *)ctx)->base.cpu->ram_bytes;
     return ram_bytes >= 4 && pa <= ram_bytes - 4;
 }
 
-/* One walker read of a paging-structure entry (pa in RAM, 4-aligned). */
-static uint32_t pt_read(struct pw *pw, uint32_t pa)
+static uint32_t pt_read(void *ctx, uint32_t pa)
 {
+    struct pw *pw = ctx;
     uint32_t v;
     memcpy(&v, pw->base.cpu->ram + pa, 4);
     pw->n.memrefs++;
@@ -191,10 +130,9 @@ static uint32_t pt_read(struct pw *pw, uint32_t pa)
     return v;
 }
 
-/* One walker write-back of an entry (A/D). Like a CPU store, it invalidates a predecoded
- * instruction at that address, should the page table share a page with code. */
-static void pt_write(struct pw *pw, uint32_t pa, uint32_t v)
+static void pt_write(void *ctx, uint32_t pa, uint32_t v)
 {
+    struct pw *pw = ctx;
     struct cpu *cpu = pw->base.cpu;
     memcpy(cpu->ram + pa, &v, 4);
     cpu_phys_written(cpu, pa, 4);
@@ -202,90 +140,39 @@ static void pt_write(struct pw *pw, uint32_t pa, uint32_t v)
     cpu->cycles_extra += cpu->cost.walker_memref;
 }
 
-static int rights_ok(unsigned rw, unsigned us, int store, int user)
-{
-    return (!store || rw) && (!user || us);
-}
+static const struct pw_walk_acc pw_ram_acc = { .reaches = pt_reaches, .read = pt_read,
+                                               .write = pt_write };
 
-/* pw_walk - the hardware page walk of va under PTBase, for an access (MMU_LOAD/STORE/FETCH)
- * in user mode (user != 0) or a privileged mode. Uses no TLB state.
- *
- * Reads the PDE at PTBase + VA[31:22]*4: P, RW, US, PS, and the frame (bits 31:12, or 31:22
- * with PS; with PS also G). Without PS, sets A in the PDE as soon as it is used to reach the
- * page table (even if the PTE then faults, as QEMU does), then reads the PTE at
- * (PDE & ~0xFFF) + VA[21:12]*4: P, RW, US, G and the frame. Rights are those of PDE and PTE
- * combined: a store needs RW in both (also in kernel/supervisor mode: CR0.WP=1), user mode
- * needs US in both. If the access is allowed, sets A (and D on a store) in the leaf (PTE, or
- * the 4 MiB PDE). An entry is written back only when a bit changes. PWT, PCD and bits 21:12
- * of a 4 MiB PDE are ignored. A PDE or PTE outside RAM reads as not present.
- *
- * Charges cost.walker_memref cycles per reference to cpu->cycles_extra, then re-arms the CPU's stop
- * point. Returns PWF_NONE with *out filled (valid = 0), or the kind of fault. */
+/* pw_walk - the hardware page walk of va under PTBase (walk.h pw_walk_tables, over machine
+ * RAM), for an access (MMU_LOAD/STORE/FETCH) in user mode (user != 0) or a privileged mode.
+ * Counts the walk, its references (each charged cost.walker_memref cycles to
+ * cpu->cycles_extra) and the A/D bits set, then re-arms the CPU's stop point. Returns
+ * PWF_NONE with *out filled (valid = 0), or the kind of fault. */
 static enum pw_fault pw_walk(struct pw *pw, uint32_t va, int access, int user,
-                             struct pw_entry *out)
+                             struct pw_tlb_entry *out)
 {
     struct cpu *cpu = pw->base.cpu;
-    int store = access == MMU_STORE;
-    enum pw_fault f = PWF_NONE;
-    uint32_t leaf, leaf_pa, rights;
-    int big;
+    struct pw_walk w;
 
     pw->n.walks++;
-    uint32_t pde_pa = pw->ptbase + ((va >> 22) << 2);
-    if (!in_ram(pw, pde_pa)) {
-        f = PWF_OUTSIDE_RAM;
-        goto out;
+    enum pw_fault f = (enum pw_fault)pw_walk_tables(&pw_ram_acc, pw, pw->ptbase, va, access,
+                                                    user, 1, &w);
+    if (f == PWF_NONE) {
+        uint32_t rights = pw_walk_rights(&w);
+        *out = (struct pw_tlb_entry){
+            .va = va & (w.big ? PW_FRAME_4M : PW_FRAME_4K),
+            .pa = pw_walk_frame(&w),
+            .big = (uint8_t)w.big,
+            .global = (w.leaf & PW_G) != 0,
+            .rw = (rights & PW_RW) != 0,
+            .us = (rights & PW_US) != 0,
+            .dirty = (w.leaf & PW_D) != 0,
+        };
     }
-    uint32_t pde = pt_read(pw, pde_pa);
-    if (!(pde & PW_P)) {
-        f = PWF_NOT_PRESENT;
-        goto out;
+    if (w.writes) {
+        pw->n.a_set += w.a_set;
+        pw->n.d_set += w.d_set;
     }
-    if (pde & PW_PS) {
-        big = 1;
-        leaf = pde;
-        leaf_pa = pde_pa;
-        rights = pde;
-    } else {
-        big = 0;
-        if (!(pde & PW_A)) {
-            pt_write(pw, pde_pa, pde | PW_A);
-            pw->n.a_set++;
-        }
-        uint32_t pte_pa = (pde & PW_FRAME_4K) + ((va >> 10) & 0xFFCu);
-        if (!in_ram(pw, pte_pa)) {
-            f = PWF_OUTSIDE_RAM;
-            goto out;
-        }
-        leaf = pt_read(pw, pte_pa);
-        leaf_pa = pte_pa;
-        if (!(leaf & PW_P)) {
-            f = PWF_NOT_PRESENT;
-            goto out;
-        }
-        rights = pde & leaf;
-    }
-    if (!rights_ok(rights & PW_RW, rights & PW_US, store, user)) {
-        f = PWF_PROTECTION;
-        goto out;
-    }
-    uint32_t set = PW_A | (store ? PW_D : 0);
-    if ((leaf & set) != set) {
-        pw->n.a_set += !(leaf & PW_A);
-        pw->n.d_set += store && !(leaf & PW_D);
-        leaf |= set;
-        pt_write(pw, leaf_pa, leaf);
-    }
-    *out = (struct pw_entry){
-        .va = va & (big ? PW_FRAME_4M : PW_FRAME_4K),
-        .pa = leaf & (big ? PW_FRAME_4M : PW_FRAME_4K),
-        .big = (uint8_t)big,
-        .global = (leaf & PW_G) != 0,
-        .rw = (rights & PW_RW) != 0,
-        .us = (rights & PW_US) != 0,
-        .dirty = (leaf & PW_D) != 0,
-    };
-out:;
     /* Re-arm the stop point for the cycles just charged, keeping a kick that is pending
      * (cpu_recompute_stop would otherwise cancel it; see docs/pagewalk.md). */
     int kicked = cpu->icount_stop == 0;
@@ -322,42 +209,30 @@ static int page_fault(struct pw *pw, uint32_t va, enum pw_fault f, int access, i
     return MMU_PAGEFAULT;
 }
 
-static int same_translation(const struct pw_entry *a, const struct pw_entry *b)
-{
-    return a->va == b->va && a->pa == b->pa && a->big == b->big && a->global == b->global &&
-           a->rw == b->rw && a->us == b->us;
-}
-
 /* mmu_ops.translate: TLB lookup, then (miss, or a store through a clean entry) a walk. */
 static int pw_translate(struct mmu *m, uint32_t va, int access, int user, uint32_t *pa)
 {
     struct pw *pw = (struct pw *)m;
-    int store = access == MMU_STORE;
-    struct pw_entry t;
+    struct pw_tlb_entry *e, t;
 
     pw->n.lookups++;
-    struct pw_entry *e = tlb_find(pw, va);
-    if (e) {
+    switch (pw_tlb_lookup(&pw->tlb, va, access == MMU_STORE, user, &e)) {
+    case PW_TLB_HIT:
         pw->n.hits++;
-        if (!rights_ok(e->rw, e->us, store, user))
-            return page_fault(pw, va, PWF_PROTECTION, access, user);
-        if (!store || e->dirty) {
-            *pa = e->pa | (va & (entry_bytes(e) - 1));
-            return MMU_OK;
-        }
-        /* A store through a clean entry: re-walk to set D in memory, as x86 does. */
+        *pa = e->pa | (va & (pw_tlb_entry_bytes(e) - 1));
+        return MMU_OK;
+    case PW_TLB_FAULT:
+        pw->n.hits++;
+        return page_fault(pw, va, PWF_PROTECTION, access, user);
+    case PW_TLB_WALK:
+        pw->n.hits += e != NULL;        /* a store through a clean entry re-walks, as x86 */
+        break;
     }
     enum pw_fault f = pw_walk(pw, va, access, user, &t);
     if (f != PWF_NONE)
         return page_fault(pw, va, f, access, user);
-    if (e && same_translation(e, &t)) {
-        e->dirty = 1;                       /* only D changed: cached translations stay good */
-    } else {
-        if (e)
-            tlb_invalidate_va(pw, va);      /* the tables changed under a clean entry */
-        tlb_fill(pw, &t);
-    }
-    *pa = t.pa | (va & (entry_bytes(&t) - 1));
+    e = pw_tlb_walked(&pw->tlb, va, e, &t);
+    *pa = e->pa | (va & (pw_tlb_entry_bytes(e) - 1));
     return MMU_OK;
 }
 
@@ -393,7 +268,8 @@ static int pw_cp0_write(struct mmu *m, int reg, int sel, uint32_t val)
     case PW_SEL_PTBASE:
         pw->ptbase = val & PW_FRAME_4K;
         pw->n.flushes_ptbase++;
-        tlb_flush_nonglobal(pw);
+        pw_tlb_flush(&pw->tlb, 1, 0);
+        cpu_tc_flush(pw->base.cpu);
         return 1;
     case PW_SEL_INVLPG:
         pw->n.invlpg++;
@@ -422,7 +298,7 @@ static void pw_register_stats(struct mmu *m, struct stats *st)
     stats_add(st, &pw->n.faults_outside_ram, "pw.faults.pt_outside_ram");
     stats_add(st, &pw->n.a_set, "pw.a_set");
     stats_add(st, &pw->n.d_set, "pw.d_set");
-    stats_add(st, &pw->n.evictions, "pw.evictions");
+    stats_add(st, &pw->tlb.evictions, "pw.evictions");
     stats_add(st, &pw->n.flushes_ptbase, "pw.flushes.ptbase");
     stats_add(st, &pw->n.invlpg, "pw.invlpg");
 }
@@ -430,8 +306,7 @@ static void pw_register_stats(struct mmu *m, struct stats *st)
 static void pw_destroy(struct mmu *m)
 {
     struct pw *pw = (struct pw *)m;
-    free(pw->e);
-    free(pw->victim);
+    pw_tlb_free(&pw->tlb);
     free(pw);
 }
 
@@ -458,11 +333,7 @@ struct mmu *pw_new(struct cpu *cpu, const void *cfg)
         return NULL;
     pw->base.ops = &pw_ops;
     pw->base.cpu = cpu;
-    pw->ways = c->tlb_ways;
-    pw->sets = c->tlb_entries / c->tlb_ways;
-    pw->e = calloc(c->tlb_entries, sizeof(*pw->e));
-    pw->victim = calloc(pw->sets, sizeof(*pw->victim));
-    if (!pw->e || !pw->victim) {
+    if (pw_tlb_init(&pw->tlb, c, tlb_dropped, cpu) != 0) {
         pw_destroy(&pw->base);
         return NULL;
     }

@@ -59,6 +59,16 @@ struct mmu *pw_new(struct cpu *cpu, const void *cfg);
 /* Invalidates every TLB entry, global ones included, and the CPU's translation cache. No
  * instruction does this (a PTBase write keeps global entries): it is for a hypervisor that
  * hands the machine to another VM (shadow/). */
-void pw_tlb_flush_all(struct mmu *m);
+void pw_mmu_flush_all(struct mmu *m);
+
+/* Invalidates every TLB entry (4 KiB or 4 MiB, global or not) that translates an address
+ * of [va, va + bytes), and the CPU's cached translations of that range. No instruction
+ * does this: it is for a hypervisor whose 4 KiB entries stand for one guest 4 MiB page. */
+void pw_mmu_invalidate_range(struct mmu *m, uint32_t va, uint32_t bytes);
+
+/* The physical address the TLB translates va to, without a walk, a counter or any change:
+ * returns 0 with *pa set, or -1 when no entry translates va. For a hypervisor that must
+ * read what the machine executed (shadow/). */
+int pw_mmu_probe(struct mmu *m, uint32_t va, uint32_t *pa);
 
 #endif

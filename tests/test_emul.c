@@ -19,6 +19,9 @@
 #define SW(t, o, b) I_(43, b, t, o)
 #define LWL(t, o, b) I_(34, b, t, o)
 #define LL(t, o, b) I_(48, b, t, o)
+#define SWL(t, o, b) I_(42, b, t, o)
+#define SWR(t, o, b) I_(46, b, t, o)
+#define SC(t, o, b) I_(56, b, t, o)
 #define ADDIU(t, s, i) I_(9, s, t, i)
 #define BEQ(s, t, off) I_(4, s, t, off)
 #define BNE(s, t, off) I_(5, s, t, off)
@@ -88,6 +91,24 @@ Test(emul, finishes_loads_with_their_extension)
     emul_decode_mem(LW(T2, 0, T0), gpr, &m);
     emul_finish_load(&m, 0xDEADBEEFu, gpr);
     cr_assert_eq(gpr[T2], 0xDEADBEEFu);
+}
+
+Test(emul, decodes_every_store_width_as_a_word_change)
+{
+    uint32_t gpr[33] = { 0 };
+    struct emul_store st;
+    gpr[T0] = 0x80002000u;
+    gpr[T1] = 0xA1B2C3D4u;
+    cr_assert_eq(emul_decode_store(SB(T1, 3, T0), gpr, &st), 0);
+    cr_assert_eq(st.va, 0x80002003u);
+    cr_assert_eq(st.word_va, 0x80002000u);
+    cr_assert_eq(st.mask, 0xFF000000u);
+    cr_assert_eq(emul_store_merge(&st, 0x11223344u), 0xD4223344u);
+    cr_assert_eq(emul_decode_store(SC(0, 4, T0), gpr, &st), 0);
+    cr_assert_eq(st.sc, 1);
+    cr_assert_eq(st.sc_reg, 32);                    /* sc to $zero: the sink */
+    cr_assert_eq(emul_decode_store(LW(T2, 0, T0), gpr, &st), -1);
+    cr_assert_eq(emul_decode_store(LWL(T2, 0, T0), gpr, &st), -1);
 }
 
 /* ---- the exception-entry contract, with a handler that emulates a device ---------------- */
@@ -177,4 +198,30 @@ Test(emul_entry, access_in_a_not_taken_branch_delay_slot_continues_after_it)
     cr_assert_eq(seen_ds, CODE + 4);
     cr_assert_eq(device[0], 9);
     cr_assert_eq(fx.cpu->gpr[T3], 100);
+}
+
+/* emul_decode_store merges exactly as the interpreter stores: every width at every byte
+ * offset it allows, on the same old word. */
+Test(emul_entry, store_merge_matches_the_interpreter)
+{
+    static const struct { uint32_t op; unsigned step; } ops[] = {
+        { 40, 1 }, { 41, 2 }, { 43, 4 }, { 42, 1 }, { 46, 1 },     /* sb sh sw swl swr */
+    };
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        for (unsigned b = 0; b < 4; b += ops[i].step) {
+            const uint32_t old = 0x11223344u;
+            const uint32_t prog[] = { I_(ops[i].op, T0, T1, b), SDBBP1 };
+            fx_put(&fx, 0x2000, &old, 1);
+            fx_put(&fx, CODE & 0x1FFFFFFFu, prog, 2);
+            fx.cpu->gpr[T0] = 0x80002000u;
+            fx.cpu->gpr[T1] = 0xA1B2C3D4u;
+            cr_assert_eq(fx_run_at(&fx, CODE, 10), CPU_STOP_EXIT);
+            uint32_t got;
+            memcpy(&got, fx.ram + 0x2000, 4);
+            struct emul_store st;
+            cr_assert_eq(emul_decode_store(prog[0], fx.cpu->gpr, &st), 0);
+            cr_assert_eq(st.word_va, 0x80002000u);
+            cr_assert_eq(emul_store_merge(&st, old), got, "op %u offset %u", ops[i].op, b);
+        }
+    }
 }

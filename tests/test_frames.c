@@ -611,3 +611,68 @@ Test(isolation, gpfn_beyond_ram_reaches_nothing)
     pmap_destroy(&b);
     frames_destroy(&f);
 }
+
+/* ---- aligned runs and extent placement (klarge, shadow back end) --------------------- */
+
+Test(frames, reserve_run_is_aligned_and_claimed_on_demand)
+{
+    struct frames f;
+    cr_assert_eq(frames_init(&f, 64 * PAGE), 0);
+    cr_assert_eq(frames_alloc(&f, 1), 0u);             /* frame 0 taken: the run goes to 16 */
+    uint32_t run = frames_reserve_run(&f, 16, 16, 7);
+    cr_assert_eq(run, 16u);
+    cr_assert_eq(f.free, 64u - 1 - 16);
+    cr_assert_eq(frames_owner(&f, 20), FRAMES_RESERVED(7));
+    /* the free list no longer hands out the run: the next frames are 1, 2, ... then 32 */
+    for (uint32_t i = 1; i < 16; i++)
+        cr_assert_eq(frames_alloc(&f, 1), i);
+    cr_assert_eq(frames_alloc(&f, 1), 32u);
+    /* claiming: only for its owner, zeroed, counted */
+    memset(frames_host(&f, 21), 0x55, PAGE);
+    cr_assert_eq(frames_claim(&f, 21, 8), FRAMES_NONE);
+    uint64_t zeroed = f.zeroed;
+    cr_assert_eq(frames_claim(&f, 21, 7), 21u);
+    cr_assert(page_is_zero(frames_host(&f, 21)));
+    cr_assert_eq(f.zeroed, zeroed + 1);
+    cr_assert_eq(frames_owner(&f, 21), 7u);
+    /* given back to the run, then released */
+    frames_unclaim(&f, 21);
+    cr_assert_eq(frames_owner(&f, 21), FRAMES_RESERVED(7));
+    for (uint32_t i = 16; i < 32; i++)
+        frames_release(&f, i);
+    cr_assert_eq(frames_count_owned(&f, FRAMES_RESERVED(7)), 0u);
+    /* no aligned run of 64 exists now */
+    cr_assert_eq(frames_reserve_run(&f, 64, 64, 7), FRAMES_NONE);
+    frames_destroy(&f);
+}
+
+Test(pmap, extents_place_pages_in_one_aligned_run)
+{
+    struct frames f;
+    struct pmap p;
+    cr_assert_eq(frames_init(&f, 4096 * PAGE), 0);
+    cr_assert_eq(frames_alloc(&f, 99), 0u);
+    cr_assert_eq(pmap_init(&p, &f, 3, 1500 * PAGE), 0);     /* one full extent, one short */
+    cr_assert_eq(pmap_use_extents(&p), 0);
+    /* pages backed in any order land at their place in the extent's run */
+    cr_assert_eq(pmap_fill(&p, 700), 1024u + 700);
+    cr_assert_eq(pmap_fill(&p, 3), 1024u + 3);
+    cr_assert_eq(pmap_fill(&p, 1100), 2048u + 76);          /* the short extent: its own run */
+    cr_assert_eq(pmap_extent_mfn(&p, 0), PMAP_NONE);        /* not whole yet */
+    for (uint32_t g = 0; g < 1024; g++)
+        cr_assert_eq(pmap_fill(&p, g), 1024u + g);
+    cr_assert_eq(pmap_extent_mfn(&p, 0), 1024u);
+    cr_assert_eq(p.filled, 1025u);
+    /* a page unmapped goes back to the run, and comes back at the same place, zeroed */
+    memset(pmap_host(&p, 5), 0x77, PAGE);
+    pmap_unmap(&p, 5);
+    cr_assert_eq(pmap_extent_mfn(&p, 0), PMAP_NONE);
+    cr_assert_eq(frames_owner(&f, 1029), FRAMES_RESERVED(3));
+    cr_assert_eq(pmap_fill(&p, 5), 1029u);
+    cr_assert(page_is_zero(pmap_host(&p, 5)));
+    cr_assert_eq(pmap_extent_mfn(&p, 0), 1024u);
+    pmap_destroy(&p);
+    cr_assert_eq(f.free, f.total - 1);                      /* only frame 0 is still taken */
+    cr_assert_eq(frames_count_owned(&f, FRAMES_RESERVED(3)), 0u);
+    frames_destroy(&f);
+}

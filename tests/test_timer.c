@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/cp0.h"
 #include "fixture.h"
@@ -308,6 +309,149 @@ Test(timer, cause_dc_freezes_count)
     cpu_service_events(cpu);
     cr_assert(ti());
     cr_assert_eq(count(), 30);
+}
+
+/* ---- device interrupt lines and board events (cpu_set_irq_lines, dev_cycle) ---------------- */
+
+#define IM2 (1u << (ST_IM_SHIFT + 2))
+#define IP2 (1u << (CA_IP_SHIFT + 2))
+
+/* A board whose event at dev_cycle raises IP2 if raise is set, and records when it ran. */
+static struct {
+    int calls, raise;
+    uint64_t at[8];
+} board;
+
+static void board_event(void *ctx)
+{
+    (void)ctx;
+    if (board.calls < 8)
+        board.at[board.calls] = cpu_cycles(cpu);
+    board.calls++;
+    cpu_set_dev_cycle(cpu, UINT64_MAX);
+    if (board.raise)
+        cpu_set_irq_lines(cpu, IP2);
+}
+
+static uint64_t idle_skipped;
+static void idle_hook(void *ctx, uint64_t cycles)
+{
+    (void)ctx;
+    idle_skipped += cycles;
+}
+
+static void attach_board(uint64_t at, int raise)
+{
+    memset(&board, 0, sizeof(board));
+    board.raise = raise;
+    cpu->dev_event = board_event;
+    cpu->dev_ctx = NULL;
+    cpu_set_dev_cycle(cpu, at);
+}
+
+Test(timer, irq_line_is_taken_when_ie_and_im_allow)
+{
+    straight_line(100);
+    cpu_set_irq_lines(cpu, IP2);
+    cr_assert_eq(cpu->cp0.cause & CA_IP_HW, IP2);
+    /* IE = 0: not taken; the code runs to its end. */
+    cr_assert_eq(fx_run_at(&fx, CODE, 1000), CPU_STOP_EXIT);
+    cr_assert_eq(cpu->gpr[T3], 100);
+    cr_assert_eq(cpu->n.interrupts, 0);
+    /* IE = 1, IM2: taken before the first instruction, at the general vector. */
+    cpu->gpr[T3] = 0;
+    cpu_cp0_write(cpu, CP0_STATUS, 0, ST_IE | IM2);
+    cr_assert_eq(fx_run_at(&fx, CODE, 1000), CPU_STOP_EXIT);
+    cr_assert_eq(cpu->n.interrupts, 1);
+    cr_assert_eq(fx_exccode(&fx), EXC_INT);
+    cr_assert_eq(cpu->cp0.epc, CODE);
+    cr_assert_eq(cpu->gpr[T3], 0);
+    /* Lines are levels of the device: mtc0 Cause does not clear them, the device does. */
+    cpu_cp0_write(cpu, CP0_CAUSE, 0, 0);
+    cr_assert_eq(cpu->cp0.cause & CA_IP_HW, IP2);
+    cpu_set_irq_lines(cpu, 0);
+    cr_assert_eq(cpu->cp0.cause & CA_IP_HW, 0);
+}
+
+Test(timer, board_event_runs_at_its_exact_instruction)
+{
+    /* Events at cycles 37 and (rescheduled by hand) 1000: the service runs with exactly
+     * that many instructions executed, like the timer. */
+    straight_line(3000);
+    attach_board(37, 0);
+    cr_assert_eq(fx_run_at(&fx, CODE, 500), CPU_STOP_INSN_LIMIT);
+    cr_assert_eq(board.calls, 1);
+    cr_assert_eq(board.at[0], 37);
+    cpu_set_dev_cycle(cpu, 1000);
+    cr_assert_eq(fx_resume(&fx, 1000), CPU_STOP_INSN_LIMIT);
+    cr_assert_eq(board.calls, 2);
+    cr_assert_eq(board.at[1], 1000);
+    cr_assert_eq(cpu->n.interrupts, 0);
+}
+
+Test(timer, board_event_raising_a_line_interrupts_at_once)
+{
+    straight_line(3000);
+    cpu_cp0_write(cpu, CP0_STATUS, 0, ST_IE | IM2);
+    attach_board(250, 1);
+    cr_assert_eq(fx_run_at(&fx, CODE, 1000), CPU_STOP_EXIT);
+    cr_assert_eq(cpu->n.interrupts, 1);
+    cr_assert_eq(cpu->cp0.epc, CODE + 250 * 4);    /* the 251st instruction did not run */
+    cr_assert_eq(cpu->gpr[T3], 250);
+}
+
+Test(timer, wait_skips_to_a_board_event_that_interrupts)
+{
+    /* wait with IM2 only (no timer): time jumps to the board's event at 5000, which raises
+     * IP2; the interrupt is taken after the wait. */
+    uint32_t code[] = { WAIT, ADDIU(T3, T3, 1), SDBBP1 };
+    fx_put(&fx, CODE_PA, code, 3);
+    cpu_cp0_write(cpu, CP0_STATUS, 0, ST_IE | IM2);
+    attach_board(5000, 1);
+    cpu->idle_hook = idle_hook;
+    idle_skipped = 0;
+    cr_assert_eq(fx_run_at(&fx, CODE, 100), CPU_STOP_EXIT);
+    cr_assert_eq(board.calls, 1);
+    cr_assert_eq(board.at[0], 5000);
+    cr_assert_eq(cpu->n.interrupts, 1);
+    cr_assert_eq(cpu->cp0.epc, CODE + 4);
+    cr_assert_eq(cpu->n.idle_cycles, 5000 - 1);    /* the wait itself was cycle 1 */
+    cr_assert_eq(idle_skipped, 5000 - 1);
+    cr_assert_eq(cpu->gpr[T3], 0);
+}
+
+Test(timer, wait_goes_on_waiting_after_a_board_event_without_interrupt)
+{
+    /* The board's event at 3000 raises nothing: the CPU keeps waiting, until the timer
+     * (Compare 4000: cycle 8000) interrupts. */
+    uint32_t code[] = { WAIT, SDBBP1 };
+    fx_put(&fx, CODE_PA, code, 2);
+    cpu_cp0_write(cpu, CP0_STATUS, 0, ST_IE | IM2 | IM7);
+    cpu_cp0_write(cpu, CP0_COMPARE, 0, 4000);
+    attach_board(3000, 0);
+    cr_assert_eq(fx_run_at(&fx, CODE, 100), CPU_STOP_EXIT);
+    cr_assert_eq(board.calls, 1);
+    cr_assert_eq(board.at[0], 3000);
+    cr_assert_eq(cpu->n.interrupts, 1);
+    cr_assert(ti());
+    cr_assert_eq(cpu->n.idle_cycles, 8000 - 1);
+    cr_assert_eq(cpu->icount, 2);                    /* wait, then sdbbp at the vector */
+}
+
+Test(timer, wait_with_no_event_that_can_interrupt_hangs)
+{
+    /* IM2 enabled but the board has no event and no line is up: nothing can end it. */
+    uint32_t code[] = { WAIT, SDBBP1 };
+    fx_put(&fx, CODE_PA, code, 2);
+    cpu_cp0_write(cpu, CP0_STATUS, 0, ST_IE | IM2);
+    attach_board(UINT64_MAX, 0);
+    cr_assert_eq(fx_run_at(&fx, CODE, 100), CPU_STOP_HANG);
+    /* With the board's event masked (IM2 off, IM7 off): hangs too, the event not run. */
+    cpu->stop = CPU_STOP_NONE;
+    cpu_cp0_write(cpu, CP0_STATUS, 0, ST_IE);
+    attach_board(200, 1);
+    cr_assert_eq(fx_run_at(&fx, CODE, 100), CPU_STOP_HANG);
+    cr_assert_eq(board.calls, 0);
 }
 
 /* ---- long time jumps and the simulated-time limit (issue 8) -------------------------------- */

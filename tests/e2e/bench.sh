@@ -88,9 +88,13 @@ mmu = pagewalk
 expr = sum(vm*.shadow.pt_write_emulated)
 label = PT writes
 
+[metric trap_cycles]
+expr = vm1.cost.trap_round_trip * cost.trap_round_trip
+label = trap cycles
+
 [table t]
 title = the table
-columns = cycles ratio traps pt_writes host.seconds
+columns = cycles ratio traps pt_writes trap_cycles host.seconds
 EOF
 echo '{"trap_round_trip": 1000}' >"$tmp/slow-trap.json"
 
@@ -107,6 +111,9 @@ r=$(py "$tmp/m/results.json" 'runs["forkwait/native-swtlb/default"]["metrics"]["
 # the suite's metric is its expression, every run has the one VM checksum of its workload.
 r=$(py "$tmp/m/results.json" 'all(r["metrics"]["cycles"] == r["metrics"]["guest_cycles"] + (r["metrics"]["vmm_cycles"] or 0) + r["metrics"]["idle_cycles"] and r["metrics"]["ratio"] == r["counters"]["cpu.cycles"] / runs[r["baseline"]]["counters"]["cpu.cycles"] for r in d["runs"]) and runs["forkwait/shadow/default"]["metrics"]["pt_writes"] == runs["forkwait/shadow/default"]["counters"]["vm1.shadow.pt_write_emulated"] > 0 and len({r["output"]["checksums"][0] for r in d["runs"] if r["workload"] == "forkwait"}) == 1')
 [ "$r" = True ] && ok "metrics: cycle split, ratio, suite metric, one checksum per workload" || bad "metrics: $r"
+# invariant: cost.NAME is the run's profile constant (slow-trap.json: trap_round_trip 1000).
+r=$(py "$tmp/m/results.json" 'runs["forkwait/shadow/slow-trap.json"]["metrics"]["trap_cycles"] == 1000 * runs["forkwait/shadow/slow-trap.json"]["counters"]["vm1.cost.trap_round_trip"] > 0 and runs["forkwait/shadow/default"]["metrics"]["trap_cycles"] == runs["forkwait/shadow/default"]["cost"]["trap_round_trip"] * runs["forkwait/shadow/default"]["counters"]["vm1.cost.trap_round_trip"]')
+[ "$r" = True ] && ok "metrics: cost.NAME is the run's profile constant" || bad "cost.NAME: $r"
 grep -q '^| forkwait n=20 | Disco (l2tlb=off) | ' "$tmp/m/report.md" && grep -q '^## the table' "$tmp/m/report.md" &&
 	ok "report.md has the suite's table" || bad "report.md: $(head -30 "$tmp/m/report.md")"
 rows=$(($(wc -l <"$tmp/m/results.csv") - 1))
@@ -289,6 +296,14 @@ expect "suite: unknown built-in" 2 "no built-in suite 'nosuch'" -- "$tv" bench -
 touch "$tmp/afile"
 expect "unwritable --out" 2 'cannot write into --out .*afile/sub: Not a directory' -- \
 	"$tv" bench --suite "$tmp/mini.ini" --out "$tmp/afile/sub" --only 'hello/native-swtlb/default'
+mkdir -p "$tmp/locked"
+flock "$tmp/locked/.lock" sleep 30 &
+lockpid=$!
+sleep 0.2
+expect "--out another bench is writing into" 2 'cannot use --out .*locked: another tlbvisor bench is writing into it' -- \
+	"$tv" bench --suite "$tmp/mini.ini" --out "$tmp/locked" --only 'hello/native-swtlb/default'
+kill $lockpid 2>/dev/null
+wait $lockpid 2>/dev/null
 expect "--only matches nothing" 2 '--only matches no run' -- "$tv" bench --suite "$tmp/mini.ini" --out "$tmp/x" --only 'nope*'
 expect "--run of an unknown id" 2 "no run 'x/y/z'" -- "$tv" bench --suite "$tmp/mini.ini" --out "$tmp/x" --run x/y/z
 

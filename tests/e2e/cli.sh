@@ -106,5 +106,25 @@ if [ -f "$bare" ]; then
 	if [ "$got" = True ]; then echo "ok cost-identity"; pass=$((pass + 1)); else echo "FAIL cost-identity: $got"; fail=$((fail + 1)); fi
 fi
 
+# Linux-facing options (issue 10): the initrd file, the console's input, unmodelled devices.
+expect initrd-missing 2 "$tmp/nope.gz: cannot open: No such file or directory" '' -- "$tv" run --native --initrd "$tmp/nope.gz" "$tmp/hello.elf"
+: >"$tmp/empty.gz"
+expect initrd-empty 2 'empty file' '' -- "$tv" run --native --initrd "$tmp/empty.gz" "$tmp/hello.elf"
+head -c 2200000 /dev/zero >"$tmp/big.gz"
+expect initrd-too-big 2 'initrd of 2200000 bytes does not fit in 2097152 bytes of low memory' '' -- \
+	"$tv" run --native --mem 2M --initrd "$tmp/big.gz" "$tmp/hello.elf"
+head -c 1800000 /dev/zero >"$tmp/big.gz"
+expect initrd-over-kernel 2 'memory too small for the initrd' '' -- \
+	"$tv" run --native --mem 2M --initrd "$tmp/big.gz" "$tmp/hello.elf"
+expect initrd-ok 0 '' '*' -- "$tv" run --native --initrd "$tmp/trunc.elf" "$tmp/hello.elf"
+expect stdin-vm-native 2 '--stdin-vm applies to the VMM' '' -- "$tv" run --native --stdin-vm 1 "$tmp/hello.elf"
+expect stdin-vm-none 2 '--stdin-vm 3: there are only 2 VMs' '' -- "$tv" run --vms 2 --stdin-vm 3 "$tmp/hello.elf"
+expect stdin-vm-bad 2 "bad --stdin-vm 'x': 0..8" '' -- "$tv" run --stdin-vm x "$tmp/hello.elf"
+expect vm-initrd-empty 2 "initrd= needs a file" '' -- "$tv" run --vm "$tmp/hello.elf,initrd="
+expect initrd-everywhere 2 "--initrd does nothing" '' -- "$tv" run --initrd "$tmp/trunc.elf" --vm "$tmp/hello.elf,initrd=$tmp/trunc.elf"
+expect initrd-is-stats 2 "is the initrd" '' -- "$tv" run --native --stats "$tmp/trunc.elf" --initrd "$tmp/trunc.elf" "$tmp/hello.elf"
+expect vm-initrd-missing 2 "$tmp/nope.gz: cannot open: No such file" '' -- "$tv" run --vm "$tmp/hello.elf,initrd=$tmp/nope.gz"
+expect report-unmodelled 0 '' '*' -- "$tv" run --native --report-unmodelled "$tmp/hello.elf"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
