@@ -67,11 +67,11 @@ const struct opt run_opt_table[] = {
       "earlier without running its refill handler" },
     { "l2tlb-entries", "N", OPT_UINT, L2TLB_MIN_ENTRIES, L2TLB_MAX_ENTRIES, 0, NULL, DISCO,
       F(l2tlb_entries), "4096", "Disco: L2 TLB entries per VM" },
-    { "engine", "ENGINE", OPT_CHOICE, 0, 0, 0, engine_names, ALL, F(engine), "interp",
-      "execution engine: the interpreter, or jit: hot blocks compiled to x86-64 code (on "
-      "another host the interpreter runs, with a notice); the counters are the same; check: "
-      "both side by side, compared at every block (exit status 5 at the first divergence; "
-      "docs/engine.md)" },
+    { "engine", "ENGINE", OPT_CHOICE, 0, 0, 0, engine_names, ALL, F(engine), "jit",
+      "execution engine: jit: hot blocks compiled to x86-64 code (on another host the "
+      "interpreter runs, with a one-line notice), or interp: the interpreter; the counters are "
+      "the same; check: both side by side, compared at every block (exit status 5 at the first "
+      "divergence; docs/engine.md)" },
     { "jit-cache", "SIZE", OPT_SIZE, 256u << 10, 1u << 30, 4096, NULL, ALL, F(jit_cache), "32M",
       "--engine jit: the code cache of each CPU; when it is full every block is dropped and "
       "hot code compiled again (docs/engine.md)" },
@@ -123,6 +123,7 @@ void run_opts_default(struct run_opts *o)
     o->l2tlb = RUN_ON;
     o->l2tlb_entries = L2TLB_DEFAULT_ENTRIES;
     o->idle_detect = RUN_IDLE_BOTH;
+    o->engine = RUN_ENGINE_JIT;                     /* the interpreter on non-x86-64 hosts */
     o->jit_cache = JIT_CACHE_DEFAULT;
     o->stdin_vm = 1;
     o->shadow_frames = SHADOW_DEFAULT_FRAMES;

@@ -400,6 +400,13 @@ void jit_print_stats(const struct cpu_engine *e, void *fp)
             (unsigned long long)j->n.blocks_invalidated, (unsigned long long)j->n.cache_flushes,
             (unsigned long long)j->n.pages, (unsigned long long)j->n.enters,
             (unsigned long long)j->n.steps);
+    /* The code cache's hit rate: the share of guest instructions that ran as compiled code
+     * (the rest were stepped by the dispatcher, before their block was hot or compiled). */
+    uint64_t icount = e->cpu->icount;
+    if (icount)
+        fprintf(f, "jit: %.4f%% of %llu guest instructions ran as compiled code\n",
+                100.0 * (double)(icount - (j->n.steps < icount ? j->n.steps : icount)) /
+                    (double)icount, (unsigned long long)icount);
 }
 
 static const char *const op_names[OP_COUNT] = {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fuzz.sh BUILD_DIR [COUNT [ENGINE]] - runs COUNT seeded random instruction streams on both
 # MMUs natively and as a deprivileged guest of the VMM (Disco on swtlb, shadow page tables
-# on pagewalk), with --engine ENGINE (default interp; with check, the interpreter and the
+# on pagewalk), with --engine ENGINE (default: tlbvisor's, jit on x86-64; with check, the interpreter and the
 # compiling engine run side by side and a divergence, exit status 5, is a failure).
 #
 # Each program clears BEV (so exceptions go to EBase in RAM), installs at the refill and
@@ -14,7 +14,7 @@
 set -u
 build=$1
 count=${2:-100}
-engine=${3:-interp}
+engine=${3:-jit}
 base=${TLBVISOR_FUZZ_SEED:-$(( $(date +%s%N) % 1000000000 ))}
 echo "seeds $base..$((base + count - 1)) (TLBVISOR_FUZZ_SEED=$base to repeat)"
 tv=$build/cli/tlbvisor
