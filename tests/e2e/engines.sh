@@ -4,9 +4,10 @@
 # the console output, the exit status and the whole --stats file (every counter of the
 # CPU, the MMU and the VMM) must be identical. Guests: the bare-metal programs on their
 # MMUs, the guest kernel's workloads natively on both MMUs and under the VMM (Disco on
-# swtlb, shadow page tables on pagewalk), the two bench guests (SCALE: their
-# iteration count; smaller under the sanitizers), and the quick bench suite (release only;
-# against the baseline that e2e_bench_quick checks the compiler's runs against).
+# swtlb, shadow page tables on pagewalk, also with every shadow mechanism on), the two
+# bench guests (SCALE: their iteration count; smaller under the sanitizers), and the quick
+# bench suite (release only; against the baseline that e2e_bench_quick checks the
+# compiler's runs against).
 # This is an invariant (equality of the two engines), no recorded figure.
 # Prints "ok"/"FAIL" per run and "N passed, M failed".
 set -u
@@ -87,6 +88,15 @@ for w in "${workloads[@]}"; do
 	same "kernel swtlb Disco: $w" --mmu swtlb --quiet "$kdir/kernel-swtlb.elf" -- $w
 	# shellcheck disable=SC2086
 	same "kernel pagewalk shadow: $w" --mmu pagewalk --quiet "$kdir/kernel-pagewalk.elf" -- $w
+done
+# Shadow paging's mechanisms (shadow2, docs/shadow.md): all of them together, and with the
+# guest's TLB emulated exactly.
+for so in all all,exact; do
+	same "kernel pagewalk shadow --shadow-opts $so: forkwait" --mmu pagewalk --quiet \
+		--shadow-opts "$so" "$kdir/kernel-pagewalk.elf" -- workload=forkwait n=10
+	[ "$scale" -le 2 ] && continue
+	same "kernel pagewalk shadow --shadow-opts $so: mmapchurn" --mmu pagewalk --quiet \
+		--shadow-opts "$so" "$kdir/kernel-pagewalk.elf" -- workload=mmapchurn n=10 pages=8
 done
 same "two VMs, Disco: compute" --mmu swtlb --quiet --vms 2 \
 	"$kdir/kernel-swtlb.elf" -- workload=compute iters=5
