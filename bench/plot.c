@@ -123,6 +123,22 @@ static void gp_tail(FILE *f, const char *name, int width, int height)
     fprintf(f, "set output '%s.svg'\nreplot\nunset output\n", name);
 }
 
+/* Closes a plot's data file d and script f, runs gnuplot on them if want, and frees the
+ * file names and the plot's name. Returns 1 if the PNG was made. */
+static int plot_finish(FILE *d, FILE *f, const char *dir, char *name, char *dat, char *gp,
+                       int want)
+{
+    if (d)
+        fclose(d);
+    if (f)
+        fclose(f);
+    int made = want && run_gnuplot(dir, name) == 0;
+    free(dat);
+    free(gp);
+    free(name);
+    return made;
+}
+
 static json_t *find_run(json_t *runs, const char *id)
 {
     size_t i;
@@ -223,14 +239,7 @@ static int plot_overhead(json_t *runs, const char *profile, const char *dir)
         gp_tail(f, name, width, 560);
         made = 1;
     }
-    if (d)
-        fclose(d);
-    if (f)
-        fclose(f);
-    made = made && run_gnuplot(dir, name) == 0;
-    free(dat);
-    free(gp);
-    free(name);
+    made = plot_finish(d, f, dir, name, dat, gp, made);
     bu_strv_free(&wl);
     bu_strv_free(&wlab);
     bu_strv_free(&cols);
@@ -317,14 +326,7 @@ static int plot_cycles(json_t *runs, const char *profile, const char *dir)
         gp_tail(f, name, width, 620);
         made = 1;
     }
-    if (d)
-        fclose(d);
-    if (f)
-        fclose(f);
-    made = made && run_gnuplot(dir, name) == 0;
-    free(dat);
-    free(gp);
-    free(name);
+    made = plot_finish(d, f, dir, name, dat, gp, made);
     bu_strv_free(&wl);
     bu_strv_free(&wlab);
     return made;
@@ -475,15 +477,7 @@ static int plot_sweeps(json_t *runs, const char *dir)
                 fputs("\n", f);
                 gp_tail(f, name, 900, 600);
             }
-            if (d)
-                fclose(d);
-            if (f)
-                fclose(f);
-            if (d && f && run_gnuplot(dir, name) == 0)
-                made++;
-            free(dat);
-            free(gp);
-            free(name);
+            made += plot_finish(d, f, dir, name, dat, gp, d && f);
             bu_strv_free(&lines);
         }
     }
