@@ -580,12 +580,18 @@ int bench_execute(const struct bench_suite *s, struct bench_matrix *m,
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
     sigprocmask(SIG_BLOCK, &set, &old);
+    /* The order of starts: repeats interleaved (every run once, then every run again), so
+     * that a change in the machine's load falls on all the runs alike, not on one run. */
+    unsigned *order = bu_alloc(sizeof(*order) * (nt ? nt : 1)), no = 0;
+    for (unsigned k = 0; k < per; k++)
+        for (unsigned i = 0; i < nt; i += per)
+            order[no++] = i + k;
     unsigned next = 0, running = 0, runs_done = 0;
     int stop = 0;
     double runs_wall = 0, last_draw = t0;
     while (running || (!stop && next < nt)) {
         while (!stop && running < e->jobs && next < nt) {
-            struct task *t = &tasks[next++];
+            struct task *t = &tasks[order[next++]];
             if (rs[t->run].missing)
                 continue;
             start(e, m, t);
@@ -594,7 +600,7 @@ int bench_execute(const struct bench_suite *s, struct bench_matrix *m,
         }
         /* Wait for a child, a signal or the earliest deadline. */
         double now = bu_now(), wait = 1.0;
-        for (unsigned i = 0; i < next; i++)
+        for (unsigned i = 0; i < nt; i++)
             if (tasks[i].started && !tasks[i].done && tasks[i].pid > 0 && !tasks[i].timed_out) {
                 double d = tasks[i].deadline - now;
                 if (d < wait)
@@ -605,7 +611,7 @@ int bench_execute(const struct bench_suite *s, struct bench_matrix *m,
         if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
             stop = 1;
             rc = 2;
-            for (unsigned i = 0; i < next; i++)
+            for (unsigned i = 0; i < nt; i++)
                 if (tasks[i].started && !tasks[i].done && tasks[i].pid > 0) {
                     kill(-tasks[i].pid, SIGKILL);
                     tasks[i].killed = 1;
@@ -622,7 +628,7 @@ int bench_execute(const struct bench_suite *s, struct bench_matrix *m,
             pid_t pid = wait4(-1, &st, WNOHANG, &ru);
             if (pid <= 0)
                 break;
-            for (unsigned i = 0; i < next; i++) {
+            for (unsigned i = 0; i < nt; i++) {
                 struct task *t = &tasks[i];
                 if (t->pid != pid || t->done)
                     continue;
@@ -641,7 +647,7 @@ int bench_execute(const struct bench_suite *s, struct bench_matrix *m,
         }
         /* Deadlines. */
         now = bu_now();
-        for (unsigned i = 0; i < next; i++) {
+        for (unsigned i = 0; i < nt; i++) {
             struct task *t = &tasks[i];
             if (t->started && !t->done && t->pid > 0 && !t->timed_out && now >= t->deadline) {
                 kill(-t->pid, SIGKILL);
@@ -697,6 +703,7 @@ int bench_execute(const struct bench_suite *s, struct bench_matrix *m,
     sigprocmask(SIG_SETMASK, &old, NULL);
     for (unsigned i = 0; i < m->n; i++)
         free(rs[i].missing);
+    free(order);
     free(tasks);
     free(rs);
     *wall_s = bu_now() - t0;

@@ -4,6 +4,7 @@
  * 1..255), 2 for usage or image errors, 3 when a limit ended the run or the guest is stuck,
  * 4 when the guest exited with a code outside 0..255. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "mips/l2tlb.h"
 #include "mips/r4k_tlb.h"
 #include "pagewalk/pw.h"
+#include "run_engine.h"
 #include "run_opts.h"
 #include "nested/nested.h"
 #include "shadow/shadow.h"
@@ -263,6 +265,12 @@ static int report_vms(struct vmm *vmm, enum cpu_stop why)
             status = st;
     }
     return status;
+}
+
+/* /dev/null for writing: the console of --engine check's second machine. */
+static int open_null(void)
+{
+    return open("/dev/null", O_WRONLY | O_CLOEXEC);
 }
 
 /* The stats file, opened before the run so that an unwritable path fails at once. */
@@ -560,19 +568,35 @@ static int run_vmm(struct run_job *j)
                  .share = o->share == RUN_ON, .share_rate = (unsigned)o->share_rate,
                  .zero_track = o->zero_track == RUN_ON, .balloon = o->balloon == RUN_ON },
     };
-    static struct vmm vmm;                     /* large: keep it off the stack */
+    static struct vmm vmm, vmm2;               /* large: keep them off the stack */
     char err[ERR_MAX];
     if (vmm_create(&vmm, &vc, j->elf, err, sizeof(err)) != 0) {
         fprintf(stderr, "tlbvisor: %s\n", err);
         return RUN_EXIT_USAGE;
     }
+    int check = o->engine == RUN_ENGINE_CHECK, diverged = 0;
+    if (check) {                               /* the same machine again, console muted */
+        vc.out_fd = open_null();
+        if (vc.out_fd < 0 || vmm_create(&vmm2, &vc, j->elf, err, sizeof(err)) != 0) {
+            fprintf(stderr, "tlbvisor: --engine check: cannot build the second machine\n");
+            vmm_destroy(&vmm);
+            return RUN_EXIT_USAGE;
+        }
+    }
     FILE *sf = o->stats ? open_stats(o->stats) : NULL;
-    if (o->stats && !sf) {
+    if ((o->stats && !sf) || (!check && run_engine_attach(vmm.cpu, o) != 0)) {
+        if (sf && sf != stdout)
+            fclose(sf);
         vmm_destroy(&vmm);
         return RUN_EXIT_USAGE;
     }
     vmm.cpu->trace_exceptions = getenv("TLBVISOR_TRACE_EXC") != NULL;
-    int status = report_vms(&vmm, vmm_run(&vmm));
+    enum cpu_stop why = check ? run_check_vmm(&vmm, &vmm2, &diverged) : vmm_run(&vmm);
+    if (check) {
+        vmm_destroy(&vmm2);
+        close(vc.out_fd);
+    }
+    int status = diverged ? RUN_EXIT_DIVERGED : report_vms(&vmm, why);
     if (!o->quiet)
         print_vmm_summary(&vmm);
     if (sf && finish_stats(sf, j, &vmm.stats, vmm.backend->name, &vmm.cpu->cost) != 0)
@@ -599,19 +623,35 @@ static int run_native(struct run_job *j)
         .report_unmodelled = o->report_unmodelled,
         .cost = &j->cost,
     };
-    struct machine m;
+    struct machine m, m2;
     char err[ERR_MAX];
     if (machine_create(&m, &cfg, j->elf, err, sizeof(err)) != 0) {
         fprintf(stderr, "tlbvisor: %s\n", err);
         return RUN_EXIT_USAGE;
     }
+    int check = o->engine == RUN_ENGINE_CHECK, diverged = 0;
+    if (check) {                               /* the same machine again, console muted */
+        cfg.out_fd = open_null();
+        if (cfg.out_fd < 0 || machine_create(&m2, &cfg, j->elf, err, sizeof(err)) != 0) {
+            fprintf(stderr, "tlbvisor: --engine check: cannot build the second machine\n");
+            machine_destroy(&m);
+            return RUN_EXIT_USAGE;
+        }
+    }
     FILE *sf = o->stats ? open_stats(o->stats) : NULL;
-    if (o->stats && !sf) {
+    if ((o->stats && !sf) || (!check && run_engine_attach(m.cpu, o) != 0)) {
+        if (sf && sf != stdout)
+            fclose(sf);
         machine_destroy(&m);
         return RUN_EXIT_USAGE;
     }
     m.cpu->trace_exceptions = getenv("TLBVISOR_TRACE_EXC") != NULL;
-    int status = report(m.cpu, machine_run(&m));
+    enum cpu_stop why = check ? run_check_native(&m, &m2, &diverged) : machine_run(&m);
+    if (check) {
+        machine_destroy(&m2);
+        close(cfg.out_fd);
+    }
+    int status = diverged ? RUN_EXIT_DIVERGED : report(m.cpu, why);
     if (sf && finish_stats(sf, j, &m.stats, NULL, &m.cpu->cost) != 0)
         status = status ? status : RUN_EXIT_USAGE;
     machine_destroy(&m);

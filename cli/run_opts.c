@@ -4,6 +4,7 @@
 #include "core/mmu_backend.h"
 #include "core/frames.h"
 #include "core/swap.h"
+#include "jit/jit.h"
 #include "mips/l2tlb.h"
 #include "mips/r4k_tlb.h"
 #include "run_opts.h"
@@ -20,6 +21,7 @@ __attribute__((constructor)) static void backend_names_init(void)
         backend_names[i] = vmm_backend_list[i]->name;
 }
 static const char *const idle_names[] = { "both", "wait", "spin", "off", NULL };
+static const char *const engine_names[] = { "interp", "jit", "check", NULL };
 
 #define F(field) offsetof(struct run_opts, field), offsetof(struct run_opts, given.field)
 #define VMM OPT_SCOPE_VMM | OPT_SCOPE_ANY_MMU, "the VMM (runs without --native)"
@@ -104,6 +106,14 @@ const struct opt run_opt_table[] = {
     { "zero-track", "on|off", OPT_CHOICE, 0, 0, 0, onoff_names, VMM, F(zero_track), "off",
       "VMM: watch every frame the VMM zeroes for the guest's first write and count those the "
       "guest zeroes again (vmN.mem.double_zeroed); costs a fault per fresh page" },
+    { "engine", "ENGINE", OPT_CHOICE, 0, 0, 0, engine_names, ALL, F(engine), "jit",
+      "execution engine: jit: hot blocks compiled to x86-64 code (on another host the "
+      "interpreter runs, with a one-line notice), or interp: the interpreter; the counters are "
+      "the same; check: both side by side, compared at every block (exit status 5 at the first "
+      "divergence; docs/engine.md)" },
+    { "jit-cache", "SIZE", OPT_SIZE, 256u << 10, 1u << 30, 4096, NULL, ALL, F(jit_cache), "32M",
+      "--engine jit: the code cache of each CPU; when it is full every block is dropped and "
+      "hot code compiled again (docs/engine.md)" },
     { "quiet", NULL, OPT_FLAG, 0, 0, 0, NULL, VMM, F(quiet), NULL,
       "VMM: no summary table on stderr at the end" },
     { "initrd", "FILE", OPT_STRING, 0, 0, 0, NULL, ALL, F(initrd), NULL,
@@ -166,6 +176,8 @@ void run_opts_default(struct run_opts *o)
     o->balloon = RUN_ON;
     o->zero_track = RUN_OFF;
     o->share_rate = 64;
+    o->engine = RUN_ENGINE_JIT;                     /* the interpreter on non-x86-64 hosts */
+    o->jit_cache = JIT_CACHE_DEFAULT;
     o->stdin_vm = 1;
     o->shadow_frames = SHADOW_DEFAULT_FRAMES;
     o->shadow_oos = SHADOW_DEFAULT_OOS;

@@ -16,11 +16,12 @@
 enum run_mmu { RUN_MMU_SWTLB, RUN_MMU_PAGEWALK };
 enum run_onoff { RUN_ON, RUN_OFF };
 enum run_idle { RUN_IDLE_BOTH, RUN_IDLE_WAIT, RUN_IDLE_SPIN, RUN_IDLE_OFF };
+enum run_engine { RUN_ENGINE_INTERP, RUN_ENGINE_JIT, RUN_ENGINE_CHECK };
 
 struct run_opts {
-    int native, mmu, quiet, l2tlb, idle_detect;
+    int native, mmu, quiet, l2tlb, idle_detect, engine;
     uint64_t mem, tlb_entries, pw_tlb_entries, pw_tlb_ways, max_insns, vms, quantum;
-    uint64_t l2tlb_entries, stdin_vm;
+    uint64_t l2tlb_entries, jit_cache, stdin_vm;
     int report_unmodelled;
     uint64_t machine_mem, compress_max, share_rate;    /* machine memory (docs/memory.md) */
     int compress, share, zero_track, balloon;
@@ -40,7 +41,8 @@ struct run_opts {
         unsigned native, mmu, quiet, l2tlb, idle_detect, mem, tlb_entries, pw_tlb_entries,
             pw_tlb_ways, max_insns, vms, quantum, l2tlb_entries, stats, cost_profile, weight, vm,
             initrd, stdin_vm, report_unmodelled, shadow_opts, shadow_frames, shadow_oos,
-            shadow_roots, shadow_prefetch, shadow_audit, backend, list_backends, nested_opts;
+            shadow_roots, shadow_prefetch, shadow_audit, backend, list_backends, nested_opts,
+            engine, jit_cache;
         unsigned machine_mem, compress_max, share_rate, compress, share, zero_track, balloon,
             swap;
     } given;

@@ -62,14 +62,21 @@ static uint64_t icount_at_cycle(const struct cpu *cpu, uint64_t cycle)
                ? (cycle - cpu->cycles_extra + cpu->cost.insn - 1) / cpu->cost.insn : 0;
 }
 
-void cpu_recompute_stop(struct cpu *cpu)
+/* The count at which the machine's own events need cpu_service_events (a kick: now). */
+static inline uint64_t event_stop(const struct cpu *cpu)
 {
     /* The next event in time: the timer, a board device, or the end of simulated time. */
     uint64_t event = cpu->timer_cycle < cpu->dev_cycle ? cpu->timer_cycle : cpu->dev_cycle;
     uint64_t stop = icount_at_cycle(cpu, event < CPU_CYCLES_MAX ? event : CPU_CYCLES_MAX);
     if (cpu->insn_limit && cpu->insn_limit < stop)
         stop = cpu->insn_limit;
-    cpu->icount_stop = cpu->kick_pending ? 0 : stop;
+    return cpu->kick_pending ? 0 : stop;
+}
+
+void cpu_recompute_stop(struct cpu *cpu)
+{
+    uint64_t stop = event_stop(cpu);
+    cpu->icount_stop = cpu->pause_icount < stop ? cpu->pause_icount : stop;
 }
 
 void cpu_request_stop(struct cpu *cpu, enum cpu_stop why, int exit_code)
@@ -89,12 +96,9 @@ int cpu_interrupt_pending(const struct cpu *cpu)
     return (c->cause & c->status & 0xFF00u) != 0;
 }
 
-/* Called by the interpreter when icount reaches icount_stop: fires the timer, enforces the
- * instruction limit, takes a pending interrupt, and sets the next stop. */
-void cpu_service_events(struct cpu *cpu)
+/* The machine's events at icount (cpu_service_events without the pause). */
+static inline void service(struct cpu *cpu)
 {
-    if (cpu->stop)
-        return;
     cpu->kick_pending = 0;
     cpu->n.event_checks++;
     uint64_t now = cpu_cycles(cpu);
@@ -114,6 +118,34 @@ void cpu_service_events(struct cpu *cpu)
         cpu->n.interrupts++;
         cpu_raise_code(cpu, EXC_INT);
     }
+}
+
+/* The pause (cpu.h), then the events if any are due: out of the events' line (a tail call,
+ * so that the common path keeps no registers). */
+static __attribute__((noinline)) void pause_then_service(struct cpu *cpu)
+{
+    /* A pause alone is not an event: afterwards, as if nothing had been serviced. */
+    int alone = cpu->icount < event_stop(cpu);
+    cpu->pause(cpu->pause_ctx);
+    if (cpu->stop)
+        return;
+    if (alone)
+        cpu_recompute_stop(cpu);
+    else
+        service(cpu);
+}
+
+/* Called by the interpreter when icount reaches icount_stop: the pause first (if one is
+ * due), then fires the timer, enforces the instruction limit, takes a pending interrupt,
+ * and sets the next stop. */
+void cpu_service_events(struct cpu *cpu)
+{
+    if (cpu->stop)
+        return;
+    if (__builtin_expect(cpu->icount >= cpu->pause_icount, 0) && cpu->pause)
+        pause_then_service(cpu);
+    else
+        service(cpu);
 }
 
 void cpu_eret(struct cpu *cpu)

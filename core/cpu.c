@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "cpu.h"
+#include "cpu_engine.h"
 #include "stats.h"
 
 static const char *const exc_names[EXC_COUNT] = {
@@ -32,6 +33,7 @@ struct cpu *cpu_new(uint8_t *ram, uint32_t ram_bytes, struct bus *bus, unsigned 
     cpu->bus = bus;
     cpu->tlb_entries = tlb_entries;
     cpu->exception = cpu_exception_native;
+    cpu->pause_icount = UINT64_MAX;                 /* no pause (cpu.h) */
     cpu->dev_cycle = UINT64_MAX;                /* no board until one is attached */
     cost_default(&cpu->cost);
     return cpu;
@@ -41,10 +43,23 @@ void cpu_free(struct cpu *cpu)
 {
     if (!cpu)
         return;
+    cpu_set_engine(cpu, NULL);
     for (uint32_t i = 0; i < cpu->ram_pages; i++)
         free(cpu->dpages[i]);
     free(cpu->dpages);
     free(cpu);
+}
+
+enum cpu_stop cpu_run(struct cpu *cpu)
+{
+    return cpu->engine ? cpu->engine->ops->run(cpu->engine) : cpu_interp_run(cpu);
+}
+
+void cpu_set_engine(struct cpu *cpu, struct cpu_engine *e)
+{
+    if (cpu->engine)
+        cpu->engine->ops->destroy(cpu->engine);
+    cpu->engine = e;
 }
 
 void cpu_register_stats(struct cpu *cpu, struct stats *st)

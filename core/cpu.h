@@ -47,7 +47,7 @@ struct dinsn {
     uint32_t imm;        /* immediate, shift amount, target or packed fields, per op */
 };
 extern const void *cpu_undecoded_handler;
-/* The interpreter's plain handler of each op (set by cpu_run): h != cpu_handlers[op] means
+/* The interpreter's plain handler of each op (set by cpu_interp_run): h != cpu_handlers[op] means
  * that h is a fused handler that also runs the next instruction (cpu_ops.h, CPU_FUSED). */
 extern const void *const *cpu_handlers;
 #define DPAGE_INSNS 1024
@@ -56,6 +56,8 @@ extern const void *const *cpu_handlers;
 struct dpage {
     struct dinsn d[DPAGE_INSNS + 2];
     unsigned writes;             /* stores into the page since it was predecoded */
+    void *engine;                /* owned by cpu->engine (cpu_engine.h): what it derived from
+                                  * this page; NULL when the page is new */
 };
 extern const void *cpu_page_end_handler;
 
@@ -162,6 +164,17 @@ struct cpu {
     int trace_exceptions;        /* print every exception on stderr */
     uint64_t stat_cycles;        /* cpu_cycles() as of the last cpu_update_stats */
 
+    /* The execution engine (cpu_engine.h), NULL for the interpreter; engine_scratch is the
+     * engine's own (its compiled code addresses it relative to the CPU). */
+    struct cpu_engine *engine;
+    uint64_t engine_scratch[4];
+    /* A pause at an exact instruction count (the lockstep check, --engine check): the
+     * count pause_icount is an event: cpu_service_events calls pause(pause_ctx) before the
+     * instruction at which icount reaches it, first thing. The callback may move
+     * pause_icount. UINT64_MAX (and pause NULL) when there is none. */
+    uint64_t pause_icount;
+    void (*pause)(void *ctx);
+    void *pause_ctx;
     /* The board (off the hot path: at the end, so the interpreter's fields keep their
      * places). dev_cycle: the next cycle at which the board has an event (UINT64_MAX:
      * none); dev_event, called (by cpu_service_events, cpu_wait) once the cycle count
@@ -183,7 +196,8 @@ void cpu_register_stats(struct cpu *cpu, struct stats *st);
 void cpu_update_stats(struct cpu *cpu);
 const char *cpu_exc_name(int code);
 
-/* Runs until something stops the machine; returns the reason (also in cpu->stop). */
+/* Runs until something stops the machine; returns the reason (also in cpu->stop). The
+ * CPU's engine runs it (cpu_engine.h): the interpreter unless another one is installed. */
 enum cpu_stop cpu_run(struct cpu *cpu);
 
 static inline uint64_t cpu_cycles(const struct cpu *cpu)

@@ -41,6 +41,7 @@
 
 #include "bus.h"
 #include "cpu.h"
+#include "cpu_engine.h"
 #include "cpu_ops.h"
 #include "mmu.h"
 
@@ -65,7 +66,7 @@ static inline uint64_t run_limit(uint64_t stop)
     return (stop < (1ull << 58) ? stop : 1ull << 58) << 4;
 }
 
-enum cpu_stop cpu_run(struct cpu *cpu)
+enum cpu_stop cpu_interp_run(struct cpu *cpu)
 {
     static void *const labels[OP_COUNT] = {
 #define CPU_OP_LABEL(n) [OP_##n] = &&L_##n,

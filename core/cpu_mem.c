@@ -11,6 +11,7 @@
 
 #include "bus.h"
 #include "cpu.h"
+#include "cpu_engine.h"
 #include "cpu_ops.h"
 #include "mmu.h"
 
@@ -111,7 +112,18 @@ static void dpage_drop(struct cpu *cpu, uint32_t ppn);
  * of i - 1 reads instruction i. The handlers an event breakpoint put aside split too. */
 static void dpage_forget_at(struct cpu *cpu, struct dpage *dp, unsigned i)
 {
-    dpage_forget(&dp->d[i]);
+    if (__builtin_expect(cpu->bp == &dp->d[i], 0)) {
+        /* The event breakpoint sits on it: it stays planted, and what it put aside (and
+         * restores when it is disarmed) is the undecoded instruction. */
+        cpu->bp_h = cpu_undecoded_handler;
+        cpu->bp_op = OP_DECODE;
+    } else {
+        dpage_forget(&dp->d[i]);
+    }
+    if (cpu->engine) {                      /* another engine: the interpreter's handlers */
+        cpu->engine->ops->insn_forgotten(cpu->engine, dp, i);   /* are not in use */
+        return;
+    }
     if (cpu->bp_prev == &dp->d[i])
         cpu->bp_prev = NULL;                /* forgotten: must not get its pair back */
     if (i == 0)
@@ -154,6 +166,8 @@ static void dpage_drop(struct cpu *cpu, uint32_t ppn)
         for (unsigned i = 0; i < TC_SIZE; i++)
             if (cpu->tf[m][i].base == dp->d)
                 cpu->tf[m][i].tag = TC_INVALID_TAG(i);
+    if (cpu->engine)
+        cpu->engine->ops->page_dropped(cpu->engine, dp);
     free(dp);
     cpu->dpages[ppn] = NULL;
     cpu->dpages_live--;
@@ -255,6 +269,8 @@ bool cpu_store_slow(struct cpu *cpu, uint32_t va, unsigned size, uint32_t val)
 static void dpages_reset(struct cpu *cpu)
 {
     for (uint32_t i = 0; i < cpu->ram_pages; i++) {
+        if (cpu->dpages[i] && cpu->engine)
+            cpu->engine->ops->page_dropped(cpu->engine, cpu->dpages[i]);
         free(cpu->dpages[i]);
         cpu->dpages[i] = NULL;
     }
@@ -279,6 +295,7 @@ static struct dpage *dpage_get(struct cpu *cpu, uint32_t ppn)
     for (unsigned i = 0; i < DPAGE_INSNS; i++)
         dpage_forget(&dp->d[i]);
     dp->writes = 0;
+    dp->engine = NULL;
     dp->d[DPAGE_INSNS].h = cpu_page_end_handler;
     dp->d[DPAGE_INSNS].op = OP_PAGE_END;
     dp->d[DPAGE_INSNS + 1] = dp->d[DPAGE_INSNS];

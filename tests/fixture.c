@@ -9,11 +9,24 @@
 #include "fixture.h"
 
 #include "core/cp0.h"
+#include "core/cpu_engine.h"
 #include "core/vmm.h"
+#include "jit/jit.h"
 #include "mips/r4k_tlb.h"
 #include "pagewalk/pw.h"
 
 #define FX_T9 25               /* $t9: the UHI operation register */
+
+void fx_engine(struct cpu *cpu)
+{
+    const char *e = getenv("TLBVISOR_ENGINE");
+    if (!e || strcmp(e, "interp") == 0)
+        return;
+    cr_assert_str_eq(e, "jit", "TLBVISOR_ENGINE must be interp or jit");
+    struct cpu_engine *jit = jit_new(cpu, NULL);
+    cr_assert_not_null(jit, "no compiling engine on this host");
+    cpu_set_engine(cpu, jit);
+}
 
 void fx_setup(struct fx *fx, uint32_t ram_bytes, unsigned tlb_entries,
               const struct pw_config *pw)
@@ -28,6 +41,7 @@ void fx_setup(struct fx *fx, uint32_t ram_bytes, unsigned tlb_entries,
     cr_assert_not_null(fx->mmu);
     fx->cpu->mmu = fx->mmu;
     cpu_reset(fx->cpu);
+    fx_engine(fx->cpu);
     stats_init(&fx->st);
     fx->mmu->ops->register_stats(fx->mmu, &fx->st);
 }
@@ -89,6 +103,7 @@ void fx_run_vms(struct vmm *vmm, struct vmm_config *cfg, const char *guest_dir,
     cr_assert_geq(devnull, 0);
     cfg->out_fd = devnull;
     cr_assert_eq(vmm_create(vmm, cfg, elf, err, sizeof(err)), 0, "%s", err);
+    fx_engine(vmm->cpu);
     cr_assert_eq(vmm_run(vmm), CPU_STOP_POWEROFF);
     for (unsigned i = 0; i < cfg->vms; i++)
         cr_assert_eq(vmm->vms[i].exit_code, 0, "vm%u of %s: exit %d", i + 1, name,

@@ -30,6 +30,10 @@ struct fx {
  * else the swtlb with tlb_entries entries. Registers the MMU's counters in fx->st. */
 void fx_setup(struct fx *fx, uint32_t ram_bytes, unsigned tlb_entries,
               const struct pw_config *pw);
+/* Installs the execution engine that the environment asks for on cpu: TLBVISOR_ENGINE=jit
+ * the compiling engine, unset or interp the interpreter. fx_setup and fx_run_vms call it, so
+ * that ctest runs the same tests, with the same exact expectations, on both engines. */
+void fx_engine(struct cpu *cpu);
 /* Frees everything fx_setup built. */
 void fx_teardown(struct fx *fx);
 

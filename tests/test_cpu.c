@@ -991,6 +991,28 @@ Test(cpu, self_modifying_code_splits_a_fused_pair)
     cr_assert_eq(rd32(DATA), 0);
 }
 
+Test(cpu, a_store_over_the_instruction_an_event_stops_at_keeps_the_stop)
+{
+    /* The instruction limit falls on the instruction right after a store that overwrites
+     * it (the event breakpoint sits on it): the machine still stops exactly there, and
+     * resumes with the new instruction. Both steps are exact counts. */
+    PUT(CODE, ADDIU(T4, T4, 1), SW(T1, 8, T0), ADDIU(T4, T4, 2), ADDIU(T4, T4, 4), SDBBP(1));
+    for (int pass = 0; pass < 2; pass++) {           /* decoded fresh, then predecoded */
+        PUT(CODE + 8, ADDIU(T4, T4, 2));
+        cpu->gpr[T0] = CODE;
+        cpu->gpr[T1] = ADDIU(T4, T4, 16);
+        cpu->gpr[T4] = 0;
+        uint64_t start = cpu->icount;
+        cr_assert_eq(fx_run_at(&fx, CODE, 2), CPU_STOP_INSN_LIMIT);
+        cr_assert_eq(cpu->icount, start + 2);
+        cr_assert_eq(cpu->pc, CODE + 8);
+        cr_assert_eq(cpu->gpr[T4], 1);
+        cr_assert_eq(fx_resume(&fx, 100), CPU_STOP_EXIT);
+        cr_assert_eq(cpu->gpr[T4], 1 + 16 + 4);
+        cr_assert_eq(cpu->icount, start + 5);
+    }
+}
+
 /* A random program of straight-line code and forward branches built from the instructions
  * that the interpreter fuses into pairs, with loads and stores at DATA + T0-relative
  * offsets: registers $s0..$s3 are scratch (few, so that instructions depend on each

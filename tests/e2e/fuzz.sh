@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# fuzz.sh BUILD_DIR [COUNT] - runs COUNT seeded random instruction streams on both MMUs
-# natively and as a deprivileged guest of the VMM (Disco on swtlb, shadow page tables on
-# pagewalk).
+# fuzz.sh BUILD_DIR [COUNT [ENGINE]] - runs COUNT seeded random instruction streams on both
+# MMUs natively and as a deprivileged guest of the VMM (Disco on swtlb, shadow page tables
+# on pagewalk), with --engine ENGINE (default: tlbvisor's, jit on x86-64; with check, the interpreter and the
+# compiling engine run side by side and a divergence, exit status 5, is a failure).
 #
 # Each program clears BEV (so exceptions go to EBase in RAM), installs at the refill and
 # general vectors a handler that skips the faulting instruction (EPC += 4; eret), and then
@@ -13,6 +14,7 @@
 set -u
 build=$1
 count=${2:-100}
+engine=${3:-jit}
 base=${TLBVISOR_FUZZ_SEED:-$(( $(date +%s%N) % 1000000000 ))}
 echo "seeds $base..$((base + count - 1)) (TLBVISOR_FUZZ_SEED=$base to repeat)"
 tv=$build/cli/tlbvisor
@@ -44,12 +46,13 @@ for elf in "$tmp"/*.elf; do
 	for mode in "--native --mmu swtlb" "--native --mmu pagewalk" "--mmu swtlb" "--mmu pagewalk"; do
 		mmu=$mode
 		# shellcheck disable=SC2086
-		timeout 60 "$tv" run $mode --max-insns 200000 "$elf" \
+		timeout 60 "$tv" run $mode --engine "$engine" --max-insns 200000 "$elf" \
 			>/dev/null 2>"$tmp/err" </dev/null
 		rc=$?
-		if [ "$rc" -ge 124 ] || grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/err"; then
+		if [ "$rc" -ge 124 ] || [ "$rc" = 5 ] ||
+			grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/err"; then
 			echo "FAIL $(basename "$elf") $mmu: exit status $rc"
-			head -5 "$tmp/err"
+			head -40 "$tmp/err"
 			fail=$((fail + 1))
 		else
 			pass=$((pass + 1))
