@@ -7,7 +7,7 @@ PACKAGES   := cmake make gcc clang lld pkg-config python3 uthash-dev libcriterio
               parallel python3-jsonschema munge slurmctld slurmd slurm-client \
               qemu-system-mips cpio
 
-.PHONY: all deps build build-asan test test-release test-asan demo bench results baseline clean linux linux-results
+.PHONY: all deps build build-asan test test-release test-asan demo bench results baseline clean linux linux-results nested-results
 
 all: build
 
@@ -71,6 +71,13 @@ linux-results: build linux
 	sed 's#(plots/#(plots-linux/#' $(BUILD)/linux-bench/report.md > docs/linux-results.md
 	rm -rf docs/plots-linux && mkdir -p docs/plots-linux
 	cp $(BUILD)/linux-bench/plots/*.png $(BUILD)/linux-bench/plots/*.svg docs/plots-linux/
+
+# docs/nested-results.md and docs/plots-nested/: the report of the nested suite (docs/nested.md).
+nested-results: build
+	$(BUILD)/cli/tlbvisor bench --suite nested --out $(BUILD)/nested-bench --jobs $(JOBS)
+	sed 's#(plots/#(plots-nested/#' $(BUILD)/nested-bench/report.md > docs/nested-results.md
+	rm -rf docs/plots-nested && mkdir -p docs/plots-nested
+	cp $(BUILD)/nested-bench/plots/*.png $(BUILD)/nested-bench/plots/*.svg docs/plots-nested/
 
 # Debian's Linux for Malta and a busybox initramfs with the workloads (docs/linux.md):
 # $(BUILD)/linux/vmlinuz and $(BUILD)/linux/initrd.gz. Downloads once into ~/.cache/tlbvisor.
