@@ -7,7 +7,7 @@ PACKAGES   := cmake make gcc clang lld pkg-config python3 uthash-dev libcriterio
               parallel python3-jsonschema munge slurmctld slurmd slurm-client \
               qemu-system-mips cpio
 
-.PHONY: all deps build build-asan test test-release test-asan demo bench results baseline clean linux linux-results nested-results
+.PHONY: all deps build build-asan test test-release test-asan demo bench results baseline clean linux linux-results nested-results memory-results
 
 all: build
 
@@ -78,6 +78,11 @@ nested-results: build
 	sed 's#(plots/#(plots-nested/#' $(BUILD)/nested-bench/report.md > docs/nested-results.md
 	rm -rf docs/plots-nested && mkdir -p docs/plots-nested
 	cp $(BUILD)/nested-bench/plots/*.png $(BUILD)/nested-bench/plots/*.svg docs/plots-nested/
+
+# docs/memory-results.md: the report of the memory suite (docs/memory.md).
+memory-results: build
+	$(BUILD)/cli/tlbvisor bench --suite memory --out $(BUILD)/memory --jobs $(JOBS)
+	cp $(BUILD)/memory/report.md docs/memory-results.md
 
 # Debian's Linux for Malta and a busybox initramfs with the workloads (docs/linux.md):
 # $(BUILD)/linux/vmlinuz and $(BUILD)/linux/initrd.gz. Downloads once into ~/.cache/tlbvisor.
