@@ -43,6 +43,7 @@
 #include "cpu.h"
 #include "cpu_engine.h"
 #include "cpu_ops.h"
+#include "cpu_priv.h"
 #include "mmu.h"
 
 #define likely(x) __builtin_expect(!!(x), 1)
@@ -205,16 +206,6 @@ _Static_assert(sizeof(struct dinsn) == 16, "BRANCH_TAKEN assumes 16-byte dinsns"
         kb = c_ - (uintptr_t)to_; tgt = to_; \
         if (unlikely(c_ >= stop_lim)) { tgt_real = to_; tgt = &chk; } \
         d++; goto *slot_labels[d->op]; } while (0)
-#define PRIV() do { if (cpu->tc_mode < TC_KERNEL && !(cpu->cp0.status & ST_CU0)) { \
-        struct cpu_exc e_ = { .code = EXC_CPU, .ce = 0 }; \
-        SYNC(); cpu_raise(cpu, &e_); RESTART(); } } while (0)
-/* PRIV for mfc0/mtc0 of reg/sel: a personality may serve some registers to a deprivileged
- * CPU (mmu_ops.cp0_unprivileged; asked only on the cold path). */
-#define PRIV_CP0(reg, sel) do { if (cpu->tc_mode < TC_KERNEL && !(cpu->cp0.status & ST_CU0) && \
-        !cpu_cp0_unprivileged(cpu, (reg), (sel))) { \
-        struct cpu_exc e_ = { .code = EXC_CPU, .ce = 0 }; \
-        SYNC(); cpu_raise(cpu, &e_); RESTART(); } } while (0)
-#define EXC(code) do { SYNC(); cpu_raise_code(cpu, (code)); RESTART(); } while (0)
 /* After a slow path that succeeded: a kick means translations or interrupt state changed;
  * a stop moved within reach (cycles charged by a page walk) means the run must be re-planned. */
 #define AFTER_SLOW() do { \

@@ -16,6 +16,7 @@
 
 #include "core/cpu.h"
 #include "core/cpu_ops.h"
+#include "core/cpu_priv.h"
 #include "core/mmu.h"
 #include "jit/jit_int.h"
 
@@ -41,16 +42,6 @@ int jit_step(struct cpu *cpu, const struct dinsn *d)
 #define NEXT_RESOLVE() goto next_resolve
 #define RESTART() goto restart
 #define AFTER_SLOW() do { } while (0)
-#define EXC(code) do { SYNC(); cpu_raise_code(cpu, (code)); RESTART(); } while (0)
-#define PRIV() do { if (cpu->tc_mode < TC_KERNEL && !(cpu->cp0.status & ST_CU0)) { \
-        struct cpu_exc e_ = { .code = EXC_CPU, .ce = 0 }; \
-        SYNC(); cpu_raise(cpu, &e_); RESTART(); } } while (0)
-/* PRIV for mfc0/mtc0 of reg/sel: as the interpreter's (a personality may serve some
- * registers to a deprivileged CPU: mmu_ops.cp0_unprivileged, the walker's nested mode). */
-#define PRIV_CP0(reg, sel) do { if (cpu->tc_mode < TC_KERNEL && !(cpu->cp0.status & ST_CU0) && \
-        !cpu_cp0_unprivileged(cpu, (reg), (sel))) { \
-        struct cpu_exc e_ = { .code = EXC_CPU, .ce = 0 }; \
-        SYNC(); cpu_raise(cpu, &e_); RESTART(); } } while (0)
 #define NO_SLOT() do { if (slot) EXC(EXC_RI); } while (0)
 /* A branch, eret or wait in a delay slot raises RI (after any link write, as the
  * interpreter's slot variants do). */
