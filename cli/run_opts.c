@@ -120,6 +120,10 @@ const struct opt run_opt_table[] = {
       "an initial ramdisk, placed at the top of low memory and announced (rd_start=, "
       "rd_size= before the boot arguments) as QEMU's Malta loader does; under the VMM, "
       "every VM's but those whose --vm gives initrd= (docs/linux.md)" },
+    { "argv0", "STRING", OPT_STRING, 0, 0, 0, NULL, ALL, F(argv0), NULL,
+      "the guest's argv[0] (default: the image's file name without its directory, so that a "
+      "run does not depend on where the image lies; QEMU's Malta loader passes the path as "
+      "given); under the VMM, every VM's" },
     { "stdin-vm", "N", OPT_UINT, 0, RUN_MAX_VMS, 0, NULL, VMM, F(stdin_vm), "1",
       "VMM: the VM whose console reads stdin (0: none); natively the machine's does. A "
       "terminal is put in raw mode once the guest reads (Ctrl-A x ends the run); a file or "

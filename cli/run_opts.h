@@ -26,7 +26,7 @@ struct run_opts {
     uint64_t machine_mem, compress_max, share_rate;    /* machine memory (docs/memory.md) */
     int compress, share, zero_track, balloon;
     const char *swap;
-    const char *stats, *cost_profile, *weight, *initrd;
+    const char *stats, *cost_profile, *weight, *initrd, *argv0;
     const char *vm[RUN_MAX_VMS];   /* the --vm specs (8 KiB) */
     /* shadow paging (shadow/shadow.h struct shadow_opts; 0: the back end's default) */
     const char *shadow_opts;
@@ -44,7 +44,7 @@ struct run_opts {
             shadow_roots, shadow_prefetch, shadow_audit, backend, list_backends, nested_opts,
             engine, jit_cache;
         unsigned machine_mem, compress_max, share_rate, compress, share, zero_track, balloon,
-            swap;
+            swap, argv0;
     } given;
 };
 

@@ -97,7 +97,7 @@ int machine_create(struct machine *m, const struct machine_config *cfg, const ch
 
     struct malta_boot boot = {
         .ram_bytes = m->ram_bytes, .entry = img.entry, .kernel_end = elf_image_end(&img),
-        .image = cfg->image_name ? cfg->image_name : elf_path, .cmdline = cfg->cmdline,
+        .image = elf_path, .argv0 = cfg->argv0, .cmdline = cfg->cmdline,
         .initrd = initrd, .initrd_bytes = (uint32_t)initrd_bytes, .seed = 0,
     };
     int rc = malta_boot(m->cpu, &boot, err, errlen);

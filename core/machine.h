@@ -24,7 +24,7 @@ struct machine_config {
     mmu_ctor mmu_new;
     const void *mmu_arg;
     uint64_t max_insns;          /* 0: no limit */
-    const char *image_name;      /* argv[0] */
+    const char *argv0;           /* argv[0]; NULL: the image's file name (malta.h) */
     const char *cmdline;         /* argv[1] */
     const char *initrd;          /* initial ramdisk file, or NULL */
     int out_fd;                  /* guest console */

@@ -99,7 +99,11 @@ struct malta_boot {
     uint32_t ram_bytes;
     uint32_t entry;
     uint32_t kernel_end;           /* physical end of the loaded image */
-    const char *image;             /* argv[0] */
+    const char *image;             /* the image's path */
+    const char *argv0;             /* argv[0]; NULL: image's file name without its directory
+                                    * (QEMU passes the path as given; the name alone keeps the
+                                    * guest's memory, and every figure, independent of where
+                                    * the image lies on the host) */
     const char *cmdline;           /* the boot arguments */
     const uint8_t *initrd;         /* or NULL */
     uint32_t initrd_bytes;

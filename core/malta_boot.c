@@ -76,7 +76,8 @@ int malta_boot_to(struct cpu *cpu, const struct malta_boot *b, malta_write_fn wr
                  b->initrd_bytes, b->cmdline ? b->cmdline : "");
     }
     memset(buf, 0, sizeof(buf));
-    prom_set(buf, i++, b->image);
+    const char *slash = b->image ? strrchr(b->image, '/') : NULL;
+    prom_set(buf, i++, b->argv0 ? b->argv0 : slash ? slash + 1 : b->image);
     prom_set(buf, i++, arg);
     prom_set(buf, i++, "memsize");
     snprintf(num, sizeof(num), "%u", low);

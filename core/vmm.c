@@ -812,7 +812,7 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
         return -1;
     struct malta_boot boot = {
         .ram_bytes = sp->mem_bytes, .entry = img->entry, .kernel_end = elf_image_end(img),
-        .image = sp->elf, .cmdline = sp->cmdline, .initrd = initrd ? initrd->data : NULL,
+        .image = sp->elf, .argv0 = cfg->argv0, .cmdline = sp->cmdline, .initrd = initrd ? initrd->data : NULL,
         .initrd_bytes = initrd ? (uint32_t)initrd->bytes : 0,
         .seed = id - 1,              /* VM 1 sees the native machine's (transparency) */
     };

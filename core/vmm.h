@@ -173,6 +173,7 @@ struct vmm_config {
     const void *backend_opts;      /* its options (the back end's own struct), or NULL */
     uint64_t max_insns;
     const char *cmdline;
+    const char *argv0;             /* every VM's argv[0]; NULL: its image's file name */
     const char *initrd;            /* without spec: every VM's initial ramdisk, or NULL */
     int out_fd;
     int in_fd;                     /* console input (console.h), or -1 */

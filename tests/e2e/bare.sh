@@ -59,10 +59,13 @@ run_tlbvisor() { # ELF OUT -> exit status
 }
 
 # QEMU runs with -icount so that its Count/Compare follow the instruction count rather than
-# host time: without it, the timer test can miss its deadline on a loaded CI machine.
+# host time: without it, the timer test can miss its deadline on a loaded CI machine. It runs
+# in the image's directory and is given the file name alone: QEMU passes the path as given as
+# argv[0], tlbvisor the file name (--argv0), and the programs print argv[0].
 run_qemu() { # ELF OUT -> exit status
-	timeout -k 5 "$tmo" "$qemu" -M malta -cpu 24Kc -m 128 -nographic \
-		-no-reboot -semihosting -icount shift=3 -kernel "$1" >"$2" 2>"$2.err" </dev/null
+	(cd "$(dirname "$1")" && exec timeout -k 5 "$tmo" "$qemu" -M malta -cpu 24Kc -m 128 \
+		-nographic -no-reboot -semihosting -icount shift=3 -kernel "$(basename "$1")") \
+		>"$2" 2>"$2.err" </dev/null
 }
 
 # a run passes when it exits 0 and printed no FAIL line
