@@ -104,8 +104,9 @@ const struct opt run_opt_table[] = {
       "VMM: ask the balloon drivers of paravirtual guests (pv=1) for pages when machine "
       "memory runs low, before compressing or swapping" },
     { "zero-track", "on|off", OPT_CHOICE, 0, 0, 0, onoff_names, VMM, F(zero_track), "off",
-      "VMM: watch every frame the VMM zeroes for the guest's first write and count those the "
-      "guest zeroes again (vmN.mem.double_zeroed); costs a fault per fresh page" },
+      "VMM: watch every frame the VMM zeroes until the guest has zeroed it all over again "
+      "(counted: vmN.mem.double_zeroed) or written anything else to it; costs a fault per "
+      "guest store into a watched frame (docs/memory.md)" },
     { "engine", "ENGINE", OPT_CHOICE, 0, 0, 0, engine_names, ALL, F(engine), "jit",
       "execution engine: jit: hot blocks compiled to x86-64 code (on another host the "
       "interpreter runs, with a one-line notice), or interp: the interpreter; the counters are "

@@ -5,10 +5,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uthash.h>
+
 #include "elf.h"
 #include "mem.h"
 #include "pmap.h"
 #include "stats.h"
+
+/* A watched page the guest has begun to zero: which of its bytes it has zeroed. */
+struct pmap_zwatch {
+    uint32_t gpfn;
+    uint32_t zeroed;                       /* bytes set in bits */
+    uint8_t bits[PMAP_PAGE_BYTES / 8];
+    UT_hash_handle hh;
+};
+
+/* Forgets what the guest zeroed of gpfn (a page no longer watched, or watched afresh). */
+static void zwatch_drop(struct pmap *p, uint32_t gpfn)
+{
+    struct pmap_zwatch *w;
+    HASH_FIND(hh, p->zwatch, &gpfn, sizeof(gpfn), w);
+    if (w) {
+        HASH_DEL(p->zwatch, w);
+        free(w);
+    }
+}
 
 int pmap_init(struct pmap *p, struct frames *frames, uint32_t vm_id, uint32_t ram_bytes)
 {
@@ -155,6 +176,11 @@ void pmap_destroy(struct pmap *p)
             if (frames_owner(p->frames, p->ext_run[e] + i) == FRAMES_RESERVED(p->vm_id))
                 frames_release(p->frames, p->ext_run[e] + i);
     }
+    struct pmap_zwatch *w, *tmp;
+    HASH_ITER(hh, p->zwatch, w, tmp) {
+        HASH_DEL(p->zwatch, w);
+        free(w);
+    }
     free(p->ext_run);
     free(p->ext_filled);
     p->ext_run = NULL;
@@ -191,6 +217,7 @@ static uint32_t back_zeroed(struct pmap *p, uint32_t gpfn, enum pmap_access acce
     if (pmap_state(p, gpfn) == PMAP_BALLOONED)
         p->ballooned--;
     int track = p->zero_track && access != PMAP_VMM_WRITE;
+    zwatch_drop(p, gpfn);                                /* of an earlier life of gpfn */
     p->mfn[gpfn] = mfn;
     p->st[gpfn] = PMAP_RESIDENT | PMAP_REF | (track ? PMAP_ZTRACK : 0);
     p->zero_tracked += track;
@@ -199,16 +226,52 @@ static uint32_t back_zeroed(struct pmap *p, uint32_t gpfn, enum pmap_access acce
     return mfn;
 }
 
-/* The first write to a page the VMM zeroed and has been watching: does the guest zero it
- * again (the double zeroing of the seed chapter), or write something else? */
-static void classify_first_write(struct pmap *p, uint32_t gpfn, enum pmap_access access)
+/* Notes the bytes s zeroed in watched gpfn. Returns 1 once the whole page has been
+ * zeroed, 0 before, -1 without host memory (the page is then given up as written). */
+static int zwatch_add(struct pmap *p, uint32_t gpfn, const struct pmap_zero_store *s)
 {
-    int zero = access == PMAP_WRITE && p->hooks.first_write &&
-               p->hooks.first_write(p->hooks.ctx, gpfn, access);
-    if (zero)
+    struct pmap_zwatch *w;
+    HASH_FIND(hh, p->zwatch, &gpfn, sizeof(gpfn), w);
+    if (!w) {
+        if (!(w = calloc(1, sizeof(*w))))
+            return -1;
+        w->gpfn = gpfn;
+        HASH_ADD(hh, p->zwatch, gpfn, sizeof(w->gpfn), w);
+    }
+    for (unsigned i = 0; i < 4; i++) {
+        uint32_t byte = (s->offset & (PMAP_PAGE_BYTES - 4)) + i;
+        uint8_t bit = (uint8_t)(1u << (byte % 8));
+        if ((s->mask >> i & 1) && !(w->bits[byte / 8] & bit)) {
+            w->bits[byte / 8] |= bit;
+            w->zeroed++;
+        }
+    }
+    return w->zeroed == PMAP_PAGE_BYTES;
+}
+
+/* A write to a page the VMM zeroed and watches. The guest's stores of zero leave the
+ * page as it is (zeros), so the VMM completes them and the page stays watched until it
+ * has been zeroed all over (the double zeroing of the seed chapter) or anything else is
+ * written to it first. */
+static void classify_write(struct pmap *p, uint32_t gpfn, enum pmap_access access)
+{
+    struct pmap_zero_store s;
+    int done = -1;
+    if (access == PMAP_WRITE && p->hooks.zero_store && p->hooks.zero_store(p->hooks.ctx, gpfn, &s)) {
+        p->zero_stores++;
+        done = zwatch_add(p, gpfn, &s);
+        if (done == 0)
+            return;
+    }
+    if (done == 1) {
         p->double_zeroed++;
-    else
+    } else {
+        struct pmap_zwatch *w;
+        HASH_FIND(hh, p->zwatch, &gpfn, sizeof(gpfn), w);
         p->first_write_data++;
+        p->zero_partial += w != NULL;
+    }
+    zwatch_drop(p, gpfn);
     p->st[gpfn] &= (uint8_t)~PMAP_ZTRACK;
 }
 
@@ -220,7 +283,7 @@ uint32_t pmap_get_slow(struct pmap *p, uint32_t gpfn, enum pmap_access access)
     switch (pmap_state(p, gpfn)) {
     case PMAP_RESIDENT:
         if ((p->st[gpfn] & PMAP_ZTRACK) && PMAP_IS_WRITE(access))
-            classify_first_write(p, gpfn, access);
+            classify_write(p, gpfn, access);
         mfn = p->mfn[gpfn];
         break;
     case PMAP_SHARED:
@@ -235,7 +298,7 @@ uint32_t pmap_get_slow(struct pmap *p, uint32_t gpfn, enum pmap_access access)
         if (mfn == PMAP_NONE)
             p->failure = PMAP_FAIL_NOMEM;
         else if (p->st[gpfn] & PMAP_ZTRACK && PMAP_IS_WRITE(access))
-            classify_first_write(p, gpfn, access);
+            classify_write(p, gpfn, access);
         break;
     }
     if (mfn == PMAP_NONE) {
@@ -385,4 +448,6 @@ void pmap_register_stats(struct pmap *p, struct stats *st, const char *prefix)
     stats_add(st, &p->zero_tracked, "%s.mem.zero_tracked", prefix);
     stats_add(st, &p->double_zeroed, "%s.mem.double_zeroed", prefix);
     stats_add(st, &p->first_write_data, "%s.mem.first_write_data", prefix);
+    stats_add(st, &p->zero_partial, "%s.mem.zero_partial", prefix);
+    stats_add(st, &p->zero_stores, "%s.mem.zero_stores", prefix);
 }

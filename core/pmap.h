@@ -59,6 +59,13 @@ enum pmap_access { PMAP_READ = 0, PMAP_WRITE = 1, PMAP_VMM_WRITE = 3 };
 enum pmap_failure { PMAP_FAIL_NOMEM = 1, PMAP_FAIL_CORRUPT, PMAP_FAIL_IO,
                    PMAP_FAIL_THRASH /* (mem_thrashing: no page in particular) */ };
 
+/* A store of zeros into one word of a page: the word's offset in the page and the bytes of
+ * it written (bit i: byte i of the word, little-endian). */
+struct pmap_zero_store {
+    uint32_t offset;
+    uint32_t mask;
+};
+
 /* The VMM's hooks, all optional, all with ctx:
  *   unmap(gpfn)      every translation of gpfn must go, now: it is called while
  *                    pmap_lookup(gpfn) still returns the old frame (evictions, copies,
@@ -66,15 +73,18 @@ enum pmap_failure { PMAP_FAIL_NOMEM = 1, PMAP_FAIL_CORRUPT, PMAP_FAIL_IO,
  *   protect(gpfn)    every translation of gpfn must become read-only (NULL: unmap serves)
  *   referenced(gpfn) test-and-clear of reference information the back end holds (NULL:
  *                    only PMAP_REF, set by every pmap_get)
- *   first_write(gpfn, access) -> 1 if the guest's first write to a page the VMM zeroed
- *                    stores zero (it zeroes the page again), else 0
+ *   zero_store(gpfn, s) -> 1 if the guest's store that faulted on gpfn, a page the VMM
+ *                    zeroed and watches (PMAP_ZTRACK), writes zero bytes only: *s says
+ *                    which; the VMM then completes it (zero into a frame still all zeros:
+ *                    nothing to write) and goes on after it, the page staying read-only.
+ *                    0 for any other write (it is retried on a writable mapping)
  *   failed(gpfn, why) a page of the VM cannot be given to it (out of machine memory, a
  *                    corrupted swap page): the VM must be stopped, nothing handed over */
 struct pmap_hooks {
     void (*unmap)(void *ctx, uint32_t gpfn);
     void (*protect)(void *ctx, uint32_t gpfn);
     int (*referenced)(void *ctx, uint32_t gpfn);
-    int (*first_write)(void *ctx, uint32_t gpfn, int access);
+    int (*zero_store)(void *ctx, uint32_t gpfn, struct pmap_zero_store *s);
     void (*failed)(void *ctx, uint32_t gpfn, enum pmap_failure why);
     void *ctx;
 };
@@ -115,9 +125,12 @@ struct pmap {
     uint64_t swapped;         /* GPFNs SWAPPED now */
     uint64_t ballooned;       /* GPFNs BALLOONED now */
     uint64_t balloon_target;  /* pages the VMM asks the guest's balloon to hold now */
-    uint64_t zero_tracked;    /* frames zeroed by the VMM and watched for the guest's first write */
-    uint64_t double_zeroed;   /* ... whose first write by the guest stored zero (zeroed again) */
-    uint64_t first_write_data;/* ... whose first write stored something else, or was the VMM's */
+    struct pmap_zwatch *zwatch; /* the bytes of watched pages the guest has zeroed (uthash) */
+    uint64_t zero_tracked;    /* frames zeroed by the VMM and watched for the guest's writes */
+    uint64_t double_zeroed;   /* ... that the guest zeroed all over again before any other write */
+    uint64_t first_write_data;/* ... written with anything else first (by the guest or the VMM) */
+    uint64_t zero_partial;    /* ... of those, after the guest had zeroed part of them */
+    uint64_t zero_stores;     /* the guest's stores of zero into watched frames (each a fault) */
 };
 
 /* Sets up an empty map (every GPFN UNTOUCHED) for a VM of ram_bytes (a non-zero multiple
@@ -249,7 +262,8 @@ int pmap_pinned(const struct pmap *p, uint32_t gpfn);
 void pmap_clear_pins(struct pmap *p);
 
 /* Registers PREFIX.pmap.{filled,unmapped,resident,fill_failed} and PREFIX.mem.{shared,
- * compressed,swapped,ballooned,balloon_target,zero_tracked,double_zeroed,first_write_data},
+ * compressed,swapped,ballooned,balloon_target,zero_tracked,double_zeroed,first_write_data,
+ * zero_partial,zero_stores},
  * prefix e.g.
  * "vm1". The registry keeps pointers into *p: p must not move afterwards. */
 void pmap_register_stats(struct pmap *p, struct stats *st, const char *prefix);

@@ -165,6 +165,11 @@ void vmm_retry(struct vmm *vmm)
 {
     struct cpu *cpu = vmm->cpu;
     /* The dispatches this adds are the VMM's, not the guest's (vmN.retried_insns). */
+    if (vmm->zero_store_done) {          /* a store of zeros into a watched zero frame */
+        vmm->zero_store_done = 0;
+        vmm_skip(vmm);
+        return;
+    }
     vmm->cur->n.retried_insns += !vmm->trap->fetch;
     if (cpu->ds_pc == cpu->pc) {
         cpu->pc -= 4;
@@ -533,6 +538,7 @@ static void vmm_exception_body(struct cpu *cpu, const struct cpu_exc *e)
 {
     struct vmm *vmm = cpu->exception_ctx;
     vmm->trap = e;
+    vmm->zero_store_done = 0;
     vmm->cur->n.traps[e->code & (EXC_COUNT - 1)]++;
     switch (e->code) {
     case EXC_TLBL: case EXC_TLBS: case EXC_MOD: case EXC_NPF:
@@ -668,20 +674,27 @@ static int vm_page_referenced(void *ctx, uint32_t gpfn)
     return r;
 }
 
-/* The guest's first write to a frame the VMM zeroed: is the trapping store one of zero
- * (the guest zeroing the page again)? */
-static int vm_first_write(void *ctx, uint32_t gpfn, int access)
+/* The guest's store that faulted on gpfn, a frame the VMM zeroed and watches: if it
+ * stores only zero bytes, which ones; the VMM completes it by going on after it (vmm_retry:
+ * the frame holds zeros already) and the page stays read-only. */
+static int vm_zero_store(void *ctx, uint32_t gpfn, struct pmap_zero_store *z)
 {
     struct vm *vm = ctx;
     struct vmm *vmm = vm->owner;
     uint32_t insn;
-    struct emul_mem m;
-    (void)gpfn;
-    (void)access;
-    if (vmm->cur != vm || !vmm->trap || vmm_guest_fetch(vmm, vmm->cpu->pc, &insn, 0) != 0 ||
-        emul_decode_mem(insn, vmm->cpu->gpr, &m) != 0 || !m.store)
+    struct emul_store m;
+    const struct cpu_exc *e = vmm->trap;
+    if (vmm->cur != vm || !e || !e->has_badvaddr || e->fetch ||
+        vmm_guest_fetch(vmm, vmm->cpu->pc, &insn, 1) != 0 ||
+        emul_decode_store(insn, vmm->cpu->gpr, &m) != 0 || m.sc || m.value != 0 ||
+        m.va >> 12 != e->badvaddr >> 12)
         return 0;
-    return m.value == 0;
+    (void)gpfn;
+    z->offset = m.word_va & 0xFFFu;
+    z->mask = (m.mask & 0x000000FFu ? 1u : 0) | (m.mask & 0x0000FF00u ? 2u : 0) |
+              (m.mask & 0x00FF0000u ? 4u : 0) | (m.mask & 0xFF000000u ? 8u : 0);
+    vmm->zero_store_done = 1;
+    return 1;
 }
 
 /* A page of the VM cannot be given to it: the VM stops (the others go on); it never gets
@@ -791,7 +804,7 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
         .unmap = vm_page_unmapped,
         .protect = vmm->backend->protect ? vm_page_protect : NULL,
         .referenced = vmm->backend->referenced ? vm_page_referenced : NULL,
-        .first_write = vm_first_write,
+        .zero_store = vm_zero_store,
         .failed = vm_page_failed,
         .ctx = vm,
     };

@@ -143,6 +143,8 @@ struct vmm {
     struct console_in input;       /* cfg->in_fd, read by VM input_vm's console */
     unsigned input_vm;             /* 0: no VM reads the host's input */
     int quit;                      /* the user ended the run (Ctrl-A x) */
+    int zero_store_done;           /* this trap's store was one of zeros into a frame watched
+                                    * for double zeroing: vmm_retry goes on after it */
     struct stats stats;
 };
 
@@ -194,8 +196,14 @@ void vmm_destroy(struct vmm *vmm);
 /* Reflects e to the guest: its exception entry, exactly as on the bare machine. */
 void vmm_reflect(struct vmm *vmm, const struct cpu_exc *e);
 void vmm_reflect_code(struct vmm *vmm, int code);
-/* Runs the trapping instruction again (from its branch if it is in a delay slot). */
+/* Runs the trapping instruction again (from its branch if it is in a delay slot); or, if
+ * the pmap found it a store of zeros into a frame still all zeros (zero_store_done), goes
+ * on after it. */
 void vmm_retry(struct vmm *vmm);
+/* Whether the trapping store is complete already (a store of zeros into a frame watched
+ * for double zeroing, pmap.h zero_store): the back end maps the page as pmap_writable
+ * says and ends with vmm_retry, without emulating the store itself. */
+static inline int vmm_store_completed(const struct vmm *vmm) { return vmm->zero_store_done; }
 /* The trapping access reached a guest-physical page without RAM behind it (a device page,
  * or nothing): a fetch (fetch != 0) takes IBE; a load or store is emulated against the
  * guest's devices, or takes the bus error the bare machine would raise. */

@@ -114,6 +114,8 @@ int nt_map(struct vmm *vmm, struct vm *vm, uint32_t gpfn, int store)
     }
     uint32_t i = gpfn % PMAP_EXTENT_PAGES, old = get(vmm, n->pt[e], i);
     uint32_t neu = (mfn << 12) | PW_P | (pmap_writable(&vm->pmap, gpfn) ? PW_RW : 0);
+    if (old == neu && vmm_store_completed(vmm))  /* the machine's copy is right: a store */
+        return 0;                                /* the pmap completed (pmap.h zero_store) */
     put(vmm, n->pt[e], i, neu);
     if (old & PW_P) {
         /* a read-only entry made writable (or moved): the machine may cache the old one */

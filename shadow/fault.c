@@ -306,7 +306,7 @@ static void fill_unmapped(struct vmm *vmm, struct vm *vm, uint32_t va, uint32_t 
         if (spte & PW_RW)
             note_writable(s, gpfn, va);
     }
-    if (store && !(spte & PW_RW)) {
+    if (store && !(spte & PW_RW) && !vmm_store_completed(vmm)) {
         emulate_pt_write(vmm, vm, va, gpa | (va & 0xFFFu), prev_gfn);
         return;
     }
@@ -373,7 +373,7 @@ static void fill_mapped(struct vmm *vmm, struct vm *vm, uint32_t va, const struc
     s->n.fills++;
     if (sh_opt(s, SHADOW_OPT_PREFETCH) && sp->kind == SP_TABLE && !sp->unsync)
         prefetch(vmm, vm, sp, slot);
-    if (store && !(spte & PW_RW)) {
+    if (store && !(spte & PW_RW) && !vmm_store_completed(vmm)) {
         emulate_pt_write(vmm, vm, va, w->gpa | (va & 0xFFFu), prev_gfn);
         return;
     }

@@ -278,7 +278,8 @@ struct rec {
     unsigned unmaps, protects, fails;
     uint32_t last_unmap, fail_gpfn;
     enum pmap_failure why;
-    int zero_write;                  /* what first_write answers */
+    int zero_write;                  /* zero_store: the write is one of zeros */
+    uint32_t zero_offset, zero_mask; /* ... into these bytes */
 };
 
 static void rec_unmap(void *ctx, uint32_t gpfn)
@@ -296,11 +297,12 @@ static void rec_protect(void *ctx, uint32_t gpfn)
     r->protects++;
 }
 
-static int rec_first_write(void *ctx, uint32_t gpfn, int access)
+static int rec_zero_store(void *ctx, uint32_t gpfn, struct pmap_zero_store *z)
 {
     struct rec *r = ctx;
     (void)gpfn;
-    (void)access;
+    z->offset = r->zero_offset;
+    z->mask = r->zero_mask;
     return r->zero_write;
 }
 
@@ -333,7 +335,7 @@ static void world_init(struct world *w, uint32_t pool, const struct mem_config *
         cr_assert_eq(pmap_init(&w->p[i], &w->f, i + 1, ram * PAGE), 0);
         w->r[i].p = &w->p[i];
         struct pmap_hooks h = { .unmap = rec_unmap, .protect = rec_protect,
-                                .first_write = rec_first_write, .failed = rec_failed,
+                                .zero_store = rec_zero_store, .failed = rec_failed,
                                 .ctx = &w->r[i] };
         pmap_set_hooks(&w->p[i], &h);
         cr_assert_eq(mem_add_vm(&w->m, &w->p[i]), 0);
@@ -577,16 +579,32 @@ Test(mem, double_zeroing_is_classified_and_zero_pages_dropped)
     cr_assert_neq(pmap_get(p, 0, PMAP_READ), PMAP_NONE);
     cr_assert(!pmap_writable(p, 0));
     cr_assert(mem_reads_zero(p, 0));
+    /* The guest zeroes page 0 word by word, the last word twice and in two halves: the
+     * page stays watched (read-only, reading as zeros) until its last byte is zeroed. */
     w.r[0].zero_write = 1;
-    cr_assert_neq(pmap_get(p, 0, PMAP_WRITE), PMAP_NONE);    /* the guest stores zero */
+    for (uint32_t off = 0; off < PAGE - 4; off += 4) {
+        w.r[0].zero_offset = off;
+        w.r[0].zero_mask = 0xF;
+        cr_assert_neq(pmap_get(p, 0, PMAP_WRITE), PMAP_NONE);
+    }
+    w.r[0].zero_offset = PAGE - 4;
+    w.r[0].zero_mask = 0x3;
+    cr_assert_neq(pmap_get(p, 0, PMAP_WRITE), PMAP_NONE);
+    cr_assert_neq(pmap_get(p, 0, PMAP_WRITE), PMAP_NONE);
+    cr_assert(!pmap_writable(p, 0));
+    cr_assert(mem_reads_zero(p, 0));
+    cr_assert_eq(p->double_zeroed, 0u);
+    w.r[0].zero_mask = 0xC;
+    cr_assert_neq(pmap_get(p, 0, PMAP_WRITE), PMAP_NONE);     /* all zeroed again */
     cr_assert(pmap_writable(p, 0));
     cr_assert(!mem_reads_zero(p, 0));
+    cr_assert_eq(p->double_zeroed, 1u);
+    cr_assert_eq(p->zero_stores, PAGE / 4 + 2);
     w.r[0].zero_write = 0;
     cr_assert_neq(pmap_get(p, 1, PMAP_WRITE), PMAP_NONE);    /* first touch is a store of data */
     uint8_t x = 1;
     cr_assert_eq(pmap_write(p, 2 * PAGE, &x, 1), 0);          /* the VMM's own: not tracked */
     cr_assert_eq(p->zero_tracked, 2u);
-    cr_assert_eq(p->double_zeroed, 1u);
     cr_assert_eq(p->first_write_data, 1u);
     /* Pages the guest never wrote are zeros: the clock drops them, nothing is stored. */
     for (uint32_t g = 3; g < 40; g++)
@@ -597,5 +615,20 @@ Test(mem, double_zeroing_is_classified_and_zero_pages_dropped)
     cr_assert_eq(w.m.reclaimed_zero + w.m.reclaimed_compress, w.m.evicted);
     cr_assert_eq(w.m.z.stored, w.m.reclaimed_compress);
     cr_assert_geq(w.m.z.stored_same + 1, w.m.z.stored);     /* all zeros but page 2 */
+    /* page 50: half zeroed, then a store of data: written, not zeroed again */
+    w.r[0].zero_write = 1;
+    for (uint32_t off = 0; off < PAGE / 2; off += 4) {
+        w.r[0].zero_offset = off;
+        w.r[0].zero_mask = 0xF;
+        cr_assert_neq(pmap_get(p, 50, PMAP_WRITE), PMAP_NONE);
+    }
+    w.r[0].zero_write = 0;
+    cr_assert_neq(pmap_get(p, 50, PMAP_WRITE), PMAP_NONE);
+    cr_assert(pmap_writable(p, 50));
+    cr_assert_eq(p->zero_tracked, 40u);
+    cr_assert_eq(p->double_zeroed, 1u);
+    cr_assert_eq(p->first_write_data, 2u);
+    cr_assert_eq(p->zero_partial, 1u);
+    cr_assert_eq(p->zero_stores, PAGE / 4 + 2 + PAGE / 8);
     world_fini(&w, 1);
 }
