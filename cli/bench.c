@@ -1,5 +1,6 @@
 /* bench.c - `tlbvisor bench` and `tlbvisor bench merge`: the CLI of the bench library
- * (bench/), and the run options it checks suites against (the hooks over run_opt_table).
+ * (bench/), and the run options it checks suites against (the hooks over run_opt_table:
+ * the run's own options and every registered back end's).
  *
  * Exit status: 0 every run ended as expected; 1 some did not (failed, crashed, timed out,
  * missing image, output different from the workload's other runs); 2 usage errors, a bad
@@ -28,14 +29,21 @@
 
 static const struct opt *run_opt(const char *name)
 {
-    for (size_t i = 0; i < run_opt_count; i++)
-        if (strcmp(run_opt_table[i].name, name) == 0)
-            return &run_opt_table[i];
+    size_t n;
+    const struct opt *t = run_opt_table(&n);
+    for (size_t i = 0; t && i < n; i++)
+        if (strcmp(t[i].name, name) == 0)
+            return &t[i];
     return NULL;
 }
 
 static int hook_info(const char *name, int *flag, char *err, size_t errlen)
 {
+    size_t n;
+    if (!run_opt_table(&n)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     const struct opt *o = run_opt(name);
     if (!o) {
         snprintf(err, errlen, "not a run option ('tlbvisor run --help' lists them)");
@@ -62,34 +70,41 @@ static void opt_value(const struct opt *o, const struct run_opts *ro, char *buf,
 
 static int hook_check(int argc, char **argv, struct bench_run_facts *f, char *err, size_t errlen)
 {
-    static struct run_opts ro;
-    run_opts_default(&ro);
+    static struct run_opts *rop;               /* the block, kept for every check */
+    size_t nt;
+    const struct opt *table = run_opt_table(&nt);
+    if (!table || (!rop && !(rop = run_opts_new()))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    struct run_opts *ro = rop;
+    run_opts_default(ro);
     int optind_, help;
     opt_capture_errors(err, errlen);
-    int rc = opt_parse(run_opt_table, run_opt_count, &ro, argc, argv, &optind_, &help, "run");
+    int rc = opt_parse(table, nt, ro, argc, argv, &optind_, &help, "run");
     if (rc == 0) {
-        unsigned scope = (ro.native ? OPT_SCOPE_NATIVE : OPT_SCOPE_VMM) |
-                         (ro.mmu == RUN_MMU_PAGEWALK ? OPT_SCOPE_PAGEWALK : OPT_SCOPE_SWTLB);
-        rc = opt_check_scope(run_opt_table, run_opt_count, &ro, scope, "run");
+        unsigned scope = (ro->native ? OPT_SCOPE_NATIVE : OPT_SCOPE_VMM) |
+                         (ro->mmu == RUN_MMU_PAGEWALK ? OPT_SCOPE_PAGEWALK : OPT_SCOPE_SWTLB);
+        rc = opt_check_scope(table, nt, ro, scope, "run");
     }
     opt_capture_errors(NULL, 0);
     if (rc)
         return -1;
-    f->vmm = !ro.native;
-    f->mmu = ro.mmu == RUN_MMU_PAGEWALK ? "pagewalk" : "swtlb";
-    f->vms = (unsigned)ro.vms;
+    f->vmm = !ro->native;
+    f->mmu = ro->mmu == RUN_MMU_PAGEWALK ? "pagewalk" : "swtlb";
+    f->vms = (unsigned)ro->vms;
     /* Every option that has an effect natively, but the mode itself and what the bench
      * gives each run (stats, cost profile: an axis of its own). */
     size_t n = 0;
     f->native_key[0] = 0;
-    for (size_t i = 0; i < run_opt_count; i++) {
-        const struct opt *o = &run_opt_table[i];
+    for (size_t i = 0; i < nt; i++) {
+        const struct opt *o = &table[i];
         if (!(o->scope & OPT_SCOPE_NATIVE) || o->kind == OPT_REPEAT ||
             strcmp(o->name, "native") == 0 || strcmp(o->name, "stats") == 0 ||
             strcmp(o->name, "cost-profile") == 0)
             continue;
         char v[256];
-        opt_value(o, &ro, v, sizeof(v));
+        opt_value(o, ro, v, sizeof(v));
         n += (size_t)snprintf(f->native_key + n, n < sizeof(f->native_key) ?
                               sizeof(f->native_key) - n : 0, "%s%s=%s", n ? ";" : "", o->name, v);
     }

@@ -18,19 +18,15 @@
 #include "core/mmu.h"
 #include "core/mmu_backend.h"
 #include "core/vmm.h"
-#include "mips/disco.h"
-#include "mips/l2tlb.h"
 #include "mips/r4k_tlb.h"
 #include "pagewalk/pw.h"
 #include "run_engine.h"
 #include "run_opts.h"
-#include "nested/nested.h"
-#include "shadow/shadow.h"
 
 enum { RUN_EXIT_USAGE = 2, RUN_EXIT_LIMIT = 3, RUN_EXIT_BAD_CODE = 4 };
 #define ERR_MAX 8192             /* messages carry a path of any length (file_msg) */
 
-static void print_usage(FILE *f)
+static void print_usage(FILE *f, const struct opt *table, size_t n)
 {
     fputs("usage: tlbvisor run [--native] [options] ELF [-- BOOT ARGS...]\n"
           "       tlbvisor run [options] --vm SPEC [--vm SPEC...]\n"
@@ -43,7 +39,7 @@ static void print_usage(FILE *f)
           "The guest console (UART) goes to stdout and reads stdin; diagnostics go to stderr.\n"
           "\n"
           "options:\n", f);
-    opt_print_help(run_opt_table, run_opt_count, f);
+    opt_print_help(table, n, f);
     fputs("  -h, --help            this text\n"
           "\n"
           "built-in cost profiles (--cost-profile NAME; docs/cost-model.md):\n", f);
@@ -319,7 +315,9 @@ static unsigned parse_weights(const char *s, unsigned *w)
 }
 
 struct run_job {
-    struct run_opts o;
+    struct run_opts *o;            /* the options block (run_opts_new; the back ends' too) */
+    const struct opt *table;       /* its rows (run_opt_table) */
+    size_t ntable;
     const char *elf;
     char cmdline[256];
     struct vmm_vm_spec *specs;     /* [nspecs] (malloc) */
@@ -328,13 +326,10 @@ struct run_job {
     struct cost_model cost;
     struct pw_config pwc;
     unsigned tlb_n;
-    struct disco_opts disco;         /* --l2tlb*, checked */
     char *swap_path;               /* --swap FILE (malloc) */
     uint64_t swap_bytes;           /* its size=, or 0 */
-    struct shadow_opts shadow;       /* --shadow-*, checked */
-    struct nested_opts nested;       /* --nested-opts, checked */
     /* Each registered back end's options from the run's (by registry index; NULL: its
-     * defaults), and the run's technique. */
+     * defaults; finish_backend_opts), and the run's technique. */
     const void *be_opts[VMM_MAX_BACKEND_NAMES];
     const struct mmu_backend *backend;
 };
@@ -359,15 +354,42 @@ static int parse_swap(struct run_job *j, const char *arg)
     return 0;
 }
 
+/* Each registered back end's options (its rows of the table, parsed into j->o's block),
+ * finished by the back end in registry order (mmu_backend.h struct mmu_backend_opts) into
+ * what it gets (j->be_opts). Needs j->backend, j->specs and j->pwc. Returns 0, or -1 with
+ * the message in err. */
+static int finish_backend_opts(struct run_job *j, char *err, size_t errlen)
+{
+    for (unsigned i = 0; vmm_backend_list[i]; i++) {
+        const struct mmu_backend *b = vmm_backend_list[i];
+        void *bo = run_opts_backend(j->o, i);
+        if (!bo)
+            continue;                              /* no options: NULL, its defaults */
+        if (!b->opts->finish) {
+            j->be_opts[i] = bo;                    /* the struct itself */
+            continue;
+        }
+        struct mmu_backend_optctx ctx = {
+            .machine = strcmp(b->mmu, "pagewalk") == 0 ? &j->pwc : NULL,
+            .used = j->backend == b,
+        };
+        for (unsigned s = 0; s < j->nspecs; s++)
+            ctx.used |= j->specs[s].backend == b;
+        if (b->opts->finish(bo, &ctx, &j->be_opts[i], err, errlen))
+            return -1;
+    }
+    return 0;
+}
+
 /* Everything after the option table: the positional arguments, what goes with what, the
- * cost profile. Returns 0, or an exit status after a message. */
+ * back ends' options, the cost profile. Returns 0, or an exit status after a message. */
 static int prepare(struct run_job *j, int argc, char **argv, int optind)
 {
-    struct run_opts *o = &j->o;
+    struct run_opts *o = j->o;
     int pagewalk = o->mmu == RUN_MMU_PAGEWALK;
     unsigned scope = (o->native ? OPT_SCOPE_NATIVE : OPT_SCOPE_VMM) |
                      (pagewalk ? OPT_SCOPE_PAGEWALK : OPT_SCOPE_SWTLB);
-    if (opt_check_scope(run_opt_table, run_opt_count, o, scope, "run"))
+    if (opt_check_scope(j->table, j->ntable, o, scope, "run"))
         return RUN_EXIT_USAGE;
     char why[256];
     unsigned nspecs = o->given.vm ? o->given.vm : o->given.weight ? (unsigned)o->vms : 0;
@@ -451,20 +473,6 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
     char err[ERR_MAX];
     if (pagewalk && pw_config_check(&j->pwc, err, sizeof(err)))
         return opt_usage_error("run", "%s", err);
-    j->shadow = (struct shadow_opts){ .pw = j->pwc, .max_frames = (unsigned)o->shadow_frames,
-                                      .oos = (unsigned)o->shadow_oos,
-                                      .roots = (unsigned)o->shadow_roots,
-                                      .prefetch = (unsigned)o->shadow_prefetch,
-                                      .audit = o->shadow_audit };
-    if (o->shadow_opts && shadow_parse_opts(o->shadow_opts, &j->shadow.opts, err, sizeof(err)))
-        return opt_usage_error("run", "bad --shadow-opts: %s", err);
-    if (shadow_opts_check(&j->shadow, err, sizeof(err)))
-        return opt_usage_error("run", "%s", err);
-    if (o->given.shadow_oos && !(j->shadow.opts & SHADOW_OPT_OOS))
-        return opt_usage_error("run", "--shadow-oos does nothing without oos in --shadow-opts");
-    if (o->given.shadow_prefetch && !(j->shadow.opts & SHADOW_OPT_PREFETCH))
-        return opt_usage_error("run", "--shadow-prefetch does nothing without prefetch in "
-                               "--shadow-opts");
     const char *mmu = pagewalk ? "pagewalk" : "swtlb";
     j->backend = o->given.backend ? vmm_backend_list[o->backend] : vmm_backend_default(mmu);
     if (!j->backend)
@@ -472,20 +480,8 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
     if (strcmp(j->backend->mmu, mmu) != 0)
         return opt_usage_error("run", "--backend %s needs --mmu %s", j->backend->name,
                                j->backend->mmu);
-    j->disco = (struct disco_opts){ .l2tlb = o->l2tlb == RUN_ON,
-                                    .l2tlb_entries = (unsigned)o->l2tlb_entries };
-    j->be_opts[vmm_backend_index(&disco_backend)] = &j->disco;
-    j->be_opts[vmm_backend_index(&shadow_backend)] = &j->shadow;
-    j->nested = (struct nested_opts){ .pw = j->pwc };
-    if (o->nested_opts && nested_parse_opts(o->nested_opts, &j->nested.hw, err, sizeof(err)))
-        return opt_usage_error("run", "bad --nested-opts: %s", err);
-    j->be_opts[vmm_backend_index(&nested_backend)] = &j->nested;
-    int nested_used = j->backend == &nested_backend;
-    for (unsigned i = 0; i < j->nspecs; i++)
-        nested_used |= j->specs[i].backend == &nested_backend;
-    if (o->given.nested_opts && !nested_used)
-        return opt_usage_error("run", "--nested-opts does nothing without --backend nested (or "
-                               "a --vm with backend=nested)");
+    if (finish_backend_opts(j, err, sizeof(err)))
+        return opt_usage_error("run", "%s", err);
     if (cost_select(&j->cost, o->cost_profile ? o->cost_profile : "default", err, sizeof(err))) {
         fprintf(stderr, "tlbvisor: cost profile %s\n", err);
         return RUN_EXIT_USAGE;
@@ -501,7 +497,7 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
     /* Machine memory: what only acts when pages are reclaimed needs --machine-mem. */
     static const char *const need_mm[] = { "compress", "compress-max", "swap" };
     for (unsigned i = 0; i < sizeof(need_mm) / sizeof(need_mm[0]); i++)
-        if (opt_given(run_opt_table, run_opt_count, o, need_mm[i]) && !o->given.machine_mem)
+        if (opt_given(j->table, j->ntable, o, need_mm[i]) && !o->given.machine_mem)
             return opt_usage_error("run", "--%s does nothing without --machine-mem (nothing is "
                                    "reclaimed when machine memory holds every VM's RAM)",
                                    need_mm[i]);
@@ -529,16 +525,16 @@ static int prepare(struct run_job *j, int argc, char **argv, int optind)
 static int finish_stats(FILE *f, const struct run_job *j, const struct stats *st,
                         const char *backend, const struct cost_model *cost)
 {
-    const char *mmu = j->o.mmu == RUN_MMU_PAGEWALK ? "pagewalk" : "swtlb";
+    const char *mmu = j->o->mmu == RUN_MMU_PAGEWALK ? "pagewalk" : "swtlb";
     const char *kv[] = { "tool", "tlbvisor", "mode", backend ? "vmm" : "native", "mmu", mmu,
                          "backend", backend ? backend : "none", "image", j->elf,
-                         "cost_profile", j->o.cost_profile ? j->o.cost_profile : "default",
+                         "cost_profile", j->o->cost_profile ? j->o->cost_profile : "default",
                          NULL };
     int rc = stats_write_json(st, f, kv, cost);
     if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
         rc = -1;
     if (rc)
-        fprintf(stderr, "tlbvisor: cannot write stats to %s\n", j->o.stats);
+        fprintf(stderr, "tlbvisor: cannot write stats to %s\n", j->o->stats);
     return rc;
 }
 
@@ -547,7 +543,7 @@ static int run_vmm(struct run_job *j)
     static const int idle_bits[] = { [RUN_IDLE_BOTH] = IDLE_DETECT_WAIT | IDLE_DETECT_SPIN,
                                      [RUN_IDLE_WAIT] = IDLE_DETECT_WAIT,
                                      [RUN_IDLE_SPIN] = IDLE_DETECT_SPIN, [RUN_IDLE_OFF] = 0 };
-    const struct run_opts *o = &j->o;
+    const struct run_opts *o = j->o;
     for (unsigned i = 0; i < j->nspecs; i++)       /* a VM of its own technique (mmu=) */
         if (j->specs[i].backend) {
             j->specs[i].backend_opts = j->be_opts[vmm_backend_index(j->specs[i].backend)];
@@ -607,7 +603,7 @@ static int run_vmm(struct run_job *j)
 
 static int run_native(struct run_job *j)
 {
-    const struct run_opts *o = &j->o;
+    const struct run_opts *o = j->o;
     int pagewalk = o->mmu == RUN_MMU_PAGEWALK;
     struct machine_config cfg = {
         .mem_bytes = (uint32_t)o->mem,
@@ -663,18 +659,20 @@ int cmd_run(int argc, char **argv)
     static struct run_job job;                 /* large: keep it off the stack */
     struct run_job *j = &job;
     memset(j, 0, sizeof(*j));
-    run_opts_default(&j->o);
+    if (!(j->table = run_opt_table(&j->ntable)) || !(j->o = run_opts_new()))
+        return opt_usage_error("run", "out of memory");
     int optind_, help;
-    int rc = opt_parse(run_opt_table, run_opt_count, &j->o, argc, argv, &optind_, &help, "run");
+    int rc = opt_parse(j->table, j->ntable, j->o, argc, argv, &optind_, &help, "run");
     if (rc == 0 && help)
-        print_usage(stdout);
-    else if (rc == 0 && j->o.list_backends) {
+        print_usage(stdout, j->table, j->ntable);
+    else if (rc == 0 && j->o->list_backends) {
         for (unsigned i = 0; vmm_backend_list[i]; i++) {
             const struct mmu_backend *b = vmm_backend_list[i];
             printf("%s %s %s\n", b->name, b->mmu, vmm_backend_default(b->mmu) == b ? "default" : "-");
         }
     } else if (rc == 0 && (rc = prepare(j, argc, argv, optind_)) == 0)
-        rc = j->o.native ? run_native(j) : run_vmm(j);
+        rc = j->o->native ? run_native(j) : run_vmm(j);
+    free(j->o);
     free(j->specs);
     free(j->spec_text);
     free(j->swap_path);

@@ -1,14 +1,15 @@
-/* run_opts.c - the option table of `tlbvisor run` (run_opts.h). */
+/* run_opts.c - the option table of `tlbvisor run` (run_opts.h): the run's own rows here,
+ * each back end's from the registry. */
+#include <stdalign.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/mmu_backend.h"
 #include "core/frames.h"
 #include "core/swap.h"
 #include "jit/jit.h"
-#include "mips/l2tlb.h"
 #include "mips/r4k_tlb.h"
 #include "run_opts.h"
-#include "shadow/shadow.h"
 
 static const char *const mmu_names[] = { "swtlb", "pagewalk", NULL };
 static const char *const onoff_names[] = { "on", "off", NULL };
@@ -23,17 +24,14 @@ __attribute__((constructor)) static void backend_names_init(void)
 static const char *const idle_names[] = { "both", "wait", "spin", "off", NULL };
 static const char *const engine_names[] = { "interp", "jit", "check", NULL };
 
-#define F(field) offsetof(struct run_opts, field), offsetof(struct run_opts, given.field)
+#define F(field) OPT_FIELD(struct run_opts, field)
 #define VMM OPT_SCOPE_VMM | OPT_SCOPE_ANY_MMU, "the VMM (runs without --native)"
-#define DISCO OPT_SCOPE_VMM | OPT_SCOPE_SWTLB, "Disco (the VMM with --mmu swtlb)"
 #define SWTLB OPT_SCOPE_ANY_MODE | OPT_SCOPE_SWTLB, "--mmu swtlb"
 #define PAGEWALK OPT_SCOPE_ANY_MODE | OPT_SCOPE_PAGEWALK, "--mmu pagewalk"
 #define ALL OPT_SCOPE_ALL, "every run"
-#define SHADOW OPT_SCOPE_VMM | OPT_SCOPE_PAGEWALK, "shadow paging (the VMM with --mmu pagewalk)"
 
-#define PWVMM OPT_SCOPE_VMM | OPT_SCOPE_PAGEWALK, "the VMM with --mmu pagewalk"
-
-const struct opt run_opt_table[] = {
+/* The run's own options, in the order --help lists them; each back end's follow. */
+static const struct opt run_own_opts[] = {
     { "native", NULL, OPT_FLAG, 0, 0, 0, NULL, OPT_SCOPE_NATIVE | OPT_SCOPE_ANY_MMU,
       "runs with --native", F(native), NULL,
       "run directly on the machine (no VMM)" },
@@ -75,11 +73,6 @@ const struct opt run_opt_table[] = {
     { "idle-detect", "MODE", OPT_CHOICE, 0, 0, 0, idle_names, VMM, F(idle_detect), "both",
       "VMM: halt a vCPU that executes wait, that is found spinning in an idle loop, both, or "
       "neither" },
-    { "l2tlb", "on|off", OPT_CHOICE, 0, 0, 0, onoff_names, DISCO, F(l2tlb), "on",
-      "Disco's L2 software TLB, which resolves a refill from a translation the guest wrote "
-      "earlier without running its refill handler" },
-    { "l2tlb-entries", "N", OPT_UINT, L2TLB_MIN_ENTRIES, L2TLB_MAX_ENTRIES, 0, NULL, DISCO,
-      F(l2tlb_entries), "4096", "Disco: L2 TLB entries per VM" },
     { "machine-mem", "SIZE", OPT_SIZE, 1u << 20, FRAMES_MAX_BYTES, 4096, NULL, VMM,
       F(machine_mem), NULL,
       "VMM: machine memory, which may be less than the VMs' RAM added up (overcommit): pages "
@@ -132,49 +125,94 @@ const struct opt run_opt_table[] = {
     { "report-unmodelled", NULL, OPT_FLAG, 0, 0, 0, NULL, ALL, F(report_unmodelled), NULL,
       "report on stderr each address of a device the board does not model that the guest "
       "touches (always counted: devices.unmodelled)" },
-    { "shadow-opts", "LIST|all|none", OPT_STRING, 0, 0, 0, NULL, SHADOW, F(shadow_opts), "none",
-      "shadow paging's mechanisms, comma-separated: share, update, oos, flood, prefetch, mru, "
-      "unprotect, kglobal, klarge (all: every one of these), and exact, the guest's TLB "
-      "emulated exactly (docs/shadow.md)" },
-    { "shadow-frames", "N", OPT_UINT, SHADOW_MIN_FRAMES, SHADOW_MAX_FRAMES, 0, NULL, SHADOW,
-      F(shadow_frames), "1024",
-      "shadow paging: each VM's budget of machine frames for shadow tables; at the budget a VM "
-      "recycles its own least recently used tables" },
-    { "shadow-oos", "N", OPT_UINT, 1, SHADOW_MAX_OOS, 0, NULL, SHADOW, F(shadow_oos), "3",
-      "shadow paging with oos: out-of-sync page tables per vCPU (Xen: 3)" },
-    { "shadow-roots", "N", OPT_UINT, 1, SHADOW_MAX_ROOTS, 0, NULL, SHADOW, F(shadow_roots),
-      "32, 4 with mru", "shadow paging: roots cached per VM (least recently used, or with mru "
-      "KVM's most-recent-first)" },
-    { "shadow-prefetch", "N", OPT_UINT, 1, SHADOW_MAX_PREFETCH, 0, NULL, SHADOW,
-      F(shadow_prefetch), "8",
-      "shadow paging with prefetch: entries per prefetch group, a power of two (KVM 8, Xen "
-      "up to 32)" },
-    { "shadow-audit", NULL, OPT_FLAG, 0, 0, 0, NULL, SHADOW, F(shadow_audit), NULL,
-      "shadow paging: after every VMM exit, check that every shadow entry agrees with the "
-      "guest's tables and the pmap; a disagreement stops the VM (slow: for tests)" },
     { "backend", "NAME", OPT_CHOICE, 0, 0, 0, backend_names, VMM, F(backend),
       "the first registered for --mmu",
       "VMM: the memory-virtualization technique, a registered back end of --mmu's MMU (listed "
       "below and by --list-backends; docs/backends.md)" },
     { "list-backends", NULL, OPT_FLAG, 0, 0, 0, NULL, ALL, F(list_backends), NULL,
       "print the registered back ends, one a line (NAME MMU default|-), and exit" },
-    { "nested-opts", "LIST|all|none", OPT_STRING, 0, 0, 0, NULL, PWVMM, F(nested_opts), "none",
-      "nested paging's optional hardware, comma-separated: pwc (page-walk cache), ntlb "
-      "(nested TLB), large (4 MiB nested pages over 4 MiB machine extents) (docs/nested.md)" },
 };
-const size_t run_opt_count = sizeof(run_opt_table) / sizeof(run_opt_table[0]);
+
+/* The whole table (run_opt_table) and the block's layout (run_opts_new), built once. */
+static struct {
+    struct opt *rows;
+    size_t n;
+    size_t be_off[VMM_MAX_BACKEND_NAMES];   /* each back end's struct in the block, or 0 */
+    size_t size;                            /* the block's */
+} all;
+
+/* Lays out the block (struct run_opts, then each back end's struct, each aligned as any
+ * object) and copies every row, a back end's with its offsets moved by its struct's place.
+ * Returns 0, or -1 when out of memory. */
+static int build(void)
+{
+    if (all.rows)
+        return 0;
+    size_t own = sizeof(run_own_opts) / sizeof(run_own_opts[0]), n = own;
+    size_t size = sizeof(struct run_opts), align = alignof(max_align_t);
+    size_t be_off[VMM_MAX_BACKEND_NAMES] = { 0 };
+    for (unsigned i = 0; i < VMM_MAX_BACKEND_NAMES && vmm_backend_list[i]; i++) {
+        const struct mmu_backend_opts *bo = vmm_backend_list[i]->opts;
+        if (!bo)
+            continue;
+        size = (size + align - 1) / align * align;
+        be_off[i] = size;
+        size += bo->size;
+        n += bo->count;
+    }
+    struct opt *rows = malloc(n * sizeof(*rows));
+    if (!rows)
+        return -1;
+    memcpy(rows, run_own_opts, sizeof(run_own_opts));
+    size_t k = own;
+    for (unsigned i = 0; i < VMM_MAX_BACKEND_NAMES && vmm_backend_list[i]; i++) {
+        const struct mmu_backend_opts *bo = vmm_backend_list[i]->opts;
+        for (size_t r = 0; bo && r < bo->count; r++, k++) {
+            rows[k] = bo->table[r];
+            rows[k].off += be_off[i];
+            rows[k].given_off += be_off[i];
+        }
+    }
+    memcpy(all.be_off, be_off, sizeof(be_off));
+    all.size = size;
+    all.n = n;
+    all.rows = rows;
+    return 0;
+}
+
+const struct opt *run_opt_table(size_t *n)
+{
+    if (build())
+        return NULL;
+    *n = all.n;
+    return all.rows;
+}
+
+void *run_opts_backend(struct run_opts *o, unsigned i)
+{
+    if (build() || i >= VMM_MAX_BACKEND_NAMES || !vmm_backend_list[i] || !vmm_backend_list[i]->opts)
+        return NULL;
+    return (char *)o + all.be_off[i];
+}
+
+struct run_opts *run_opts_new(void)
+{
+    struct run_opts *o;
+    if (build() || !(o = malloc(all.size)))
+        return NULL;
+    run_opts_default(o);
+    return o;
+}
 
 void run_opts_default(struct run_opts *o)
 {
-    memset(o, 0, sizeof(*o));
+    memset(o, 0, all.size);
     o->mmu = RUN_MMU_SWTLB;
     o->mem = 128u << 20;
     o->tlb_entries = 64;
     o->pw_tlb_entries = 64;
     o->pw_tlb_ways = 4;
     o->vms = 1;
-    o->l2tlb = RUN_ON;
-    o->l2tlb_entries = L2TLB_DEFAULT_ENTRIES;
     o->idle_detect = RUN_IDLE_BOTH;
     o->compress = RUN_ON;
     o->share = RUN_OFF;
@@ -184,7 +222,9 @@ void run_opts_default(struct run_opts *o)
     o->engine = RUN_ENGINE_JIT;                     /* the interpreter on non-x86-64 hosts */
     o->jit_cache = JIT_CACHE_DEFAULT;
     o->stdin_vm = 1;
-    o->shadow_frames = SHADOW_DEFAULT_FRAMES;
-    o->shadow_oos = SHADOW_DEFAULT_OOS;
-    o->shadow_prefetch = SHADOW_DEFAULT_PREFETCH;   /* shadow_roots 0: by policy (32 or 4) */
+    for (unsigned i = 0; i < VMM_MAX_BACKEND_NAMES && vmm_backend_list[i]; i++) {
+        const struct mmu_backend_opts *bo = vmm_backend_list[i]->opts;
+        if (bo && bo->defaults)
+            bo->defaults((char *)o + all.be_off[i]);
+    }
 }

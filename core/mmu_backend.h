@@ -13,8 +13,9 @@
  * The core reaches a back end only through this table; it never includes a back end's
  * header. A back end reaches the core through the services declared at the end of vmm.h.
  * Back ends register by name in one list outside core/ (backends.c at the root of the
- * tree); the core enumerates it (vmm_backend_find, vmm_backend_default, vmm_backends) and
- * so do the CLI, the bench suites' validation and `run --help` (docs/backends.md).
+ * tree); the core enumerates it (vmm_backend_list, vmm_backend_find, vmm_backend_default) and
+ * so do the CLI, the bench suites' validation and `run --help` (docs/backends.md), which
+ * also take each back end's command-line options from it (struct mmu_backend_opts).
  *
  * What the core does before a back end sees a translation fault (vmm.c classify_fault):
  * it looks the faulting address up in the guest's own segment map (vm->v) and reflects
@@ -35,6 +36,7 @@
 
 struct cpu_exc;
 struct dinsn;
+struct opt;
 struct stats;
 struct vm;
 struct vmm;
@@ -50,11 +52,46 @@ struct vmm_fault {
                                  * fault_nested: the guest-physical address of the exit */
 };
 
+/* What a back end's options may depend on besides themselves (mmu_backend_opts.finish). */
+struct mmu_backend_optctx {
+    const void *machine;        /* the run's configuration of the back end's machine MMU, from
+                                 * the run's own options: for "pagewalk" a struct pw_config
+                                 * (pagewalk/pw.h: --pw-tlb-entries, --pw-tlb-ways); for
+                                 * "swtlb" NULL (the guest TLB's size is cfg->tlb_entries) */
+    int used;                   /* the run has a VM under this back end (--backend or the
+                                 * --mmu default, or a --vm's backend= or mmu=) */
+};
+
+/* A back end's command-line options (`tlbvisor run --NAME`, bench suites' `NAME = ...`;
+ * docs/backends.md "Its options"). The rows are in the option-table format
+ * (core/opt_table.h): their off and given_off are offsets into a struct of the back end's own
+ * (size bytes), which the CLI zeroes, sets to its defaults, and fills from the command line
+ * with the parser, the scope check and --help of the CLI's own options. The back end then
+ * turns it into what init and vm_init get as cfg->backend_opts. The core never reads these;
+ * the CLI enumerates them through the registry. */
+struct mmu_backend_opts {
+    const struct opt *table;    /* the rows, in the order `run --help` lists them */
+    size_t count;
+    size_t size;                /* sizeof the struct they fill */
+    /* Optional (NULL: all zero): the defaults into o (size bytes, zeroed). */
+    void (*defaults)(void *o);
+    /* Optional (NULL: the back end gets o itself): after the command line, checks o as one
+     * (what goes with what, what does nothing in this run) and sets *backend_opts to the
+     * options the back end gets (inside o, which lives until the run ends; NULL: its
+     * defaults). Called for every registered back end, used or not, in registry order,
+     * once the run's technique is known. Returns 0, or -1 with the one-line message
+     * (without "tlbvisor run: ") in err. */
+    int (*finish)(void *o, const struct mmu_backend_optctx *ctx, const void **backend_opts,
+                  char *err, size_t errlen);
+};
+
 struct mmu_backend {
     const char *name;           /* "disco", "shadow": also the "mmu" of the stats file */
     const char *mmu;            /* the machine MMU it drives: "swtlb" or "pagewalk" (the
                                  * first registered back end of an MMU is its default) */
     const char *summary;        /* one line for `run --help` and `run --list-backends` */
+    /* Optional (NULL: none): its command-line options. */
+    const struct mmu_backend_opts *opts;
     /* Machine-wide set-up: builds the machine's MMU (vmm->cpu->mmu) and the back end's state
      * (vmm->be). Returns 0, or -1 with a message in err. */
     int (*init)(struct vmm *vmm, const struct vmm_config *cfg, char *err, size_t errlen);

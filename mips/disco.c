@@ -618,6 +618,7 @@ const struct mmu_backend disco_backend = {
     .name = "disco",
     .mmu = "swtlb",
     .summary = "Disco: the software-managed TLB virtualized (--mmu swtlb)",
+    .opts = &disco_cmdline_opts,
     .init = disco_init,
     .fini = disco_fini,
     .vm_init = disco_vm_init,

@@ -11,5 +11,7 @@ struct disco_opts {
 };
 
 extern const struct mmu_backend disco_backend;
+/* Its command-line options (disco_opts.c): --l2tlb, --l2tlb-entries into a disco_opts. */
+extern const struct mmu_backend_opts disco_cmdline_opts;
 
 #endif

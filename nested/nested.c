@@ -18,6 +18,7 @@
 
 #include "../core/cpu.h"
 #include "../core/frames.h"
+#include "../core/opt_table.h"
 #include "../core/pmap.h"
 #include "../core/stats.h"
 #include "nt_int.h"
@@ -53,6 +54,55 @@ int nested_parse_opts(const char *s, struct pw_nested_config *c, char *err, size
     }
     return 0;
 }
+
+/* ---- the command line: --nested-opts (mmu_backend.h struct mmu_backend_opts) ---- */
+
+/* What the CLI's parser fills (the row's offsets are into it). */
+struct nested_cmdline {
+    const char *opts;              /* --nested-opts, as given */
+    struct {
+        unsigned opts;
+    } given;
+    struct nested_opts out;        /* what nt_init gets */
+};
+
+static const struct opt nested_rows[] = {
+    { "nested-opts", "LIST|all|none", OPT_STRING, 0, 0, 0, NULL,
+      OPT_SCOPE_VMM | OPT_SCOPE_PAGEWALK, "the VMM with --mmu pagewalk",
+      OPT_FIELD(struct nested_cmdline, opts), "none",
+      "nested paging's optional hardware, comma-separated: pwc (page-walk cache), ntlb "
+      "(nested TLB), large (4 MiB nested pages over 4 MiB machine extents) (docs/nested.md)" },
+};
+
+/* The list by name, the walker's TLB from the run (ctx->machine: its struct pw_config), and
+ * --nested-opts refused when no VM of the run is under nested paging. */
+static int nested_cmdline_finish(void *p, const struct mmu_backend_optctx *ctx,
+                                 const void **backend_opts, char *err, size_t errlen)
+{
+    struct nested_cmdline *c = p;
+    const struct pw_config *pw = ctx->machine;
+    char why[256];
+    c->out = (struct nested_opts){
+        .pw = pw ? *pw : (struct pw_config){ PW_DEFAULT_TLB_ENTRIES, PW_DEFAULT_TLB_WAYS } };
+    if (c->opts && nested_parse_opts(c->opts, &c->out.hw, why, sizeof(why))) {
+        snprintf(err, errlen, "bad --nested-opts: %s", why);
+        return -1;
+    }
+    if (c->given.opts && !ctx->used) {
+        snprintf(err, errlen, "--nested-opts does nothing without --backend nested (or a --vm "
+                 "with backend=nested)");
+        return -1;
+    }
+    *backend_opts = &c->out;
+    return 0;
+}
+
+static const struct mmu_backend_opts nested_cmdline_opts = {
+    .table = nested_rows,
+    .count = sizeof(nested_rows) / sizeof(nested_rows[0]),
+    .size = sizeof(struct nested_cmdline),
+    .finish = nested_cmdline_finish,
+};
 
 static struct nested_opts opts_or_defaults(const void *o)
 {
@@ -326,6 +376,7 @@ const struct mmu_backend nested_backend = {
     .name = "nested",
     .mmu = "pagewalk",
     .summary = "nested paging, EPT/NPT-like: the walker's nested mode (--mmu pagewalk)",
+    .opts = &nested_cmdline_opts,
     .init = nt_init,
     .fini = nt_fini,
     .vm_init = nt_vm_init,

@@ -31,84 +31,6 @@ void sh_hw_flush_all(struct vmm *vmm)
         memset(SV(vmm->cur)->big_cached, 0, sizeof(SV(vmm->cur)->big_cached));
 }
 
-/* ---- options ------------------------------------------------------------------------- */
-
-static const struct { const char *name; unsigned bit; } opt_names[] = {
-#define SHADOW_OPT_NAME(up, name, doc) { #name, SHADOW_OPT_##up },
-    SHADOW_OPTS(SHADOW_OPT_NAME)
-#undef SHADOW_OPT_NAME
-};
-
-int shadow_parse_opts(const char *str, unsigned *bits, char *err, size_t errlen)
-{
-    if (strcmp(str, "none") == 0) {
-        *bits = 0;
-        return 0;
-    }
-    unsigned b = 0;
-    const char *p = str;
-    for (;;) {
-        size_t len = strcspn(p, ","), i;
-        if (len == 3 && strncmp(p, "all", 3) == 0) {
-            b |= SHADOW_OPT_ALL;
-        } else {
-            for (i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
-                if (strlen(opt_names[i].name) == len && strncmp(p, opt_names[i].name, len) == 0)
-                    break;
-            if (i == sizeof(opt_names) / sizeof(opt_names[0])) {
-                snprintf(err, errlen, "unknown shadow option '%.*s' (none, all, or a comma-"
-                         "separated list of: share, update, oos, flood, prefetch, mru, unprotect, "
-                         "kglobal, klarge, exact)", (int)(len > 40 ? 40 : len), p);
-                return -1;
-            }
-            b |= opt_names[i].bit;
-        }
-        if (!p[len])
-            break;
-        p += len + 1;
-    }
-    *bits = b;
-    return 0;
-}
-
-void shadow_format_opts(unsigned bits, char *buf, size_t len)
-{
-    size_t n = 0;
-    buf[0] = 0;
-    for (size_t i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
-        if ((bits & opt_names[i].bit) && n < len)
-            n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "", opt_names[i].name);
-    if (!n)
-        snprintf(buf, len, "none");
-}
-
-int shadow_opts_check(const struct shadow_opts *o, char *err, size_t errlen)
-{
-    if (o->max_frames && (o->max_frames < SHADOW_MIN_FRAMES || o->max_frames > SHADOW_MAX_FRAMES)) {
-        snprintf(err, errlen, "--shadow-frames must be %u..%u (got %u)", SHADOW_MIN_FRAMES,
-                 SHADOW_MAX_FRAMES, o->max_frames);
-        return -1;
-    }
-    if (o->roots > SHADOW_MAX_ROOTS) {
-        snprintf(err, errlen, "--shadow-roots must be 1..%u (got %u)", SHADOW_MAX_ROOTS, o->roots);
-        return -1;
-    }
-    if (o->oos > SHADOW_MAX_OOS) {
-        snprintf(err, errlen, "--shadow-oos must be 1..%u (got %u)", SHADOW_MAX_OOS, o->oos);
-        return -1;
-    }
-    if (o->prefetch > SHADOW_MAX_PREFETCH || (o->prefetch & (o->prefetch - 1))) {
-        snprintf(err, errlen, "--shadow-prefetch must be a power of two 1..%u (got %u)",
-                 SHADOW_MAX_PREFETCH, o->prefetch);
-        return -1;
-    }
-    if (o->opts & ~((1u << SHADOW_OPT_COUNT) - 1)) {
-        snprintf(err, errlen, "unknown shadow option bits %#x", o->opts);
-        return -1;
-    }
-    return pw_config_check(&o->pw, err, errlen);
-}
-
 /* The options with every default filled in. */
 static struct shadow_opts opts_or_defaults(const struct shadow_opts *o)
 {
@@ -472,6 +394,7 @@ const struct mmu_backend shadow_backend = {
     .name = "shadow",
     .mmu = "pagewalk",
     .summary = "shadow page tables on the hardware page walker (--mmu pagewalk)",
+    .opts = &shadow_cmdline_opts,
     .init = sh_init,
     .fini = sh_fini,
     .vm_init = sh_vm_init,

@@ -77,9 +77,11 @@ struct shadow_opts {
 #define SHADOW_MAX_PREFETCH 1024u
 
 extern const struct mmu_backend shadow_backend;
+/* Its command-line options (opts.c): --shadow-* into a shadow_opts. */
+extern const struct mmu_backend_opts shadow_cmdline_opts;
 
-/* Parses "none", "all" or a comma-separated list of option names (SHADOW_OPTS) into *bits.
- * Returns 0, or -1 with a one-line message. */
+/* Parses "none", "all" or a comma-separated list of option names (SHADOW_OPTS) into *bits
+ * (opts.c, as the two below). Returns 0, or -1 with a one-line message. */
 int shadow_parse_opts(const char *s, unsigned *bits, char *err, size_t errlen);
 /* The names of the options set in bits, comma-separated ("none" if none), into buf. */
 void shadow_format_opts(unsigned bits, char *buf, size_t len);
