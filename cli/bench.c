@@ -41,7 +41,7 @@ static int hook_info(const char *name, int *flag, char *err, size_t errlen)
 {
     size_t n;
     if (!run_opt_table(&n)) {
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, "%s", run_opt_table_error());
         return -1;
     }
     const struct opt *o = run_opt(name);
@@ -74,7 +74,7 @@ static int hook_check(int argc, char **argv, struct bench_run_facts *f, char *er
     size_t nt;
     const struct opt *table = run_opt_table(&nt);
     if (!table || (!rop && !(rop = run_opts_new()))) {
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, "%s", table ? "out of memory" : run_opt_table_error());
         return -1;
     }
     struct run_opts *ro = rop;

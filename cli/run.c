@@ -659,7 +659,9 @@ int cmd_run(int argc, char **argv)
     static struct run_job job;                 /* large: keep it off the stack */
     struct run_job *j = &job;
     memset(j, 0, sizeof(*j));
-    if (!(j->table = run_opt_table(&j->ntable)) || !(j->o = run_opts_new()))
+    if (!(j->table = run_opt_table(&j->ntable)))
+        return opt_usage_error("run", "%s", run_opt_table_error());
+    if (!(j->o = run_opts_new()))
         return opt_usage_error("run", "out of memory");
     int optind_, help;
     int rc = opt_parse(j->table, j->ntable, j->o, argc, argv, &optind_, &help, "run");

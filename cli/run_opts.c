@@ -1,6 +1,7 @@
 /* run_opts.c - the option table of `tlbvisor run` (run_opts.h): the run's own rows here,
  * each back end's from the registry. */
 #include <stdalign.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,11 +140,13 @@ static struct {
     size_t n;
     size_t be_off[VMM_MAX_BACKEND_NAMES];   /* each back end's struct in the block, or 0 */
     size_t size;                            /* the block's */
+    char why[160];                          /* why it could not be built */
 } all;
 
 /* Lays out the block (struct run_opts, then each back end's struct, each aligned as any
  * object) and copies every row, a back end's with its offsets moved by its struct's place.
- * Returns 0, or -1 when out of memory. */
+ * Returns 0, or -1 with the reason in all.why (out of memory; a back end's option named as
+ * an option before it, which the parser would never reach). */
 static int build(void)
 {
     if (all.rows)
@@ -161,8 +164,10 @@ static int build(void)
         n += bo->count;
     }
     struct opt *rows = malloc(n * sizeof(*rows));
-    if (!rows)
+    if (!rows) {
+        snprintf(all.why, sizeof(all.why), "out of memory");
         return -1;
+    }
     memcpy(rows, run_own_opts, sizeof(run_own_opts));
     size_t k = own;
     for (unsigned i = 0; i < VMM_MAX_BACKEND_NAMES && vmm_backend_list[i]; i++) {
@@ -171,6 +176,13 @@ static int build(void)
             rows[k] = bo->table[r];
             rows[k].off += be_off[i];
             rows[k].given_off += be_off[i];
+            for (size_t e = 0; e < k; e++)
+                if (strcmp(rows[e].name, rows[k].name) == 0) {
+                    snprintf(all.why, sizeof(all.why), "back end %s: option --%.40s is already "
+                             "an option of run", vmm_backend_list[i]->name, rows[k].name);
+                    free(rows);
+                    return -1;
+                }
         }
     }
     memcpy(all.be_off, be_off, sizeof(be_off));
@@ -178,6 +190,11 @@ static int build(void)
     all.n = n;
     all.rows = rows;
     return 0;
+}
+
+const char *run_opt_table_error(void)
+{
+    return all.why;
 }
 
 const struct opt *run_opt_table(size_t *n)

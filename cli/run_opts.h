@@ -48,11 +48,12 @@ struct run_opts {
 /* Every row of `tlbvisor run` (*n of them): the run's own, then each registered back end's
  * in registry order, the back ends' offsets moved to their struct's place in a block of
  * run_opts_new, so that the parser (opts.h) fills one block. Built on first use; NULL when
- * out of memory. */
+ * it cannot be (run_opt_table_error says why: out of memory, or two options of one name). */
 const struct opt *run_opt_table(size_t *n);
+const char *run_opt_table_error(void);
 
 /* A block of every run option (struct run_opts, then each back end's options struct), set
- * to the defaults; free() it. NULL when out of memory. */
+ * to the defaults; free() it. NULL when out of memory or without a table. */
 struct run_opts *run_opts_new(void);
 /* Back to the defaults (every option not given), the back ends' included; o from
  * run_opts_new. */
