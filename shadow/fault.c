@@ -250,6 +250,22 @@ static void prefetch(struct vmm *vmm, struct vm *vm, struct sh_page *sp, uint32_
     }
 }
 
+/* The machine frame behind guest-physical page gpfn for an access (pmap_get), the kseg
+ * windows told when the page got its first frame; or PMAP_NONE when the guest has no RAM
+ * there (a device, or a bus error: the access is emulated or reflected, vmm_access_unbacked). */
+static uint32_t back_frame(struct vmm *vmm, struct vm *vm, uint32_t gpfn, int store, int fetch)
+{
+    uint64_t filled = vm->pmap.filled;
+    uint32_t mfn = pmap_get(&vm->pmap, gpfn, store ? PMAP_WRITE : PMAP_READ);
+    if (mfn == PMAP_NONE) {
+        vmm_access_unbacked(vmm, fetch);
+        return PMAP_NONE;
+    }
+    if (vm->pmap.filled != filled)
+        kseg_backed(vmm, vm, gpfn);
+    return mfn;
+}
+
 /* A machine fault at va that the guest sees unmapped (at guest-physical gpa): kseg0/kseg1
  * through the VM's kseg pages, anything else (useg under ERL, a remapped segment) through
  * a direct page of the current root. */
@@ -259,14 +275,9 @@ static void fill_unmapped(struct vmm *vmm, struct vm *vm, uint32_t va, uint32_t 
     struct sh_vm *s = SV(vm);
     struct sh_page *root = sh_root(s), *sp;
     uint32_t gpfn = gpa >> 12, i = va >> 22;
-    uint64_t filled = vm->pmap.filled;
-    uint32_t mfn = pmap_get(&vm->pmap, gpfn, store ? PMAP_WRITE : PMAP_READ);
-    if (mfn == PMAP_NONE) {
-        vmm_access_unbacked(vmm, fetch);
+    uint32_t mfn = back_frame(vmm, vm, gpfn, store, fetch);
+    if (mfn == PMAP_NONE)
         return;
-    }
-    if (vm->pmap.filled != filled)
-        kseg_backed(vmm, vm, gpfn);
     int kseg = va >= 0x80000000u && va < 0xC0000000u && gpa == (va & 0x1FFFFFFFu);
     if (kseg) {
         if (!(sp = kseg_page(vmm, vm, i - KSEG_FIRST_PDE, gpa >> 22))) {
@@ -322,15 +333,9 @@ static void fill_mapped(struct vmm *vmm, struct vm *vm, uint32_t va, const struc
     struct sh_vm *s = SV(vm);
     struct sh_page *root = sh_root(s), *sp = NULL;
     uint32_t gpfn = w->gpa >> 12, i = va >> 22;
-    uint64_t filled = vm->pmap.filled;
-    uint32_t mfn = pmap_get(&vm->pmap, gpfn, store ? PMAP_WRITE : PMAP_READ);
-    if (mfn == PMAP_NONE) {
-        /* The guest mapped a frame it does not have: a device, or a bus error. */
-        vmm_access_unbacked(vmm, fetch);
+    uint32_t mfn = back_frame(vmm, vm, gpfn, store, fetch);
+    if (mfn == PMAP_NONE)
         return;
-    }
-    if (vm->pmap.filled != filled)
-        kseg_backed(vmm, vm, gpfn);
     uint32_t c = root->tgt[i], flags;
     if (w->big) {
         s->big_cached[i / 32] |= 1u << (i % 32);

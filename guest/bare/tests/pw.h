@@ -81,4 +81,34 @@ static inline void pw_invlpg(uint32_t va)
 #define PW_SW(va, v) \
 	__asm__ volatile("sw %0, 0(%1)" :: "r"((uint32_t)(v)), "r"(va) : "memory")
 
+/* One store of v at a, of width w: 0 sw, 1 sb, 2 sh, 3 swl, 4 swr, 5 ll/sc (retried until
+ * the sc succeeds). ds: in the delay slot of a taken branch (not for ll/sc). */
+static inline void pw_store_width(uint32_t w, uint32_t a, uint32_t v, int ds)
+{
+	uint32_t ok;
+#define PW_ST(insn) do { \
+	if (ds) \
+		__asm__ volatile(".set push\n\t.set noreorder\n\tbeq $0, $0, 1f\n\t" \
+				 insn " %0, 0(%1)\n\tnop\n1:\n\t.set pop" \
+				 :: "r"(v), "r"(a) : "memory"); \
+	else \
+		__asm__ volatile(insn " %0, 0(%1)" :: "r"(v), "r"(a) : "memory"); \
+} while (0)
+	switch (w) {
+	case 0: PW_ST("sw"); break;
+	case 1: PW_ST("sb"); break;
+	case 2: PW_ST("sh"); break;
+	case 3: PW_ST("swl"); break;
+	case 4: PW_ST("swr"); break;
+	default:
+		do {
+			__asm__ volatile(".set push\n\t.set noreorder\n\t"
+					 "ll %0, 0(%1)\n\tmove %0, %2\n\tsc %0, 0(%1)\n\t.set pop"
+					 : "=&r"(ok) : "r"(a), "r"(v) : "memory");
+		} while (!ok);
+		break;
+	}
+#undef PW_ST
+}
+
 #endif

@@ -213,35 +213,6 @@ static uint32_t load(uint32_t va, int ds)
 	return v;
 }
 
-/* one store of width w (0 sw, 1 sb, 2 sh, 3 swl, 4 swr, 5 ll/sc) of v at a */
-static void store(uint32_t w, uint32_t a, uint32_t v, int ds)
-{
-	uint32_t ok;
-#define ST(insn) do { \
-	if (ds) \
-		__asm__ volatile(".set push\n\t.set noreorder\n\tbeq $0, $0, 1f\n\t" \
-				 insn " %0, 0(%1)\n\tnop\n1:\n\t.set pop" \
-				 :: "r"(v), "r"(a) : "memory"); \
-	else \
-		__asm__ volatile(insn " %0, 0(%1)" :: "r"(v), "r"(a) : "memory"); \
-} while (0)
-	switch (w) {
-	case 0: ST("sw"); break;
-	case 1: ST("sb"); break;
-	case 2: ST("sh"); break;
-	case 3: ST("swl"); break;
-	case 4: ST("swr"); break;
-	default:
-		do {
-			__asm__ volatile(".set push\n\t.set noreorder\n\t"
-					 "ll %0, 0(%1)\n\tmove %0, %2\n\tsc %0, 0(%1)\n\t.set pop"
-					 : "=&r"(ok) : "r"(a), "r"(v) : "memory");
-		} while (!ok);
-		break;
-	}
-#undef ST
-}
-
 /* Writes (some bytes of) want into the word at word-aligned address a, with a random
  * width at a random offset the width allows; returns the byte offset used. */
 static void write_word(uint32_t a, uint32_t want, int ds)
@@ -254,7 +225,7 @@ static void write_word(uint32_t a, uint32_t want, int ds)
 	case 3: b = pick(4); v = want << (8 * (3 - b)); break;
 	case 4: b = pick(4); v = want >> (8 * b); break;
 	}
-	store(w, a + b, v, ds && w != 5);
+	pw_store_width(w, a + b, v, ds && w != 5);
 }
 
 /* Checks the last access against the software walk: f is walk()'s result, faulted the
@@ -328,7 +299,7 @@ static void op_store(void)
 	uint32_t i = (pa >> 2) & 1023;
 	uint32_t want = k >= 0 ? entry(k, i) : rnd() & ~PTE_G;
 	if (f)
-		store(0, va, want, pick(4) == 0);
+		pw_store_width(0, va, want, pick(4) == 0);
 	else
 		write_word(va, want, pick(4) == 0);
 	check_fault(f, va, 1);

@@ -53,38 +53,18 @@ static uint32_t after(uint32_t old, const char *op, uint32_t a, uint32_t v)
 	return (old & ~mask) | (val & mask);
 }
 
-/* One store of width op at virtual address a (mapped or kseg0). ds: in a delay slot. */
+static const char *const ops[] = { "sw", "sb", "sh", "swl", "swr", "sc" };
+
+/* One store of width op (one of ops[]) at virtual address a (mapped or kseg0). ds: in a
+ * delay slot. */
 static void store(const char *op, uint32_t a, uint32_t v, int ds)
 {
-	uint32_t ok;
+	uint32_t w = 0;
 
-#define ST(insn) do { \
-	if (ds) \
-		__asm__ volatile(".set push\n\t.set noreorder\n\tbeq $0, $0, 1f\n\t" \
-				 insn " %0, 0(%1)\n\tnop\n1:\n\t.set pop" \
-				 :: "r"(v), "r"(a) : "memory"); \
-	else \
-		__asm__ volatile(insn " %0, 0(%1)" :: "r"(v), "r"(a) : "memory"); \
-} while (0)
-	if (op[1] == 'c') {
-		do {
-			__asm__ volatile(".set push\n\t.set noreorder\n\t"
-					 "ll %0, 0(%1)\n\tmove %0, %2\n\tsc %0, 0(%1)\n\t.set pop"
-					 : "=&r"(ok) : "r"(a), "r"(v) : "memory");
-		} while (!ok);
-		return;
-	}
-	switch (op[1] == 'w' ? op[2] : op[1]) {
-	case 'b': ST("sb"); break;
-	case 'h': ST("sh"); break;
-	case 0: ST("sw"); break;
-	case 'l': ST("swl"); break;
-	default: ST("swr"); break;
-	}
-#undef ST
+	while (strcmp(ops[w], op) != 0)
+		w++;
+	pw_store_width(w, a, v, ds);
 }
-
-static const char *const ops[] = { "sw", "sb", "sh", "swl", "swr", "sc" };
 
 /* A value for entry word `old` under op at byte offset b that maps frame pa with flags:
  * the bytes the store replaces come from the wanted word. */
