@@ -71,6 +71,37 @@ static void value_cell(FILE *f, const struct bench_suite *s, json_t *r, const ch
     cell(f, buf);
 }
 
+/* Writes a line of a note or a text with its references {RUN-ID METRIC} replaced by the
+ * metric's value in that run ("–" where it has none, or the run was not run). */
+static void prose_line(FILE *f, const struct bench_suite *s, json_t *runs, const char *line)
+{
+    char id[256], metric[128];
+    for (const char *p = line; *p;) {
+        size_t n = (p > line && p[-1] == '$') ? 0
+                   : bench_ref_parse(p, id, sizeof(id), metric, sizeof(metric));
+        if (!n) {
+            fputc(*p++, f);
+            continue;
+        }
+        json_t *r = NULL, *v = NULL;
+        size_t i;
+        json_array_foreach(runs, i, r)
+            if (strcmp(str(r, "id"), id) == 0 && ok(r)) {
+                v = bench_run_value(r, metric);
+                break;
+            }
+        const char *label;
+        enum bench_format fmt;
+        enum bench_better better;
+        char buf[64];
+        bench_metric_info(s, metric, &label, &fmt, &better);
+        bench_metric_format(v, fmt, buf, sizeof(buf));
+        fputs(buf, f);
+        p += n;
+    }
+    fputc('\n', f);
+}
+
 static void list_table(FILE *f, const struct bench_suite *s, const struct bench_table *t,
                        json_t *runs)
 {
@@ -313,7 +344,7 @@ int bench_report_write(json_t *doc, const struct bench_suite *s, const char *out
         if (it->kind == BENCH_ITEM_TEXT) {
             const struct bench_text *t = &s->texts[it->index];
             for (unsigned k = 0; k < t->body.n; k++)
-                fprintf(f, "%s\n", t->body.v[k]);
+                prose_line(f, s, runs, t->body.v[k]);
             fputs("\n", f);
             continue;
         }
@@ -326,7 +357,7 @@ int bench_report_write(json_t *doc, const struct bench_suite *s, const char *out
             list_table(f, s, t, runs);
         fputs("\n", f);
         for (unsigned k = 0; k < t->notes.n; k++)
-            fprintf(f, "%s\n", t->notes.v[k]);
+            prose_line(f, s, runs, t->notes.v[k]);
         if (t->notes.n)
             fputs("\n", f);
     }
