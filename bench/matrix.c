@@ -241,6 +241,11 @@ static int make_run(const struct bench_suite *s, const struct bench_run_hooks *h
     return 0;
 }
 
+static int has_run(void *ctx, const char *id)
+{
+    return bench_matrix_find(ctx, id) != NULL;
+}
+
 int bench_matrix_build(const struct bench_suite *s, const struct bench_run_hooks *h,
                        const char *build_dir, struct bench_matrix *m, char *err,
                        size_t errlen)
@@ -295,6 +300,8 @@ int bench_matrix_build(const struct bench_suite *s, const struct bench_run_hooks
                 snprintf(err, errlen, "%s: two runs named %s", s->source, m->runs[i].id);
                 return -1;
             }
+    if (bench_refs_check(s, has_run, m, err, errlen) != 0)
+        return -1;
     /* Native baselines: natively, a run is its own; under the VMM, the first native run of
      * the same workload and profile whose native options are the same. */
     for (unsigned i = 0; i < m->n; i++) {

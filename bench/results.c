@@ -412,12 +412,10 @@ static void csv_value(json_t *v, char *buf, size_t len)
 
 int bench_write_csv(json_t *doc, const char *path)
 {
-    char *tmp = bu_printf("%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        free(tmp);
+    char *tmp;
+    FILE *f = bu_open_replace(path, &tmp);
+    if (!f)
         return -1;
-    }
     json_t *runs = json_object_get(doc, "runs");
     const char *suite = str(json_object_get(doc, "suite"), "name");
     struct bu_strv opts = { 0 };
@@ -471,15 +469,7 @@ int bench_write_csv(json_t *doc, const char *path)
         bu_strv_free(&names);
     }
     bu_strv_free(&opts);
-    int rc = ferror(f) ? -1 : 0;
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = -1;
-    if (rc)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+    return bu_close_replace(f, tmp, path);
 }
 
 int bench_write_outputs(json_t *doc, const struct bench_suite *s, const char *out_dir,

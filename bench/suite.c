@@ -560,3 +560,53 @@ void bench_suite_free(struct bench_suite *s)
     bu_strv_free(&s->plot_configs);
     free(s);
 }
+
+size_t bench_ref_parse(const char *text, char *id, size_t idlen, char *metric, size_t mlen)
+{
+    if (text[0] != '{')
+        return 0;
+    const char *sp = strchr(text + 1, ' '), *end = strchr(text + 1, '}');
+    if (!sp || !end || sp > end || sp == text + 1 || end == sp + 1)
+        return 0;
+    size_t ni = (size_t)(sp - text - 1), nm = (size_t)(end - sp - 1);
+    if (ni >= idlen || nm >= mlen || memchr(sp + 1, ' ', nm) || memchr(text + 1, '{', ni))
+        return 0;
+    memcpy(id, text + 1, ni);
+    id[ni] = 0;
+    memcpy(metric, sp + 1, nm);
+    metric[nm] = 0;
+    return (size_t)(end - text) + 1;
+}
+
+static int refs_check_lines(const struct bu_strv *lines, const char *what, const char *name,
+                            const struct bench_suite *s,
+                            int (*has_run)(void *ctx, const char *id), void *ctx, char *err,
+                            size_t errlen)
+{
+    char id[256], metric[128];
+    for (unsigned i = 0; i < lines->n; i++)
+        for (const char *p = lines->v[i]; *p; p++) {
+            size_t n = (p > lines->v[i] && p[-1] == '$') ? 0
+                       : bench_ref_parse(p, id, sizeof(id), metric, sizeof(metric));
+            if (n && !has_run(ctx, id)) {
+                snprintf(err, errlen, "%s: %s %s: no run '%s' for {%s %s} (tlbvisor bench "
+                         "--list prints the ids)", s->source, what, name, id, id, metric);
+                return -1;
+            }
+        }
+    return 0;
+}
+
+int bench_refs_check(const struct bench_suite *s, int (*has_run)(void *ctx, const char *id),
+                     void *ctx, char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < s->ntables; i++)
+        if (refs_check_lines(&s->tables[i].notes, "table", s->tables[i].name, s, has_run, ctx,
+                             err, errlen))
+            return -1;
+    for (unsigned i = 0; i < s->ntexts; i++)
+        if (refs_check_lines(&s->texts[i].body, "text", s->texts[i].name, s, has_run, ctx, err,
+                             errlen))
+            return -1;
+    return 0;
+}

@@ -146,6 +146,17 @@ struct bench_suite *bench_suite_parse(const char *name, const char *source, cons
                                       const struct bench_run_hooks *h, char *err,
                                       size_t errlen);
 void bench_suite_free(struct bench_suite *s);
+
+/* A figure quoted in a note or a text: "{RUN-ID METRIC}" (one space between), replaced in
+ * the report by the metric's value in that run, formatted as the tables format it, so
+ * that prose never quotes a figure of an older run ("{" after "$" is not one). If text
+ * starts a reference, copies its run id and metric into id and metric (NUL-terminated)
+ * and returns the reference's length; else 0. */
+size_t bench_ref_parse(const char *text, char *id, size_t idlen, char *metric, size_t mlen);
+/* Checks that every reference in s's notes and texts names a run has_run(ctx, id) knows.
+ * Returns 0, or -1 with "SOURCE: table NAME: no run 'ID' ..." in err. */
+int bench_refs_check(const struct bench_suite *s, int (*has_run)(void *ctx, const char *id),
+                     void *ctx, char *err, size_t errlen);
 /* The description line of a built-in suite ("" if it has none). */
 const char *bench_builtin_description(const struct bench_builtin *b, char *buf, size_t len);
 

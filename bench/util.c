@@ -260,3 +260,31 @@ void bu_utc_now(char *buf, size_t len)
     gmtime_r(&t, &tm);
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+FILE *bu_open_replace(const char *path, char **tmp)
+{
+    *tmp = bu_printf("%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(*tmp, "w");
+    if (!f) {
+        int e = errno;
+        free(*tmp);
+        *tmp = NULL;
+        errno = e;
+    }
+    return f;
+}
+
+int bu_close_replace(FILE *f, char *tmp, const char *path)
+{
+    int rc = ferror(f) ? -1 : 0;
+    if (fclose(f) != 0)
+        rc = -1;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = -1;
+    int e = errno;
+    if (rc)
+        unlink(tmp);
+    free(tmp);
+    errno = e;
+    return rc;
+}

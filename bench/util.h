@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Allocation: out of memory aborts (the bench has nothing sensible to do without it). */
 void *bu_alloc(size_t n);
@@ -46,6 +47,12 @@ int bu_remove_matching(const char *dir, const char *pattern);
 /* Writes len bytes to path (created or truncated), atomically: a temporary file renamed.
  * Returns 0, or -1 with errno. */
 int bu_write_file(const char *path, const void *data, size_t len);
+/* The same for a file written through stdio: bu_open_replace opens PATH.tmp.PID for
+ * writing (*tmp: its name; NULL on failure, errno set); bu_close_replace closes it and
+ * renames it over path (0), or removes it (-1, errno set) if a write, the close or the
+ * rename failed. It frees tmp. */
+FILE *bu_open_replace(const char *path, char **tmp);
+int bu_close_replace(FILE *f, char *tmp, const char *path);
 /* Seconds on the monotonic clock. */
 double bu_now(void);
 /* The current time as "2026-11-25T10:00:00Z". */

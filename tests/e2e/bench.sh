@@ -95,6 +95,8 @@ label = trap cycles
 [table t]
 title = the table
 columns = cycles ratio traps pt_writes trap_cycles host.seconds
+note = Quoted: {forkwait/shadow/default pt_writes} PT writes, {forkwait/shadow/default ratio}
+  times native, {hello/native-swtlb/default nosuch} for no value; not quoted: {a} \${b} {c d e}.
 EOF
 echo '{"trap_round_trip": 1000}' >"$tmp/slow-trap.json"
 
@@ -116,6 +118,13 @@ r=$(py "$tmp/m/results.json" 'runs["forkwait/shadow/slow-trap.json"]["metrics"][
 [ "$r" = True ] && ok "metrics: cost.NAME is the run's profile constant" || bad "cost.NAME: $r"
 grep -q '^| forkwait n=20 | Disco (l2tlb=off) | ' "$tmp/m/report.md" && grep -q '^## the table' "$tmp/m/report.md" &&
 	ok "report.md has the suite's table" || bad "report.md: $(head -30 "$tmp/m/report.md")"
+# a note's {RUN-ID METRIC} is that run's value, formatted as in the tables (ratio: 2 decimals)
+r=$(py "$tmp/m/results.json" '"Quoted: %d PT writes, %.2f" % (runs["forkwait/shadow/default"]["metrics"]["pt_writes"], runs["forkwait/shadow/default"]["metrics"]["ratio"])')
+grep -qxF "$r" "$tmp/m/report.md" && grep -qxF 'times native, – for no value; not quoted: {a} ${b} {c d e}.' "$tmp/m/report.md" &&
+	ok "notes quote figures of the runs ({RUN-ID METRIC})" || bad "note: want '$r': $(grep -A1 '^Quoted' "$tmp/m/report.md")"
+printf '[suite]\n[workload w]\nelf = x\n[config c]\nnative = on\n[table t]\ncolumns = cycles\nnote = {w/c/nosuch cycles}\n' >"$tmp/badref.ini"
+expect "suite: a note quoting a run that does not exist" 2 "table t: no run 'w/c/nosuch' for \{w/c/nosuch cycles\}" -- \
+	"$tv" bench --suite "$tmp/badref.ini" --out "$tmp/x"
 rows=$(($(wc -l <"$tmp/m/results.csv") - 1))
 want=$(py "$tmp/m/results.json" 'sum(len(r["counters"]) + len(r["metrics"]) + (3 if "seconds" in r["host"] else 0) + ("cpu_seconds" in r["host"]) + ("mips" in r["host"]) for r in d["runs"])')
 head -1 "$tmp/m/results.csv" | grep -q '^suite,run,workload,config,variant,profile,mode,mmu,backend,status,opt.native,opt.mmu,opt.l2tlb,metric,value$' &&
