@@ -27,11 +27,8 @@ tv=$build/cli/tlbvisor
 bare=$build/guest/bare
 # shellcheck source=tests/e2e/backend_sets.sh
 . "$(dirname "$0")/backend_sets.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { echo "ok $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 mapfile -t registry < <(backend_list "$tv")
 [ "${#registry[@]}" -ge 1 ] || { echo "FAIL no registered back end"; exit 1; }
@@ -120,7 +117,7 @@ side_by_side() { # NAME STATS SPEC...
 		IFS='|' read -r b m e mem a <<<"$sp"
 		# shellcheck disable=SC2086
 		"$tv" run --native --mmu "$m" --mem "$mem" "$e" ${a:+-- $a} 2>&1 </dev/null | grep -v '^\[kstat\]' >"$tmp/nat$i"
-		grep "^\[vm$i\] " "$tmp/sbs" | sed "s/^\[vm$i\] //" | grep -v '^\[kstat\]' >"$tmp/vm$i"
+		vm_console "$tmp/sbs" $i >"$tmp/vm$i"
 		if ! cmp -s "$tmp/nat$i" "$tmp/vm$i"; then
 			why="$why vm$i ($b) differs"
 			diff -u --label native --label "vm$i" "$tmp/nat$i" "$tmp/vm$i" | head -10
@@ -182,7 +179,7 @@ for ((bi = 0; bi < n; bi++)); do
 			--vm "$bare/secret_scan.elf,mem=16M,backend=$sb${sarg:+ -- $sarg}" >"$tmp/iso" 2>"$tmp/iso.err"; riso=$?
 		# recorded figure: 3917824 words above secret_scan's image in 16 MiB; code 7 is DBE
 		want=$'[vm1] secret_fill: 3917824 words written\n[vm2] secret_scan: 3917824 words read, 0 nonzero, 0 secret\n[vm2] secret_scan: beyond-RAM load: 1 exception, code 7'
-		reused=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print(c["machine.frames.peak_used"] < c["vm1.pmap.filled"] + c["vm2.pmap.filled"])' "$tmp/iso.json" 2>&1)
+		reused=$(json "$tmp/iso.json" 'c["machine.frames.peak_used"] < c["vm1.pmap.filled"] + c["vm2.pmap.filled"]' 2>&1)
 		chk=$(tech_check "" "$tmp/iso.json" 2>&1)
 		if [ $riso = 0 ] && [ "$(cat "$tmp/iso")" = "$want" ] && [ "$reused" = True ] && [ "$chk" = ok ]; then
 			ok "secret: filled under $be, scanned under $sb: frames reused, no secret seen, beyond-RAM access a bus error"
@@ -192,5 +189,4 @@ for ((bi = 0; bi < n; bi++)); do
 		fi
 	done
 done
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

@@ -49,8 +49,8 @@ if [ "$mode" = diff-qemu ] && ! command -v "$qemu" >/dev/null 2>&1; then
 	exit 2
 fi
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 run_tlbvisor() { # ELF OUT -> exit status
 	# shellcheck disable=SC2086
@@ -81,8 +81,6 @@ check_run() { # NAME RC OUT -> prints the reason, returns 1 on failure
 	return 0
 }
 
-pass=0
-fail=0
 while read -r name cat; do
 	[ -n "$name" ] || continue
 	case " $cats " in *" $cat "*) ;; *) continue ;; esac
@@ -115,14 +113,12 @@ while read -r name cat; do
 		fi
 	fi
 	if [ $ok -eq 1 ]; then
-		echo "ok $name"
-		pass=$((pass + 1))
+		ok "$name"
 	else
-		echo "FAIL $name"
+		bad "$name"
 		printf '%s' "$msg"
-		fail=$((fail + 1))
 	fi
 done <"$list"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ] && [ $pass -gt 0 ]
+# no program run is a failure too (a wrong list, an empty BARE_ONLY)
+summary && [ $pass -gt 0 ]

@@ -12,44 +12,13 @@
 set -u
 build=$1
 tv=$build/cli/tlbvisor
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/../.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { echo "ok $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+expect_timeout=120
 
-# expect NAME STATUS STDERR_REGEX -- COMMAND...: exit status and a line of stderr, within 120 s.
-expect() {
-	local name=$1 want_rc=$2 err_re=$3
-	shift 4
-	timeout 120 "$@" >"$tmp/out" 2>"$tmp/err" </dev/null; local rc=$?
-	if [ "$rc" != "$want_rc" ]; then
-		bad "$name: exit status $rc, want $want_rc; stderr: $(head -c 400 "$tmp/err")"
-	elif [ -n "$err_re" ] && ! grep -Eq -- "$err_re" "$tmp/err"; then
-		bad "$name: stderr does not match /$err_re/: $(head -c 400 "$tmp/err")"
-	else
-		ok "$name"
-	fi
-}
 # py FILE EXPR: a Python expression over d (a results.json) and runs (id -> run).
 py() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); runs={r["id"]: r for r in d["runs"]}; print(eval(sys.argv[2]))' "$1" "$2"
-}
-# same_apart_from_host A B: two results.json files equal once host figures are left out.
-same_apart_from_host() {
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-def strip(p):
-    d = json.load(open(p))
-    for k in ("created", "host", "command", "timing"):
-        d.pop(k, None)
-    for r in d["runs"]:
-        r.pop("host", None)
-    return json.dumps(d, sort_keys=True)
-print(strip(sys.argv[1]) == strip(sys.argv[2]))
-PY
 }
 
 python3 "$here/mkelf.py" "$tmp/spin.elf" spin
@@ -319,10 +288,9 @@ expect "--run of an unknown id" 2 "no run 'x/y/z'" -- "$tv" bench --suite "$tmp/
 # ---- 8. docs/cli.md holds the help of bench, gate and recost ----
 for c in bench gate recost; do
 	"$tv" $c --help >"$tmp/help"
-	sed -n "/^<!-- $c-help:begin -->\$/,/^<!-- $c-help:end -->\$/p" "$src/docs/cli.md" | sed '1,2d;$d' | sed '$d' >"$tmp/doc-help"
+	doc_help $c >"$tmp/doc-help"
 	cmp -s "$tmp/help" "$tmp/doc-help" && ok "docs/cli.md is $c --help" ||
 		bad "docs/cli.md differs from $c --help (bash tests/e2e/clidoc.sh BUILD updates it)"
 done
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

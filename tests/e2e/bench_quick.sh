@@ -15,11 +15,9 @@ set -u
 build=$1
 update=${2:-}
 tv=$build/cli/tlbvisor
-src=$(cd "$(dirname "$0")/../.." && pwd)
 out=$build/bench-quick
-pass=0 fail=0
-ok() { echo "ok $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 rm -rf "$out" "$out-callgrind"
 
 t0=$(date +%s.%N)
@@ -64,5 +62,4 @@ if command -v valgrind >/dev/null; then
 else
 	bad "valgrind is not installed (Makefile PACKAGES: valgrind)"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

@@ -4,29 +4,11 @@
 set -u
 build=$1
 tv=$build/cli/tlbvisor
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-# expect NAME STATUS STDERR_REGEX STDOUT_EXACT -- COMMAND...
-expect() {
-	local name=$1 want_rc=$2 err_re=$3 want_out=$4
-	shift 5
-	local out err rc
-	out=$(timeout 60 "$@" 2>"$tmp/err"); rc=$?
-	err=$(cat "$tmp/err")
-	if [ "$rc" != "$want_rc" ]; then
-		echo "FAIL $name: exit status $rc, want $want_rc; stderr: $err"; fail=$((fail + 1)); return
-	fi
-	if [ -n "$err_re" ] && ! grep -Eq -- "$err_re" <<<"$err"; then
-		echo "FAIL $name: stderr does not match /$err_re/: $err"; fail=$((fail + 1)); return
-	fi
-	if [ "$want_out" != "*" ] && [ "$out" != "$want_out" ]; then
-		echo "FAIL $name: stdout '$out', want '$want_out'"; fail=$((fail + 1)); return
-	fi
-	echo "ok $name"; pass=$((pass + 1))
-}
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+# expect NAME STATUS STDERR_REGEX STDOUT_EXACT -- COMMAND...: within 60 s, the whole stderr
+# in a failure's message
+expect_timeout=60 expect_err_bytes=
 
 for p in exit7 hello spin wait ibe_loop nested_fault; do python3 "$here/mkelf.py" "$tmp/$p.elf" $p; done
 printf 'not an elf at all' >"$tmp/text.elf"
@@ -85,7 +67,7 @@ expect vmm-pagewalk-bad-tlb 2 'must be a multiple' '' -- "$tv" run --mmu pagewal
 # The stats file holds exact counters: hello.elf is 20 instructions ending in the SOFTRES store.
 expect stats 0 '' 'ok' -- "$tv" run --native --stats "$tmp/s.json" "$tmp/hello.elf"
 got=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print(c["cpu.instructions"], c["uart.tx_bytes"], c["tlb.lookups"])' "$tmp/s.json")
-if [ "$got" = "20 3 0" ]; then echo "ok stats-values"; pass=$((pass + 1)); else echo "FAIL stats-values: $got"; fail=$((fail + 1)); fi
+if [ "$got" = "20 3 0" ]; then ok stats-values; else bad "stats-values: $got"; fi
 
 # Cost profiles: insn=2 doubles the modelled cycles and the report carries the model.
 printf '{"insn": 2, "walker_memref": 7}' >"$tmp/cost.json"
@@ -96,14 +78,14 @@ expect cost-zero 2 "'insn' must be at least 1" '' -- "$tv" run --native --cost-p
 expect cost-missing 2 'cost profile .*none.json: cannot open: No such file' '' -- "$tv" run --native --cost-profile "$tmp/none.json" "$tmp/hello.elf"
 expect cost-profile 0 '' 'ok' -- "$tv" run --native --cost-profile "$tmp/cost.json" --stats "$tmp/c.json" "$tmp/hello.elf"
 got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["counters"]["cpu.instructions"], d["counters"]["cpu.cycles"], d["cost"]["insn"], d["cost"]["walker_memref"], d["cost"]["page_zero"])' "$tmp/c.json")
-if [ "$got" = "20 40 2 7 1024" ]; then echo "ok cost-values"; pass=$((pass + 1)); else echo "FAIL cost-values: $got"; fail=$((fail + 1)); fi
+if [ "$got" = "20 40 2 7 1024" ]; then ok cost-values; else bad "cost-values: $got"; fi
 
 # The model's identity on the page walker: cycles = insns*insn + memrefs*walker_memref + idle.
 bare=$build/guest/bare/pw_basic.elf
 if [ -f "$bare" ]; then
 	"$tv" run --native --mmu pagewalk --cost-profile "$tmp/cost.json" --stats "$tmp/p.json" "$bare" >/dev/null 2>&1
-	got=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print(c["pw.memrefs"] > 0 and c["cpu.cycles"] == 2 * c["cpu.instructions"] + 7 * c["pw.memrefs"] + c["cpu.idle_cycles"])' "$tmp/p.json")
-	if [ "$got" = True ]; then echo "ok cost-identity"; pass=$((pass + 1)); else echo "FAIL cost-identity: $got"; fail=$((fail + 1)); fi
+	got=$(json "$tmp/p.json" 'c["pw.memrefs"] > 0 and c["cpu.cycles"] == 2 * c["cpu.instructions"] + 7 * c["pw.memrefs"] + c["cpu.idle_cycles"]')
+	if [ "$got" = True ]; then ok cost-identity; else bad "cost-identity: $got"; fi
 fi
 
 # Linux-facing options (issue 10): the initrd file, the console's input, unmodelled devices.
@@ -126,5 +108,4 @@ expect initrd-is-stats 2 "is the initrd" '' -- "$tv" run --native --stats "$tmp/
 expect vm-initrd-missing 2 "$tmp/nope.gz: cannot open: No such file" '' -- "$tv" run --vm "$tmp/hello.elf,initrd=$tmp/nope.gz"
 expect report-unmodelled 0 '' '*' -- "$tv" run --native --report-unmodelled "$tmp/hello.elf"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

@@ -16,10 +16,9 @@ scale=${2:-20}
 tv=$build/cli/tlbvisor
 kdir=$build/guest/kernel
 bare=$build/guest/bare
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-pass=0 fail=0
 # same NAME ARGS...: runs `tlbvisor run ARGS` on both engines and compares.
 same() {
 	local name=$1
@@ -37,16 +36,8 @@ same() {
 	if ! cmp -s "$tmp/interp.json" "$tmp/jit.json"; then
 		msg+="stats differ: $(diff "$tmp/interp.json" "$tmp/jit.json" | grep '^[<>]' | head -6 | tr '\n' ' ')"
 	fi
-	if grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/interp.err" "$tmp/jit.err"; then
-		msg+="sanitizer report; "
-	fi
-	if [ -z "$msg" ]; then
-		pass=$((pass + 1))
-		echo "ok $name"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $name: $msg"
-	fi
+	sanitizer_report "$tmp/interp.err" "$tmp/jit.err" && msg+="sanitizer report; "
+	if [ -z "$msg" ]; then ok "$name"; else bad "$name: $msg"; fi
 }
 
 # The bare programs in the release build only: under the sanitizers, bare_diff-qemu runs
@@ -111,7 +102,6 @@ done
 # e2e_bench_quick checks for the default engine, the compiler: so the quick suite's counters
 # are the same on both engines. Not under the sanitizers (bench_quick is not run there either).
 if [ "$scale" -gt 2 ]; then
-	src=$(cd "$(dirname "$0")/../.." && pwd)
 	printf '#!/bin/sh\nsub=$1; shift\nexec "%s" "$sub" --engine interp "$@"\n' \
 		"$(cd "$(dirname "$tv")" && pwd)/tlbvisor" >"$tmp/tlbvisor-interp"
 	chmod +x "$tmp/tlbvisor-interp"
@@ -120,13 +110,10 @@ if [ "$scale" -gt 2 ]; then
 		timeout 60 "$tv" gate --baseline "$src/bench/baseline/quick.json" \
 			--current "$tmp/quick-interp/results.json" --metric '!host.*' --md "$tmp/gate.md" \
 			2>"$tmp/gate.err"; then
-		pass=$((pass + 1))
-		echo "ok quick suite on the interpreter: every modelled figure = bench/baseline/quick.json ($(cat "$tmp/gate.err"))"
+		ok "quick suite on the interpreter: every modelled figure = bench/baseline/quick.json ($(cat "$tmp/gate.err"))"
 	else
-		fail=$((fail + 1))
-		echo "FAIL quick suite on the interpreter: $(tail -3 "$tmp/quick.err") $(cat "$tmp/gate.err" 2>/dev/null)"
+		bad "quick suite on the interpreter: $(tail -3 "$tmp/quick.err") $(cat "$tmp/gate.err" 2>/dev/null)"
 		head -30 "$tmp/gate.md" 2>/dev/null
 	fi
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

@@ -15,12 +15,10 @@ set -u
 build=$1
 count=${2:-100}
 engine=${3:-jit}
-base=${TLBVISOR_FUZZ_SEED:-$(( $(date +%s%N) % 1000000000 ))}
-echo "seeds $base..$((base + count - 1)) (TLBVISOR_FUZZ_SEED=$base to repeat)"
 tv=$build/cli/tlbvisor
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+fuzz_seeds "$count"
 
 python3 - "$tmp" "$count" "$here" "$base" <<'PY'
 import random, sys
@@ -41,23 +39,11 @@ for seed in range(base, base + count):
         f.write(mkelf.elf(prog))
 PY
 
-pass=0 fail=0
 for elf in "$tmp"/*.elf; do
 	for mode in "--native --mmu swtlb" "--native --mmu pagewalk" "--mmu swtlb" "--mmu pagewalk"; do
-		mmu=$mode
 		# shellcheck disable=SC2086
-		timeout 60 "$tv" run $mode --engine "$engine" --max-insns 200000 "$elf" \
-			>/dev/null 2>"$tmp/err" </dev/null
-		rc=$?
-		if [ "$rc" -ge 124 ] || [ "$rc" = 5 ] ||
-			grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/err"; then
-			echo "FAIL $(basename "$elf") $mmu: exit status $rc"
-			head -40 "$tmp/err"
-			fail=$((fail + 1))
-		else
-			pass=$((pass + 1))
-		fi
+		fuzz_run "$(basename "$elf") $mode" 60 any -- \
+			"$tv" run $mode --engine "$engine" --max-insns 200000 "$elf"
 	done
 done
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

@@ -10,35 +10,11 @@ set -u
 build=$1
 big_insns=${2:-2000000}       # the sanitizer build, ten times slower, runs fewer
 tv=$build/cli/tlbvisor
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/../.." && pwd)
 bare=$build/guest/bare
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-ok() { echo "ok $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-
-# expect NAME STATUS STDERR_REGEX -- COMMAND...: exit status and a line of stderr, within
-# 30 s (a hang is a failure).
-expect() {
-	local name=$1 want_rc=$2 err_re=$3
-	shift 4
-	timeout 30 "$@" >"$tmp/out" 2>"$tmp/err" </dev/null; local rc=$?
-	if [ "$rc" != "$want_rc" ]; then
-		bad "$name: exit status $rc, want $want_rc; stderr: $(head -c 300 "$tmp/err")"
-	elif [ -n "$err_re" ] && ! grep -Eq -- "$err_re" "$tmp/err"; then
-		bad "$name: stderr does not match /$err_re/: $(head -c 300 "$tmp/err")"
-	else
-		ok "$name"
-	fi
-}
-
-# json FILE EXPR: evaluates a Python expression over d (the stats file) and c (its counters).
-json() {
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d.get("counters", {}); print(eval(sys.argv[2]))' "$1" "$2"
-}
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+# expect: a hang is a failure
+expect_timeout=30 expect_err_bytes=300
 
 for p in hello spin wait exit256 longline; do python3 "$here/mkelf.py" "$tmp/$p.elf" $p; done
 hello=$tmp/hello.elf
@@ -102,8 +78,7 @@ expect "vms 8 of 256M" 0 '' -- "$tv" run --quiet --vms 8 --mem 256M "$hello"
 expect "vms 1025" 2 "bad --vms '1025': 1..1024" -- "$tv" run --vms 1025 "$hello"
 # invariant: docs/cli.md holds the help text exactly as the program prints it.
 "$tv" run --help >"$tmp/help"
-sed -n '/^<!-- run-help:begin -->$/,/^<!-- run-help:end -->$/p' "$src/docs/cli.md" |
-	sed '1,2d;$d' | sed '$d' >"$tmp/doc-help"
+doc_help run >"$tmp/doc-help"
 if cmp -s "$tmp/help" "$tmp/doc-help"; then ok "docs/cli.md is run --help"
 else bad "docs/cli.md differs from run --help (bash tests/e2e/clidoc.sh BUILD updates it)"
 	diff "$tmp/doc-help" "$tmp/help" | head -5; fi
@@ -257,7 +232,7 @@ memcase() { # NAME STDERR_REGEX ENV VMM-OPTIONS...
 	env $env timeout 60 "$tv" run --quiet --stats "$tmp/m.json" "$@" \
 		--vm "$k,mem=32M -- workload=memtouch mb=16 rounds=1" \
 		--vm "$k,mem=16M -- workload=compute iters=20" >"$tmp/mout" 2>"$tmp/merr" </dev/null; local rc=$?
-	grep '^\[vm2\] ' "$tmp/mout" | sed 's/^\[vm2\] //' | grep -v '^\[kstat\]' >"$tmp/m2"
+	vm_console "$tmp/mout" 2 >"$tmp/m2"
 	local clean
 	# (shadow paging's own empty root, machine.shadow.frames, stays with the machine)
 	clean=$(json "$tmp/m.json" 'c["machine.frames.free"] + c.get("machine.shadow.frames", 0) == c["machine.frames.total"] and c["machine.swap.in_use"] == 0 and c["vm1.end_cycle"] > 0')
@@ -301,5 +276,4 @@ else
 fi
 [ ! -e "$tmp/sw" ] && ok "a swap file tlbvisor created is removed" || bad "swap file left behind"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

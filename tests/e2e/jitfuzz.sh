@@ -10,26 +10,15 @@ set -u
 build=$1
 count=${2:-20}
 tv=$build/cli/tlbvisor
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-here=$(cd "$(dirname "$0")" && pwd)
-base=${TLBVISOR_FUZZ_SEED:-$(( $(date +%s%N) % 1000000000 ))}
-echo "seeds $base..$((base + count - 1)) (TLBVISOR_FUZZ_SEED=$base to repeat)"
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+fuzz_seeds "$count"
 python3 "$here/jitfuzz.py" "$tmp" "$base" "$count" || exit 2
-pass=0 fail=0
 for elf in "$tmp"/*.elf; do
 	for mode in "--native --mmu swtlb" "--native --mmu pagewalk" "--mmu swtlb --quiet"; do
 		# shellcheck disable=SC2086
-		timeout 120 "$tv" run $mode --engine check --max-insns 3000000 "$elf" \
-			>/dev/null 2>"$tmp/err" </dev/null
-		rc=$?
-		if [ "$rc" != 0 ] || grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/err"; then
-			echo "FAIL $(basename "$elf") $mode: exit status $rc"
-			head -40 "$tmp/err"
-			fail=$((fail + 1))
-		else
-			pass=$((pass + 1))
-		fi
+		fuzz_run "$(basename "$elf") $mode" 120 0 -- \
+			"$tv" run $mode --engine check --max-insns 3000000 "$elf"
 	done
 done
 # The check itself: a bug planted in the engine ($2 flipped after its 5th block,
@@ -43,9 +32,7 @@ if [ "$rc" = 5 ] && grep -q "the engines diverged" "$tmp/err" && grep -q '^  \$2
 	grep -q "the engine's last block" "$tmp/err"; then
 	pass=$((pass + 1))
 else
-	echo "FAIL a bug planted in the engine: exit status $rc (5 expected)"
+	bad "a bug planted in the engine: exit status $rc (5 expected)"
 	head -20 "$tmp/err"
-	fail=$((fail + 1))
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

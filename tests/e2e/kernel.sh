@@ -10,8 +10,8 @@ tv=$build/cli/tlbvisor
 kdir=$build/guest/kernel
 qemu=${QEMU:-qemu-system-mipsel}
 tmo=${KERNEL_TIMEOUT:-120}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 workloads=(
 	"workload=selftest"
@@ -40,7 +40,6 @@ check() {
 	fi
 }
 
-pass=0 fail=0
 i=0
 for w in "${workloads[@]}"; do
 	i=$((i + 1))
@@ -66,11 +65,9 @@ for w in "${workloads[@]}"; do
 	done
 	if [ "$(wc -l <"$tmp/$i.sw.flt")" -lt 2 ]; then ok=0; msg+="  no workload output"$'\n'; fi
 	if [ $ok = 1 ]; then
-		echo "ok $w: $(grep -v '^frames:\|^killed:' "$tmp/$i.sw.flt" | tail -1)"
-		pass=$((pass + 1))
+		ok "$w: $(grep -v '^frames:\|^killed:' "$tmp/$i.sw.flt" | tail -1)"
 	else
-		echo "FAIL $w"; printf '%s' "$msg"; fail=$((fail + 1))
+		bad "$w"; printf '%s' "$msg"
 	fi
 done
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

@@ -31,21 +31,14 @@
 set -u
 build=$1
 mode=${2:-full}
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
 tv=$build/cli/tlbvisor
 qemu=${QEMU:-qemu-system-mipsel}
 tmo=${LINUX_TIMEOUT:-600}
 out=$build/linux
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-pass=0
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-ok() { echo "ok $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
-
-if ! bash "$root/guest/linux/build.sh" "$out" >"$tmp/fetch.log" 2>&1; then
+if ! bash "$src/guest/linux/build.sh" "$out" >"$tmp/fetch.log" 2>&1; then
 	cat "$tmp/fetch.log"
 	echo "FAIL linux: cannot fetch Debian's linux-image-4kc-malta / busybox-static (mipsel)"
 	echo "  (the Debian archive must be reachable; see guest/linux/fetch.sh)"
@@ -93,8 +86,7 @@ expect_gt "$tmp/native.json" devices.i8259.acks 0 "native: device interrupts thr
 if [ "$mode" = quick ]; then
 	python3 "$here/linux_compare.py" init "$tmp/native.log" "$tmp/native.log" >/dev/null &&
 		ok "native: init output" || bad "native: no init output"
-	echo "$pass passed, $fail failed"
-	[ $fail = 0 ]
+	summary
 	exit
 fi
 
@@ -215,5 +207,4 @@ else
 	diff <(echo "$expected") "$tmp/figures" | sed 's/^/  /'
 fi
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+summary

@@ -14,16 +14,8 @@ set -u
 build=$1
 quick=${2:-}
 tv=$build/cli/tlbvisor
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { echo "ok $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-
-# json FILE EXPR: a Python expression over c (the counters of stats file FILE).
-json() {
-	python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print(eval(sys.argv[2]))' "$1" "$2"
-}
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # Nothing of the machine's memory is held once every VM has stopped (invariant).
 # (shadow paging keeps one frame of its own for the machine: its empty root)
@@ -111,7 +103,7 @@ okm=1
 [ $rc = 0 ] || okm=0
 for i in $(seq 1 $nvm); do
 	w=${mix[$(( (i - 1) % 3 ))]}
-	grep "^\[vm$i\] " "$tmp/many" | sed "s/^\[vm$i\] //" | grep -v '^\[kstat\]' >"$tmp/vm$i"
+	vm_console "$tmp/many" $i >"$tmp/vm$i"
 	cmp -s "$tmp/vm$i" "$tmp/nat-${w%% *}-${w##*=}" || { okm=0; echo "  vm$i differs from native"; }
 done
 [ "$(json "$tmp/many.json" "$clean and c['machine.mem.evicted'] > 0 and c['machine.share.merged'] > 0 and c['machine.swap.writes'] > 0")" = True ] || okm=0
@@ -183,5 +175,4 @@ for be in "swtlb disco" "pagewalk shadow" "pagewalk nested"; do
 	fi
 done
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

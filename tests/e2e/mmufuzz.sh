@@ -11,11 +11,9 @@ build=$1
 count=${2:-40}
 tv=$build/cli/tlbvisor
 bare=$build/guest/bare
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-base=${TLBVISOR_FUZZ_SEED:-$(( $(date +%s%N) % 1000000000 ))}
-echo "seeds $base..$((base + count - 1)) (TLBVISOR_FUZZ_SEED=$base to repeat)"
-pass=0 fail=0
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+fuzz_seeds "$count"
 
 # same NAME NATIVE_OPTS VMM_OPTS ELF ARGS: native and VMM outputs must be identical.
 same() {
@@ -27,9 +25,8 @@ same() {
 	if [ $rn = 0 ] && [ $rv = 0 ] && cmp -s "$tmp/n" "$tmp/v"; then
 		pass=$((pass + 1))
 	else
-		echo "FAIL $name ($args): native exit $rn, VMM ($vopts) exit $rv"
+		bad "$name ($args): native exit $rn, VMM ($vopts) exit $rv"
 		diff "$tmp/n" "$tmp/v" | head -4
-		fail=$((fail + 1))
 	fi
 }
 
@@ -51,5 +48,4 @@ for s in $(seq "$base" $((base + count - 1))); do
 		done < <(backend_option_sets "$be")
 	done
 done
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

@@ -16,14 +16,8 @@ set -u
 build=$1
 quick=${2:-}
 tv=$build/cli/tlbvisor
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { echo "ok $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-json() {
-	python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print(eval(sys.argv[2]))' "$1" "$2"
-}
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # ---- the contract ----
 abi=$build/guest/bare/pv_abi.elf
@@ -83,7 +77,7 @@ for m in "" "--machine-mem 6M"; do
 	okm=1
 	[ $rc = 0 ] || okm=0
 	for i in $(seq 1 $nvm); do
-		grep "^\[vm$i\] " "$tmp/m" | sed "s/^\[vm$i\] //" | grep -v '^\[kstat\]' | cmp -s - "$tmp/pm" || okm=0
+		vm_console "$tmp/m" $i | cmp -s - "$tmp/pm" || okm=0
 	done
 	inv='c["machine.frames.free"] + c.get("machine.shadow.frames", 0) == c["machine.frames.total"]'  # (shadow paging's empty root stays)
 	[ -n "$m" ] && inv="$inv and c['machine.mem.reclaimed_balloon'] > 0"
@@ -106,5 +100,4 @@ read -r verdict full pv <<<"$r"
 [ "$verdict" = ok ] && ok "pmake on Disco: full ${full}x native, paravirtual ${pv}x (at most 1.16)" ||
 	bad "pmake on Disco: full ${full}x, paravirtual ${pv}x native (want at most 1.16)"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

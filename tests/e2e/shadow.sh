@@ -9,9 +9,8 @@
 set -u
 build=$1
 tv=$build/cli/tlbvisor
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 k=$build/guest/kernel/kernel-pagewalk.elf
 
@@ -25,18 +24,17 @@ for w in "workload=forkwait n=50" "workload=pmake workers=4 jobs=8"; do
 	ok2=1
 	[ "$r2" = 0 ] || ok2=0
 	for i in 1 2; do
-		grep "^\[vm$i\] " "$tmp/two" | sed "s/^\[vm$i\] //" | grep -v '^\[kstat\]' >"$tmp/vm$i"
+		vm_console "$tmp/two" $i >"$tmp/vm$i"
 		if ! cmp -s "$tmp/nat" "$tmp/vm$i"; then
 			ok2=0; diff -u --label native --label "vm$i" "$tmp/nat" "$tmp/vm$i" | head -10
 		fi
 	done
-	split=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["counters"]
-print(sum(c["vm%d.instructions" % i] + c["vm%d.retried_insns" % i] for i in (1, 2)) == c["cpu.instructions"] and
+	split=$(json "$tmp/two.json" 'sum(c["vm%d.instructions" % i] + c["vm%d.retried_insns" % i] for i in (1, 2)) == c["cpu.instructions"] and
       c["cpu.cycles"] == sum(c["vm%d.cycles.guest" % i] + c["vm%d.cycles.vmm" % i] for i in (1, 2)) + c["cpu.idle_cycles"]
       and c["machine.world_switches"] > 0 and c["machine.frames.free"] + c["machine.shadow.frames"] == c["machine.frames.total"]
-      and c["vm1.shadow.pt_write_emulated"] > 0 and c["vm2.shadow.pt_write_emulated"] > 0)' "$tmp/two.json")
+      and c["vm1.shadow.pt_write_emulated"] > 0 and c["vm2.shadow.pt_write_emulated"] > 0')
 	[ "$split" = True ] || { ok2=0; echo "cycle split / frames of the two VMs: $split"; }
-	if [ $ok2 = 1 ]; then echo "ok two VMs side by side: $w"; pass=$((pass + 1)); else echo "FAIL two VMs: $w (exit $r2)"; fail=$((fail + 1)); fi
+	if [ $ok2 = 1 ]; then ok "two VMs side by side: $w"; else bad "two VMs: $w (exit $r2)"; fi
 done
 
 # Modelled time splits exactly into guest (instructions and the machine walker's memory
@@ -46,6 +44,5 @@ got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["counters
 print(c["vm1.cycles.vmm"] > 0 and c["cpu.idle_cycles"] > 0 and c["pw.memrefs"] > 0
       and c["cpu.cycles"] == c["vm1.cycles.guest"] + c["vm1.cycles.vmm"] + c["cpu.idle_cycles"]
       and c["vm1.cycles.guest"] == c["cpu.instructions"] * m["insn"] + c["pw.memrefs"] * m["walker_memref"])' "$tmp/c.json")
-if [ "$got" = True ]; then echo "ok cycles = guest (insns + walker) + vmm + idle"; pass=$((pass + 1)); else echo "FAIL cycles split: $got"; fail=$((fail + 1)); fi
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+if [ "$got" = True ]; then ok "cycles = guest (insns + walker) + vmm + idle"; else bad "cycles split: $got"; fi
+summary

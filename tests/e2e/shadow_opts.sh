@@ -13,9 +13,8 @@ set -u
 build=$1
 mode=${2:-quick}
 tv=$build/cli/tlbvisor
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 bare=$build/guest/bare
 k=$build/guest/kernel/kernel-pagewalk.elf
 ks=$build/guest/kernel/kernel-swtlb.elf
@@ -26,9 +25,6 @@ neutral=$(dirname "$0")/neutral-cost.json
 # the release build's: it checks counts, not memory safety), fewer and shorter fuzz runs.
 sanitized=0
 grep -q '^TLBVISOR_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null && sanitized=1
-
-ok() { echo "ok $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
 
 # native NAME ELF ARGS...: the native output (cached)
 native() {
@@ -77,8 +73,7 @@ if [ "$mode" = fuzz ]; then
 			compare "fuzz-$seed" "$opts" '^$^' "$bare/pw_fuzz.elf" "seed=$seed" ops=$ops
 		done
 	done
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ]
+	summary
 	exit
 fi
 
@@ -147,8 +142,8 @@ for opts in none all exact; do
 		--vm "$ks,mmu=swtlb -- workload=pmake workers=2 jobs=4" >"$tmp/two" 2>"$tmp/e" </dev/null
 	rv=$?
 	if [ $rv = 0 ] &&
-		cmp -s "$tmp/nat-pw" <(grep '^\[vm1\] ' "$tmp/two" | sed 's/^\[vm1\] //' | grep -v '^\[kstat\]') &&
-		cmp -s "$tmp/nat-sw" <(grep '^\[vm2\] ' "$tmp/two" | sed 's/^\[vm2\] //' | grep -v '^\[kstat\]'); then
+		cmp -s "$tmp/nat-pw" <(vm_console "$tmp/two" 1) &&
+		cmp -s "$tmp/nat-sw" <(vm_console "$tmp/two" 2); then
 		ok "shadow next to Disco [$opts]"
 	else
 		bad "shadow next to Disco [$opts]: exit $rv"
@@ -157,8 +152,7 @@ for opts in none all exact; do
 done
 
 if [ $sanitized = 1 ]; then
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ]
+	summary
 	exit
 fi
 
@@ -182,5 +176,4 @@ print("%d/%d %d/%d" % (n["pw.a_set"], n["pw.d_set"], v["vm1.shadow.a_set"], v["v
 		"$tmp/ns.$name" "$tmp/v.json")
 	if [ "${got% *}" = "${got#* }" ]; then ok "$name: A/D $got"; else bad "$name: A/D native/VMM $got"; fi
 done
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

@@ -9,7 +9,8 @@
 set -u
 build=$1
 tv=$(cd "$build" && pwd)/cli/tlbvisor
-tmp=$(mktemp -d)
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 chmod 755 "$tmp"                       # munged wants its socket's directory searchable
 pids=()
 cleanup() {
@@ -17,11 +18,8 @@ cleanup() {
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 	rm -rf "$tmp"
 }
-trap cleanup EXIT
-pass=0 fail=0
-ok() { echo "ok $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; exit; }
+trap cleanup EXIT                      # instead of lib.sh's: the daemons stop first
+finish() { summary; exit; }
 
 for p in munged mungekey slurmctld slurmd sbatch sinfo; do
 	command -v $p >/dev/null || { bad "$p is not installed (Makefile PACKAGES: munge slurmctld slurmd slurm-client)"; finish; }
@@ -100,17 +98,6 @@ timeout 300 sbatch --wait --array=1-"$n" --output="$tmp/task-%a.out" --error="$t
 	bad "sbatch --wait: exit $rc: $(cat "$tmp/sbatch.out") $(tail -3 "$tmp"/task-1.out 2>/dev/null)"
 timeout 60 "$tv" bench merge --out "$tmp/array" "$tmp/array/runs" 2>"$tmp/merge.err"; rc=$?
 [ "$rc" = 0 ] && ok "bench merge of the array's runs" || bad "merge: exit $rc: $(cat "$tmp/merge.err")"
-same=$(python3 - "$tmp/inproc/results.json" "$tmp/array/results.json" <<'PY'
-import json, sys
-def strip(p):
-    d = json.load(open(p))
-    for k in ("created", "host", "command", "timing"):
-        d.pop(k, None)
-    for r in d["runs"]:
-        r.pop("host", None)
-    return json.dumps(d, sort_keys=True)
-print(strip(sys.argv[1]) == strip(sys.argv[2]))
-PY
-)
-[ "$same" = True ] && ok "job array + merge = in-process results, apart from host figures" || bad "results differ"
+[ "$(same_apart_from_host "$tmp/inproc/results.json" "$tmp/array/results.json")" = True ] &&
+	ok "job array + merge = in-process results, apart from host figures" || bad "results differ"
 finish

@@ -8,9 +8,8 @@
 set -u
 build=$1
 tv=$build/cli/tlbvisor
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # Four VMs side by side, different guests and workloads: each VM's console lines (prefix
 # stripped) are exactly its native output.
@@ -29,7 +28,7 @@ for i in 1 2 3 4; do
 	bargs=""; case $sp in *" -- "*) bargs=${sp#* -- };; esac
 	# shellcheck disable=SC2086
 	"$tv" run --native --mem "$mem" "$elf" -- $bargs 2>&1 | grep -v '^\[kstat\]' >"$tmp/nat$i"
-	grep "^\[vm$i\] " "$tmp/four" | sed "s/^\[vm$i\] //" | grep -v '^\[kstat\]' >"$tmp/vm$i"
+	vm_console "$tmp/four" $i >"$tmp/vm$i"
 	if ! cmp -s "$tmp/nat$i" "$tmp/vm$i"; then
 		ok4=0; diff -u --label native --label "vm$i" "$tmp/nat$i" "$tmp/vm$i" | head -10
 	fi
@@ -41,7 +40,7 @@ print(sum(c["vm%d.instructions" % i] + c["vm%d.retried_insns" % i] for i in vms)
       c["cpu.cycles"] == sum(c["vm%d.cycles.guest" % i] + c["vm%d.cycles.vmm" % i] for i in vms) + c["cpu.idle_cycles"]
       and c["machine.world_switches"] > 0)' "$tmp/four.json")
 [ "$split" = True ] || { ok4=0; echo "cycle split of the four VMs: $split"; }
-if [ $ok4 = 1 ]; then echo "ok four VMs side by side"; pass=$((pass + 1)); else echo "FAIL four VMs (exit $r4)"; fail=$((fail + 1)); fi
+if [ $ok4 = 1 ]; then ok "four VMs side by side"; else bad "four VMs (exit $r4)"; fi
 
 # Proportional share: with weights 1 and 3, VM 2 gets three quarters of the machine until
 # it finishes (it ends after about 4/3 of its own running time), then VM 1 runs alone.
@@ -82,6 +81,5 @@ done
 got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["counters"]; m=d["cost"]
 print(c["vm1.cycles.vmm"] > 0 and c["cpu.idle_cycles"] > 0 and c["cpu.cycles"] == c["cpu.instructions"] * m["insn"] + c["vm1.cycles.vmm"] + c["cpu.idle_cycles"]
       and c["vm1.instructions"] + c["vm1.retried_insns"] == c["cpu.instructions"] and c["vm1.cycles.guest"] == c["cpu.instructions"] * m["insn"])' "$tmp/c.json")
-if [ "$got" = True ]; then echo "ok cycles = guest + vmm + idle"; pass=$((pass + 1)); else echo "FAIL cycles split: $got"; fail=$((fail + 1)); fi
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+if [ "$got" = True ]; then ok "cycles = guest + vmm + idle"; else bad "cycles split: $got"; fi
+summary
