@@ -148,7 +148,8 @@ struct mmu_backend {
      * file, or be copied out of a shared frame, or get its first frame), makes a
      * translation writable only if pmap_writable(pmap, gpfn) says so after that (a shared
      * page, or a fresh one watched for double zeroing, is not: the guest's first store
-     * faults, and the back end asks again with PMAP_WRITE), and keeps a reverse map from a
+     * faults, and the back end asks again with PMAP_WRITE; a store the pmap completes,
+     * vmm_store_completed, is not emulated but ends in vmm_retry), and keeps a reverse map from a
      * GPFN to every translation of it it holds (machine TLB, L2 TLB, shadow entries) for:
      *
      * unmapped: guest-physical pages [gpfn, gpfn + count) of vm lose their machine frames
