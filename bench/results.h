@@ -48,6 +48,13 @@ void bench_analyze(json_t *doc, const struct bench_suite *s);
 /* Writes results.json, results.csv, report.md and the plots into out_dir. Returns 0, or -1
  * with a one-line reason (results.json is written first; a plot that gnuplot cannot make
  * is a warning on stderr, not a failure). */
+/* The suite a results document was made from (its suite.text), parsed without checking
+ * its run options (the results were made by whatever tlbvisor made them): how the tables
+ * and metrics of earlier results read. source names it in messages (NULL: the document's
+ * suite.source). NULL with the reason in err if the document holds no suite or it does
+ * not parse. */
+struct bench_suite *bench_results_suite(json_t *doc, const char *source, char *err,
+                                        size_t errlen);
 int bench_write_outputs(json_t *doc, const struct bench_suite *s, const char *out_dir,
                         char *err, size_t errlen);
 /* One row per run x metric: suite, run, workload, config, variant, profile, mode, mmu,

@@ -55,19 +55,6 @@ static void print_usage(FILE *f)
           "as it was); 2 bad input or usage.\n", f);
 }
 
-static int hook_info(const char *name, int *flag, char *err, size_t errlen)
-{
-    (void)name; (void)err; (void)errlen;
-    *flag = 0;
-    return 0;
-}
-
-static int hook_check(int argc, char **argv, struct bench_run_facts *f, char *err, size_t errlen)
-{
-    (void)argc; (void)argv; (void)f; (void)err; (void)errlen;
-    return 0;
-}
-
 int cmd_recost(int argc, char **argv)
 {
     struct recost_opts o;
@@ -128,12 +115,7 @@ int cmd_recost(int argc, char **argv)
         json_decref(doc);
         return rc;
     }
-    static const struct bench_run_hooks lax = { hook_info, hook_check };
-    json_t *cs = json_object_get(doc, "suite");
-    const char *text = json_string_value(json_object_get(cs, "text"));
-    struct bench_suite *s = bench_suite_parse(json_string_value(json_object_get(cs, "name")) ?: "?",
-                                              json_string_value(json_object_get(cs, "source")) ?: "?",
-                                              "", text, strlen(text), &lax, err, sizeof(err));
+    struct bench_suite *s = bench_results_suite(doc, NULL, err, sizeof(err));
     if (!s) {
         fprintf(stderr, "tlbvisor recost: the suite in %s: %s\n", argv[optind_], err);
         json_decref(doc);
