@@ -36,12 +36,7 @@ mapfile -t registry < <(backend_list "$tv")
 # Bare programs per MMU (programs.txt categories: common, ext = R4K TLB only, pagewalk).
 swtlb_bare="hello isa_alu isa_mem isa_branch exceptions cp0 tlb tlb_evict tlb_overlap timer supervisor segctl"
 pagewalk_bare="hello isa_alu isa_mem isa_branch timer pw_basic pw_perm pw_flush pw_alias pw_store pw_big pw_oos pw_kseg pw_stale pw_hog pw_fuzz"
-works=("workload=selftest" "workload=ktest n=50" "workload=forkwait n=50"
-	"workload=memtouch mb=2 rounds=1" "workload=compute iters=20"
-	"workload=mmapchurn n=20 pages=8" "workload=ctxswitch n=100"
-	"workload=pmake workers=4 jobs=8" "workload=dbrand mb=2 ops=5000"
-	"workload=idle ticks=2 rounds=2" "workload=idle ticks=2 rounds=2 idle=spin"
-	"workload=crashme")
+works=("${kernel_workloads[@]}")
 
 # The machine's frames balance, and the technique's own invariants, in a stats file.
 tech_check() { # BACKEND STATS

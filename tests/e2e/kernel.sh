@@ -13,19 +13,7 @@ tmo=${KERNEL_TIMEOUT:-120}
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-workloads=(
-	"workload=selftest"
-	"workload=ktest n=50"
-	"workload=forkwait n=50"
-	"workload=memtouch mb=2 rounds=1"
-	"workload=compute iters=20"
-	"workload=mmapchurn n=20 pages=8"
-	"workload=ctxswitch n=100"
-	"workload=pmake workers=4 jobs=8"
-	"workload=dbrand mb=2 ops=5000"
-	"workload=idle ticks=2 rounds=2"
-	"workload=idle ticks=2 rounds=2 idle=spin"
-	"workload=crashme"
+workloads=("${kernel_workloads[@]}"
 	"workload=nanobench op=syscall n=50"
 	"workload=nanobench op=unmap n=50"
 )

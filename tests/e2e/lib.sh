@@ -9,6 +9,8 @@
 #   tmp         a new temporary directory, removed when the script exits (an EXIT trap; a
 #               script that sets a trap of its own removes "$tmp" there: slurm.sh)
 #   pass, fail  the counts of checks passed and failed, both 0
+#   kernel_workloads  every workload of the guest kernel, at sizes a test can afford
+#               (boot arguments; backends.sh, kernel.sh, shadow_opts.sh run them all)
 #   expect_timeout=60, expect_err_bytes=400   expect's settings (a script sets its own)
 # and defines, each with its contract above it:
 #   ok, bad, summary    one "ok NAME" / "FAIL NAME ..." line per check, the final
@@ -28,6 +30,12 @@ src=$(cd "$here/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
+kernel_workloads=("workload=selftest" "workload=ktest n=50" "workload=forkwait n=50"
+	"workload=memtouch mb=2 rounds=1" "workload=compute iters=20"
+	"workload=mmapchurn n=20 pages=8" "workload=ctxswitch n=100"
+	"workload=pmake workers=4 jobs=8" "workload=dbrand mb=2 ops=5000"
+	"workload=idle ticks=2 rounds=2" "workload=idle ticks=2 rounds=2 idle=spin"
+	"workload=crashme")
 expect_timeout=60
 expect_err_bytes=400
 

@@ -117,12 +117,7 @@ for opts in $opts_list; do
 	kw=("workload=forkwait n=20" "workload=mmapchurn n=10 pages=8" "workload=pmake workers=2 jobs=4")
 	# everything together, and the exact TLB: every workload of the kernel
 	case $opts in all|exact|all,exact)
-		kw=("workload=selftest" "workload=ktest n=50" "workload=forkwait n=50"
-		    "workload=memtouch mb=2 rounds=1" "workload=compute iters=20"
-		    "workload=mmapchurn n=20 pages=8" "workload=ctxswitch n=100"
-		    "workload=pmake workers=4 jobs=8" "workload=dbrand mb=2 ops=5000"
-		    "workload=idle ticks=2 rounds=2" "workload=idle ticks=2 rounds=2 idle=spin"
-		    "workload=crashme") ;;
+		kw=("${kernel_workloads[@]}") ;;
 	esac
 	[ $sanitized = 1 ] && kw=("workload=forkwait n=20")
 	for w in "${kw[@]}"; do
