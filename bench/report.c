@@ -77,8 +77,7 @@ static void prose_line(FILE *f, const struct bench_suite *s, json_t *runs, const
 {
     char id[256], metric[128];
     for (const char *p = line; *p;) {
-        size_t n = (p > line && p[-1] == '$') ? 0
-                   : bench_ref_parse(p, id, sizeof(id), metric, sizeof(metric));
+        size_t n = bench_ref_parse(line, p, id, sizeof(id), metric, sizeof(metric));
         if (!n) {
             fputc(*p++, f);
             continue;

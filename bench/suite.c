@@ -561,9 +561,10 @@ void bench_suite_free(struct bench_suite *s)
     free(s);
 }
 
-size_t bench_ref_parse(const char *text, char *id, size_t idlen, char *metric, size_t mlen)
+size_t bench_ref_parse(const char *line, const char *text, char *id, size_t idlen,
+                       char *metric, size_t mlen)
 {
-    if (text[0] != '{')
+    if (text[0] != '{' || (text > line && text[-1] == '$'))
         return 0;
     const char *sp = strchr(text + 1, ' '), *end = strchr(text + 1, '}');
     if (!sp || !end || sp > end || sp == text + 1 || end == sp + 1)
@@ -586,8 +587,7 @@ static int refs_check_lines(const struct bu_strv *lines, const char *what, const
     char id[256], metric[128];
     for (unsigned i = 0; i < lines->n; i++)
         for (const char *p = lines->v[i]; *p; p++) {
-            size_t n = (p > lines->v[i] && p[-1] == '$') ? 0
-                       : bench_ref_parse(p, id, sizeof(id), metric, sizeof(metric));
+            size_t n = bench_ref_parse(lines->v[i], p, id, sizeof(id), metric, sizeof(metric));
             if (n && !has_run(ctx, id)) {
                 snprintf(err, errlen, "%s: %s %s: no run '%s' for {%s %s} (tlbvisor bench "
                          "--list prints the ids)", s->source, what, name, id, id, metric);

@@ -149,10 +149,11 @@ void bench_suite_free(struct bench_suite *s);
 
 /* A figure quoted in a note or a text: "{RUN-ID METRIC}" (one space between), replaced in
  * the report by the metric's value in that run, formatted as the tables format it, so
- * that prose never quotes a figure of an older run ("{" after "$" is not one). If text
- * starts a reference, copies its run id and metric into id and metric (NUL-terminated)
- * and returns the reference's length; else 0. */
-size_t bench_ref_parse(const char *text, char *id, size_t idlen, char *metric, size_t mlen);
+ * that prose never quotes a figure of an older run ("{" after "$" is not one). If a
+ * reference starts at `at` in line, copies its run id and metric into id and metric
+ * (NUL-terminated) and returns the reference's length; else 0. */
+size_t bench_ref_parse(const char *line, const char *at, char *id, size_t idlen, char *metric,
+                       size_t mlen);
 /* Checks that every reference in s's notes and texts names a run has_run(ctx, id) knows.
  * Returns 0, or -1 with "SOURCE: table NAME: no run 'ID' ..." in err. */
 int bench_refs_check(const struct bench_suite *s, int (*has_run)(void *ctx, const char *id),

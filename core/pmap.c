@@ -20,8 +20,9 @@ struct pmap_zwatch {
     UT_hash_handle hh;
 };
 
-/* Forgets what the guest zeroed of gpfn (a page no longer watched, or watched afresh). */
-static void zwatch_drop(struct pmap *p, uint32_t gpfn)
+/* Forgets what the guest zeroed of gpfn (a page no longer watched, or watched afresh).
+ * Returns 1 if it had zeroed any of it, else 0. */
+static int zwatch_drop(struct pmap *p, uint32_t gpfn)
 {
     struct pmap_zwatch *w;
     HASH_FIND(hh, p->zwatch, &gpfn, sizeof(gpfn), w);
@@ -29,6 +30,7 @@ static void zwatch_drop(struct pmap *p, uint32_t gpfn)
         HASH_DEL(p->zwatch, w);
         free(w);
     }
+    return w != NULL;
 }
 
 int pmap_init(struct pmap *p, struct frames *frames, uint32_t vm_id, uint32_t ram_bytes)
@@ -263,15 +265,13 @@ static void classify_write(struct pmap *p, uint32_t gpfn, enum pmap_access acces
         if (done == 0)
             return;
     }
+    int partly = zwatch_drop(p, gpfn);
     if (done == 1) {
         p->double_zeroed++;
     } else {
-        struct pmap_zwatch *w;
-        HASH_FIND(hh, p->zwatch, &gpfn, sizeof(gpfn), w);
         p->first_write_data++;
-        p->zero_partial += w != NULL;
+        p->zero_partial += partly;
     }
-    zwatch_drop(p, gpfn);
     p->st[gpfn] &= (uint8_t)~PMAP_ZTRACK;
 }
 
