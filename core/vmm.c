@@ -164,12 +164,12 @@ static void deliver_pending(struct vmm *vmm)
 void vmm_retry(struct vmm *vmm)
 {
     struct cpu *cpu = vmm->cpu;
-    /* The dispatches this adds are the VMM's, not the guest's (vmN.retried_insns). */
     if (vmm->zero_store_done) {          /* a store of zeros into a watched zero frame */
         vmm->zero_store_done = 0;
         vmm_skip(vmm);
         return;
     }
+    /* The dispatches this adds are the VMM's, not the guest's (vmN.retried_insns). */
     vmm->cur->n.retried_insns += !vmm->trap->fetch;
     if (cpu->ds_pc == cpu->pc) {
         cpu->pc -= 4;
@@ -825,7 +825,8 @@ static int vm_create(struct vmm *vmm, struct vm *vm, unsigned id, const struct v
         return -1;
     struct malta_boot boot = {
         .ram_bytes = sp->mem_bytes, .entry = img->entry, .kernel_end = elf_image_end(img),
-        .image = sp->elf, .argv0 = cfg->argv0, .cmdline = sp->cmdline, .initrd = initrd ? initrd->data : NULL,
+        .image = sp->elf, .argv0 = cfg->argv0, .cmdline = sp->cmdline,
+        .initrd = initrd ? initrd->data : NULL,
         .initrd_bytes = initrd ? (uint32_t)initrd->bytes : 0,
         .seed = id - 1,              /* VM 1 sees the native machine's (transparency) */
     };
